@@ -1,0 +1,1 @@
+"""opencx-gateway: an AI-first email support channel with handoff to HubSpot."""

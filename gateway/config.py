@@ -1,0 +1,316 @@
+"""Configuration: YAML file -> pydantic models, env overrides, and secrets from the environment."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+from gateway.errors import ConfigError
+
+ENV_PREFIX = "OPENCX_GATEWAY__"
+CONFIG_ENV = "OPENCX_GATEWAY_CONFIG"
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _hostport(value: str) -> str:
+    host, sep, port = value.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ValueError(f"expected HOST:PORT, got {value!r}")
+    return value
+
+
+def split_hostport(value: str) -> tuple[str, int]:
+    host, _, port = value.rpartition(":")
+    return host.strip("[]"), int(port)
+
+
+class SupportAddress(Section):
+    address: str = Field(description="The support address customers write to")
+    forward_to: str | None = Field(
+        None,
+        description="Gateway address the support address forwards to; "
+        "default <local>+<domain>@<smtp.hostname>",
+    )
+    name: str = Field("Support", description="Display name used on replies from this address")
+
+    @field_validator("address", "forward_to")
+    @classmethod
+    def _lower(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        if "@" not in v or v.count("@") != 1:
+            raise ValueError(f"not an email address: {v!r}")
+        return v.strip().lower()
+
+
+class SmtpConfig(Section):
+    listen: str = Field("127.0.0.1:2525", description="HOST:PORT the SMTP receiver binds")
+    hostname: str = Field("gateway.localhost", description="Name in the banner and Message-IDs")
+    support_addresses: list[SupportAddress] = Field(
+        default_factory=lambda: [SupportAddress(address="support@example.com")],
+        description="Addresses whose mail the AI answers",
+    )
+    verification_address: str | None = Field(
+        None, description="Address test challenges come from; default verify@<hostname>"
+    )
+    max_message_bytes: int = Field(25 * 2**20, description="Larger DATA is refused with 552")
+    max_recipients: int = Field(50, description="RCPT commands per transaction")
+    max_sessions: int = Field(200, description="Concurrent SMTP connections; more get 421")
+    idle_timeout: float = Field(120.0, description="Seconds between commands before hang-up")
+    line_length_limit: int = Field(65536, description="Longest accepted line in DATA, octets")
+    command_limit: int = Field(50, description="Commands of one kind per connection")
+
+    _listen = field_validator("listen")(lambda cls, v: _hostport(v))
+
+    def verify_address(self) -> str:
+        return (self.verification_address or f"verify@{self.hostname}").lower()
+
+    def forward_address(self, support: SupportAddress) -> str:
+        if support.forward_to:
+            return support.forward_to
+        local, domain = support.address.split("@")
+        return f"{local}+{domain}@{self.hostname}".lower()
+
+    def accepted_recipients(self) -> dict[str, str]:
+        """Map every address accepted at RCPT to the support address it stands for."""
+        out = {self.verify_address(): self.verify_address()}
+        for s in self.support_addresses:
+            out[s.address] = s.address
+            out[self.forward_address(s)] = s.address
+        return out
+
+
+class HttpConfig(Section):
+    listen: str = Field("127.0.0.1:8025", description="HOST:PORT of the web UI, API, webhooks")
+    public_url: str = Field(
+        "http://127.0.0.1:8025", description="URL HubSpot and browsers use to reach us"
+    )
+    max_body_bytes: int = Field(1 * 2**20, description="Larger request bodies get 413")
+    secure_cookies: bool = Field(False, description="Mark the login cookie Secure (behind HTTPS)")
+
+    _listen = field_validator("listen")(lambda cls, v: _hostport(v))
+
+
+class StorageConfig(Section):
+    path: Path = Field(Path("var/gateway.db"), description="SQLite database file")
+    busy_timeout_ms: int = Field(5000, description="How long a connection waits for a lock")
+    max_batch: int = Field(256, description="Most writes committed in one group commit")
+
+
+class QueuesConfig(Section):
+    poll_interval: float = Field(2.0, description="Seconds a worker sleeps when woken by nothing")
+    lease_seconds: float = Field(300.0, description="A claimed job not finished by then is retried")
+    max_attempts: int = Field(10, description="Attempts before a job is buried (dead)")
+    backoff_base: float = Field(5.0, description="First retry delay, seconds; doubles each time")
+    backoff_cap: float = Field(3600.0, description="Longest retry delay, seconds")
+    concurrency: int = Field(4, description="Jobs each worker runs at once")
+
+
+class RelayConfig(Section):
+    host: str = Field("127.0.0.1", description="Upstream SMTP relay host")
+    port: int = Field(25, description="Upstream SMTP relay port")
+    tls: Literal["none", "starttls", "implicit"] = Field("none", description="TLS mode")
+    username: str | None = Field(None, description="AUTH user; password from the environment")
+    timeout: float = Field(30.0, description="Seconds per SMTP command")
+
+
+class OutboundConfig(Section):
+    mode: Literal["maildir", "smtp"] = Field("maildir", description="Where outgoing mail goes")
+    maildir: Path = Field(Path("var/maildir"), description="Maildir for mode: maildir")
+    relay: RelayConfig = Field(default_factory=RelayConfig, description="Relay for mode: smtp")
+    retry_horizon_hours: float = Field(48.0, description="Give up on a temp-failing mail after")
+
+
+class OpenAIConfig(Section):
+    base_url: str = Field("http://127.0.0.1:11434/v1", description="OpenAI-compatible /v1 URL")
+    model: str = Field("llama3.1", description="Model name sent with each request")
+    timeout: float = Field(60.0, description="Seconds per completion request")
+    max_retries: int = Field(2, description="Retries on timeouts and 5xx before escalating")
+    temperature: float = Field(0.2, description="Sampling temperature")
+
+
+class ReplyCapConfig(Section):
+    max_replies: int = Field(10, description="AI replies to one customer per window")
+    window_minutes: int = Field(180, description="Window of the reply cap")
+
+
+class AgentConfig(Section):
+    kind: Literal["builtin", "openai"] = Field("builtin", description="Which agent answers")
+    knowledge_base: Path | None = Field(
+        None, description="Folder of Markdown files; default the shipped sample"
+    )
+    confidence_threshold: float = Field(0.35, description="Below this the agent escalates")
+    prohibited_topics: list[str] = Field(
+        default_factory=lambda: [
+            "lawyer", "lawsuit", "legal action", "sue", "chargeback", "dispute the charge",
+            "gdpr request", "data breach",
+        ],
+        description="Phrases that always go to a human (prohibited_topic)",
+    )
+    negative_sentiment_threshold: float = Field(
+        -0.6, description="Compound sentiment at or below this escalates"
+    )
+    repeated_contact_threshold: int = Field(
+        4, description="Customer mails in a session without resolution before escalating"
+    )
+    debounce_seconds: float = Field(
+        20.0, description="Wait this long after a customer mail so quick follow-ups get one answer"
+    )
+    reply_cap: ReplyCapConfig = Field(default_factory=ReplyCapConfig, description="Loop guard")
+    openai: OpenAIConfig = Field(default_factory=OpenAIConfig, description="For kind: openai")
+
+
+class HubSpotEmulatorConfig(Section):
+    listen: str = Field("127.0.0.1:8026", description="Where the embedded emulator listens")
+    search_lag_seconds: float = Field(2.0, description="Emulated search-index lag after writes")
+
+    _listen = field_validator("listen")(lambda cls, v: _hostport(v))
+
+
+class HubSpotConfig(Section):
+    mode: Literal["emulator", "live", "off"] = Field(
+        "emulator", description="emulator: embedded fake; live: api.hubapi.com; off: no handoff"
+    )
+    base_url: str = Field("https://api.hubapi.com", description="API base URL for mode: live")
+    app_id: int | None = Field(None, description="Developer app id (custom channel setup)")
+    portal_id: int | None = Field(None, description="Portal (account) id, for links")
+    pipeline: str = Field("0", description="Ticket pipeline id")
+    stage: str = Field("1", description="Ticket stage id for new tickets")
+    priority: Literal["LOW", "MEDIUM", "HIGH"] = Field("HIGH", description="New ticket priority")
+    tag_property: str = Field("opencx_handedoff", description="Ticket property set to true")
+    custom_channel: bool = Field(True, description="Publish threads via Custom Channels")
+    channel_name: str = Field("OpenCX AI Email", description="Custom channel name")
+    inbox_id: str | None = Field(None, description="Inbox for the channel account; default first")
+    timeout: float = Field(15.0, description="Seconds per HubSpot call")
+    emulator: HubSpotEmulatorConfig = Field(
+        default_factory=HubSpotEmulatorConfig, description="For mode: emulator"
+    )
+
+
+class Signature(Section):
+    domain: str = Field(description="Sender domain: example.com, *.example.com or *")
+    text: str = Field("", description="Plain-text signature")
+    html: str = Field("", description="HTML signature (sanitised)")
+
+
+class WebConfig(Section):
+    session_hours: float = Field(12.0, description="Login cookie lifetime")
+
+
+class Config(Section):
+    smtp: SmtpConfig = Field(default_factory=SmtpConfig, description="Inbound SMTP")
+    http: HttpConfig = Field(default_factory=HttpConfig, description="Web UI, API, webhooks")
+    storage: StorageConfig = Field(default_factory=StorageConfig, description="SQLite")
+    queues: QueuesConfig = Field(default_factory=QueuesConfig, description="Job queues")
+    outbound: OutboundConfig = Field(default_factory=OutboundConfig, description="Outgoing mail")
+    agent: AgentConfig = Field(default_factory=AgentConfig, description="The AI agent")
+    hubspot: HubSpotConfig = Field(default_factory=HubSpotConfig, description="HubSpot")
+    signatures: list[Signature] = Field(default_factory=list, description="Per-domain signatures")
+    web: WebConfig = Field(default_factory=WebConfig, description="Web UI")
+
+
+SECRET_NAMES = {
+    "admin_token": "OPENCX_GATEWAY_ADMIN_TOKEN",
+    "secret_key": "OPENCX_GATEWAY_SECRET_KEY",
+    "hubspot_token": "OPENCX_GATEWAY_HUBSPOT_TOKEN",
+    "hubspot_client_secret": "OPENCX_GATEWAY_HUBSPOT_CLIENT_SECRET",
+    "hubspot_developer_key": "OPENCX_GATEWAY_HUBSPOT_DEVELOPER_KEY",
+    "relay_password": "OPENCX_GATEWAY_RELAY_PASSWORD",
+    "openai_api_key": "OPENCX_GATEWAY_OPENAI_API_KEY",
+}
+
+
+class Secrets(BaseModel):
+    """Secrets, from the environment or systemd credentials; never from the YAML file."""
+
+    model_config = ConfigDict(frozen=True)
+    admin_token: SecretStr | None = None
+    secret_key: SecretStr | None = None
+    hubspot_token: SecretStr | None = None
+    hubspot_client_secret: SecretStr | None = None
+    hubspot_developer_key: SecretStr | None = None
+    relay_password: SecretStr | None = None
+    openai_api_key: SecretStr | None = None
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Secrets:
+        env = os.environ if environ is None else environ
+        creds = env.get("CREDENTIALS_DIRECTORY")
+        values: dict[str, str] = {}
+        for field, var in SECRET_NAMES.items():
+            value = env.get(var)
+            cred = Path(creds, var) if creds else None
+            if value is None and cred is not None and cred.is_file():
+                value = cred.read_text().strip()
+            if value:
+                values[field] = value
+        return cls(**values)
+
+    def get(self, name: str) -> str | None:
+        value = getattr(self, name)
+        return value.get_secret_value() if value is not None else None
+
+
+def _set_path(tree: dict[str, Any], keys: list[str], value: Any) -> None:
+    for key in keys[:-1]:
+        node = tree.setdefault(key, {})
+        if not isinstance(node, dict):
+            raise ConfigError(f"{'.'.join(keys)}: cannot override inside a non-mapping")
+        tree = node
+    tree[keys[-1]] = value
+
+
+def apply_env_overrides(data: dict[str, Any], environ: Mapping[str, str]) -> dict[str, Any]:
+    """Apply OPENCX_GATEWAY__SECTION__KEY=value overrides; values are parsed as YAML."""
+    for name, raw in sorted(environ.items()):
+        if not name.startswith(ENV_PREFIX):
+            continue
+        keys = [k.lower() for k in name[len(ENV_PREFIX):].split("__") if k]
+        if not keys:
+            continue
+        try:
+            value = yaml.safe_load(raw) if raw != "" else ""
+        except yaml.YAMLError:
+            value = raw
+        _set_path(data, keys, value)
+    return data
+
+
+def _format_error(exc: ValidationError, source: str) -> str:
+    first = exc.errors()[0]
+    path = ".".join(str(p) for p in first["loc"]) or "(top level)"
+    msg = first["msg"]
+    if first["type"] == "extra_forbidden":
+        msg = "unknown key"
+    more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+    return f"{source}: {path}: {msg}{more}"
+
+
+def load_config(path: Path | str | None = None, environ: Mapping[str, str] | None = None) -> Config:
+    """Read the YAML file (if any), apply env overrides, validate; raise ConfigError."""
+    env = os.environ if environ is None else environ
+    chosen = Path(path or env.get(CONFIG_ENV) or "config.yaml")
+    data: dict[str, Any] = {}
+    if chosen.exists():
+        try:
+            loaded = yaml.safe_load(chosen.read_text(encoding="utf-8"))
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{chosen}: not valid YAML: {exc}") from None
+        if loaded is not None and not isinstance(loaded, dict):
+            raise ConfigError(f"{chosen}: the top level must be a mapping")
+        data = loaded or {}
+    elif path is not None:
+        raise ConfigError(f"{chosen}: no such file")
+    data = apply_env_overrides(data, env)
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_format_error(exc, str(chosen))) from None
