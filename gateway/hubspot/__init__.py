@@ -1,0 +1,1 @@
+"""HubSpot integration: client library, handoff saga, webhooks and a local emulator."""
