@@ -1,0 +1,97 @@
+"""SMTP ingress: accept only support addresses at RCPT; at DATA commit raw bytes + a job, then 250."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from collections.abc import Callable
+from typing import Any
+
+from gateway.config import QueuesConfig, SmtpConfig
+from gateway.smtp import codes
+from gateway.storage import queues, sessions
+from gateway.storage.db import Database, WriteConnection
+
+log = logging.getLogger(__name__)
+
+
+def new_inbound_id(clock: Callable[[], float] = time.time) -> str:
+    """Time-ordered, unique id shown in '250 queued as <id>'."""
+    return f"{int(clock() * 1000):012x}{secrets.token_hex(5)}"
+
+
+class SmtpHandler:
+    """aiosmtpd handler: the only hooks the gateway needs, each returning the SMTP reply."""
+
+    def __init__(
+        self,
+        db: Database,
+        cfg: SmtpConfig,
+        queues_cfg: QueuesConfig,
+        *,
+        clock: Callable[[], float] = time.time,
+        new_id: Callable[[], str] | None = None,
+    ) -> None:
+        self.db = db
+        self.cfg = cfg
+        self.queues_cfg = queues_cfg
+        self.clock = clock
+        self.new_id = new_id or (lambda: new_inbound_id(clock))
+        self.accepted = cfg.accepted_recipients()
+        self.stats = {"accepted": 0, "rejected_rcpt": 0, "temp_failed": 0}
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
+    ) -> str:
+        normalised = address.strip().lower()
+        if normalised not in self.accepted:
+            self.stats["rejected_rcpt"] += 1
+            log.info("rcpt refused peer=%s rcpt=%s", _peer(session), normalised)
+            return codes.RELAY_DENIED.format(address=normalised)
+        if len(envelope.rcpt_tos) >= self.cfg.max_recipients:
+            return codes.TOO_MANY_RECIPIENTS
+        envelope.rcpt_tos.append(normalised)
+        envelope.rcpt_options.extend(rcpt_options)
+        return codes.RCPT_OK
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        raw = envelope.original_content
+        if raw is None:
+            raw = envelope.content if isinstance(envelope.content, bytes) else b""
+        inbound_id = self.new_id()
+        now = self.clock()
+        mail_from = envelope.mail_from or ""
+        rcpts = list(envelope.rcpt_tos)
+        helo = session.host_name or ""
+
+        def store(conn: WriteConnection) -> None:
+            sessions.insert_inbound(
+                conn, id=inbound_id, now=now, peer=_peer(session), helo=helo,
+                mail_from=mail_from, rcpt_tos=rcpts, raw=raw,
+            )
+            queues.enqueue(
+                conn, "process", {"inbound_id": inbound_id}, now=now,
+                max_attempts=self.queues_cfg.max_attempts, dedupe_key=f"process:{inbound_id}",
+            )
+
+        try:
+            await self.db.write(store)
+        except Exception as exc:  # SMTP boundary: our fault -> 451, the sender retries
+            self.stats["temp_failed"] += 1
+            log.error("store failed peer=%s size=%d error=%s", _peer(session), len(raw), exc)
+            return codes.TEMP_FAILURE
+        self.stats["accepted"] += 1
+        log.info("queued inbound=%s size=%d rcpt=%d", inbound_id, len(raw), len(rcpts))
+        return codes.QUEUED.format(id=inbound_id)
+
+    async def handle_exception(self, error: Exception) -> str:
+        log.error("smtp session error=%s: %s", type(error).__name__, error)
+        return codes.TEMP_FAILURE
+
+
+def _peer(session: Any) -> str:
+    peer = getattr(session, "peer", None)
+    if isinstance(peer, tuple) and len(peer) >= 2:
+        return f"{peer[0]}:{peer[1]}"
+    return str(peer or "")

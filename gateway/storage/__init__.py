@@ -1,0 +1,1 @@
+"""State: the SQLite database, its schema, queues and every SQL statement."""

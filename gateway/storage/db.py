@@ -1,0 +1,197 @@
+"""The SQLite database: one writer thread with group commit, pooled readers, durable WAL settings."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import queue
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from gateway.errors import StorageError
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+WriteFn = Callable[["WriteConnection"], Any]
+CommitListener = Callable[[set[str]], None]
+_STOP = object()
+
+
+class WriteConnection(sqlite3.Connection):
+    """The writer's connection; remembers which job queues a batch touched, to wake workers."""
+
+    touched_queues: set[str]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.touched_queues = set()
+
+
+def connect(path: Path, busy_timeout_ms: int, factory: type = sqlite3.Connection) -> Any:
+    """Open a connection with the durability settings every connection must carry."""
+    conn = sqlite3.connect(
+        str(path), isolation_level=None, check_same_thread=False, factory=factory
+    )
+    conn.row_factory = sqlite3.Row
+    conn.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    return conn
+
+
+class Database:
+    """Owns the only write connection (in a thread) and hands out read connections per thread."""
+
+    def __init__(self, path: Path, *, busy_timeout_ms: int = 5000, max_batch: int = 256) -> None:
+        self.path = Path(path)
+        self.busy_timeout_ms = busy_timeout_ms
+        self.max_batch = max_batch
+        self._queue: queue.Queue[Any] = queue.Queue()
+        self._writer: threading.Thread | None = None
+        self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
+        self._readers_lock = threading.Lock()
+        self._read_pool = concurrent.futures.ThreadPoolExecutor(2, thread_name_prefix="db-read")
+        self._listeners: list[CommitListener] = []
+        self.batches = 0
+        self.writes = 0
+
+    # -- lifecycle -----------------------------------------------------------------
+    def open(self) -> Database:
+        """Create the file, apply migrations, start the writer thread. Idempotent."""
+        if self._writer is not None:
+            return self
+        from gateway.storage.migrations import migrate
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        migrate(self.path)
+        self._writer = threading.Thread(target=self._write_loop, name="db-writer", daemon=True)
+        self._writer.start()
+        return self
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._queue.put(_STOP)
+            self._writer.join()
+            self._writer = None
+        self._read_pool.shutdown(wait=True)
+        with self._readers_lock:
+            for conn in self._readers:
+                conn.close()
+            self._readers.clear()
+
+    def add_commit_listener(self, listener: CommitListener) -> None:
+        """Call ``listener(queues)`` (in the writer thread) after a commit that enqueued jobs."""
+        self._listeners.append(listener)
+
+    # -- writes --------------------------------------------------------------------
+    def submit(self, fn: WriteFn) -> concurrent.futures.Future[Any]:
+        """Queue ``fn(conn)`` for the writer; the future resolves after its batch commits."""
+        if self._writer is None:
+            raise StorageError("database is not open")
+        fut: concurrent.futures.Future[Any] = concurrent.futures.Future()
+        self._queue.put((fn, fut))
+        return fut
+
+    async def write(self, fn: Callable[[WriteConnection], T]) -> T:
+        return await asyncio.wrap_future(self.submit(fn))
+
+    def write_sync(self, fn: Callable[[WriteConnection], T]) -> T:
+        return self.submit(fn).result()
+
+    def _write_loop(self) -> None:
+        conn = connect(self.path, self.busy_timeout_ms, factory=WriteConnection)
+        try:
+            while True:
+                first = self._queue.get()
+                if first is _STOP:
+                    return
+                batch = [first]
+                stop = False
+                while len(batch) < self.max_batch:
+                    try:
+                        item = self._queue.get_nowait()
+                    except queue.Empty:
+                        break
+                    if item is _STOP:
+                        stop = True
+                        break
+                    batch.append(item)
+                self._run_batch(conn, batch)
+                if stop:
+                    return
+        finally:
+            conn.close()
+
+    def _run_batch(self, conn: WriteConnection, batch: list[tuple[WriteFn, Any]]) -> None:
+        results: list[tuple[bool, Any]] = []
+        conn.touched_queues = set()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            for fn, _ in batch:
+                results.append(self._run_one(conn, fn))
+            conn.execute("COMMIT")
+        except Exception as exc:  # storage boundary: every waiter gets the failure
+            log.error("write batch failed size=%d error=%s", len(batch), exc)
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            failure = StorageError(f"write failed: {exc}")
+            for _, fut in batch:
+                fut.set_exception(failure)
+            return
+        self.batches += 1
+        self.writes += len(batch)
+        for (ok, value), (_, fut) in zip(results, batch, strict=True):
+            if ok:
+                fut.set_result(value)
+            else:
+                fut.set_exception(value)
+        if conn.touched_queues:
+            for listener in self._listeners:
+                listener(set(conn.touched_queues))
+
+    @staticmethod
+    def _run_one(conn: WriteConnection, fn: WriteFn) -> tuple[bool, Any]:
+        """Run one write in a savepoint so its failure does not undo its batch-mates."""
+        conn.execute("SAVEPOINT one")
+        touched = set(conn.touched_queues)
+        try:
+            value = fn(conn)
+        except Exception as exc:  # returned to that write's caller only
+            conn.execute("ROLLBACK TO one")
+            conn.execute("RELEASE one")
+            conn.touched_queues = touched
+            return False, exc
+        conn.execute("RELEASE one")
+        return True, value
+
+    # -- reads ---------------------------------------------------------------------
+    def _reader(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = connect(self.path, self.busy_timeout_ms)
+            self._local.conn = conn
+            with self._readers_lock:
+                self._readers.append(conn)
+        return conn
+
+    def read_sync(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        conn = self._reader()
+        conn.execute("BEGIN")
+        try:
+            return fn(conn)
+        finally:
+            conn.execute("COMMIT")
+
+    async def read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._read_pool, self.read_sync, fn)
+
+
+def rows(cursor: Iterable[sqlite3.Row]) -> list[dict[str, Any]]:
+    return [dict(r) for r in cursor]

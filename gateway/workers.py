@@ -1,0 +1,142 @@
+"""The Worker base: claim jobs, run ``handle()``, then finish, retry with back-off, or bury."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Callable
+
+from gateway.config import QueuesConfig
+from gateway.errors import PermanentFailure, TemporaryFailure
+from gateway.storage import queues
+from gateway.storage.db import Database
+from gateway.storage.queues import Job
+
+log = logging.getLogger(__name__)
+
+
+class Worker:
+    """Runs jobs of one queue. Subclasses set ``queue`` and implement ``handle()`` only."""
+
+    queue: str = ""
+
+    def __init__(
+        self,
+        db: Database,
+        cfg: QueuesConfig,
+        *,
+        clock: Callable[[], float] = time.time,
+        rand: Callable[[], float] = random.random,
+    ) -> None:
+        self.db = db
+        self.cfg = cfg
+        self.clock = clock
+        self.rand = rand
+        self.wakeup = asyncio.Event()
+        self._stopping = False
+        self._inflight: set[asyncio.Task[None]] = set()
+        self.handled = 0
+        self.failed = 0
+
+    async def handle(self, job: Job) -> None:
+        raise NotImplementedError
+
+    def backoff(self, attempts: int) -> float:
+        """min(base * 2**(attempts-1), cap), with up to 20 % jitter."""
+        base = min(self.cfg.backoff_base * 2 ** max(attempts - 1, 0), self.cfg.backoff_cap)
+        return base * (1 + 0.2 * self.rand())
+
+    def wake(self) -> None:
+        self.wakeup.set()
+
+    # -- the loop --------------------------------------------------------------------
+    async def run(self) -> None:
+        log.info("worker started queue=%s", self.queue)
+        while not self._stopping:
+            free = self.cfg.concurrency - len(self._inflight)
+            jobs = await self._claim(free) if free > 0 else []
+            for job in jobs:
+                task = asyncio.create_task(self._run_job(job))
+                self._inflight.add(task)
+                task.add_done_callback(self._done)
+            if jobs and len(jobs) == free:
+                await asyncio.sleep(0)
+                continue
+            self.wakeup.clear()
+            try:
+                await asyncio.wait_for(self.wakeup.wait(), self.cfg.poll_interval)
+            except TimeoutError:
+                pass
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._inflight.discard(task)
+        self.wakeup.set()
+
+    async def stop(self, timeout: float = 10.0) -> None:
+        """Stop claiming; give in-flight jobs ``timeout`` seconds (their leases cover the rest)."""
+        self._stopping = True
+        self.wakeup.set()
+        if self._inflight:
+            await asyncio.wait(set(self._inflight), timeout=timeout)
+
+    async def _claim(self, limit: int) -> list[Job]:
+        now = self.clock()
+        return await self.db.write(
+            lambda c: queues.claim(c, self.queue, now=now, lease=self.cfg.lease_seconds,
+                                   limit=limit)
+        )
+
+    async def _run_job(self, job: Job) -> None:
+        try:
+            await self.handle(job)
+        except TemporaryFailure as exc:
+            delay = exc.retry_after if exc.retry_after is not None else self.backoff(job.attempts)
+            await self._retry(job, delay, str(exc) or type(exc).__name__)
+        except PermanentFailure as exc:
+            await self._bury(job, str(exc) or type(exc).__name__)
+        except Exception as exc:  # worker boundary: unexpected errors are retried, then buried
+            log.exception("job crashed queue=%s job=%s", self.queue, job.id)
+            await self._retry(job, self.backoff(job.attempts), f"{type(exc).__name__}: {exc}")
+        else:
+            self.handled += 1
+            now = self.clock()
+            await self.db.write(lambda c: queues.finish(c, job.id, now=now))
+
+    async def _retry(self, job: Job, delay: float, error: str) -> None:
+        self.failed += 1
+        now = self.clock()
+        status = await self.db.write(
+            lambda c: queues.retry(c, job.id, now=now, delay=delay, error=error)
+        )
+        if status == "dead":
+            log.error("job buried queue=%s job=%s error=%s", self.queue, job.id, error)
+            await self.on_dead(job, error)
+        else:
+            log.warning(
+                "job retry queue=%s job=%s attempt=%d delay=%.1fs error=%s",
+                self.queue, job.id, job.attempts, delay, error,
+            )
+
+    async def _bury(self, job: Job, error: str) -> None:
+        self.failed += 1
+        now = self.clock()
+        await self.db.write(lambda c: queues.bury(c, job.id, now=now, error=error))
+        log.error("job buried queue=%s job=%s error=%s", self.queue, job.id, error)
+        await self.on_dead(job, error)
+
+    async def on_dead(self, job: Job, error: str) -> None:
+        """Hook for subclasses that record a dead job elsewhere (e.g. on the session)."""
+
+    # -- tests and the CLI -------------------------------------------------------------
+    async def drain(self, *, max_rounds: int = 1000) -> int:
+        """Run due jobs until none is ready now; returns how many ran."""
+        ran = 0
+        for _ in range(max_rounds):
+            jobs = await self._claim(max(self.cfg.concurrency, 1))
+            if not jobs:
+                return ran
+            await asyncio.gather(*(self._run_job(j) for j in jobs))
+            ran += len(jobs)
+        return ran
