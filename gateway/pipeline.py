@@ -151,7 +151,6 @@ class Pipeline:
             text=ctx.text, full_text=mail.text, html=mail.html, kind=cls.kind,
             reasons=cls.reasons, attachments=[a.__dict__ for a in mail.attachments],
             external_id=f"inbound:{ctx.inbound['id']}",
-            created_at=mail.date.timestamp() if mail.date and not created else now,
         )
         sessions.mark_inbound(
             conn, ctx.inbound["id"], state="processed", kind=cls.kind, reasons=cls.reasons,

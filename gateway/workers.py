@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import time
@@ -65,10 +66,8 @@ class Worker:
                 await asyncio.sleep(0)
                 continue
             self.wakeup.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.wakeup.wait(), self.cfg.poll_interval)
-            except TimeoutError:
-                pass
 
     def _done(self, task: asyncio.Task[None]) -> None:
         self._inflight.discard(task)

@@ -1,4 +1,4 @@
-"""SMTP ingress: accept only support addresses at RCPT; at DATA commit raw bytes + a job, then 250."""
+"""SMTP ingress: only support addresses at RCPT; at DATA commit raw bytes + a job, then 250."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The SMTP listener: aiosmtpd protocols on the daemon's own loop, with a connection cap and drain."""
+"""The SMTP listener: aiosmtpd on the daemon's own loop, with a connection cap and a drain."""
 
 from __future__ import annotations
 

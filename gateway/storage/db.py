@@ -1,4 +1,4 @@
-"""The SQLite database: one writer thread with group commit, pooled readers, durable WAL settings."""
+"""The SQLite database: one writer thread with group commit, pooled readers, durable WAL."""
 
 from __future__ import annotations
 

@@ -257,7 +257,8 @@ def sync_addresses(conn: sqlite3.Connection, pairs: Iterable[tuple[str, str]], n
     for address, forward_to in pairs:
         conn.execute(
             "INSERT INTO addresses (address, forward_to, status, updated_at)"
-            " VALUES (?, ?, 'pending', ?) ON CONFLICT(address) DO UPDATE SET forward_to=excluded.forward_to",
+            " VALUES (?, ?, 'pending', ?)"
+            " ON CONFLICT(address) DO UPDATE SET forward_to=excluded.forward_to",
             (address, forward_to, now),
         )
 

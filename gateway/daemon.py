@@ -1,0 +1,209 @@
+"""Start-up and shutdown order of the whole daemon on one event loop; signals; the banner."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import secrets as pysecrets
+import signal
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from gateway.actions import Actions
+from gateway.agent.factory import build_agent
+from gateway.answering import AgentWorker
+from gateway.config import Config, Secrets, split_hostport
+from gateway.outbox import OutboxWorker
+from gateway.pipeline import Pipeline, ProcessWorker
+from gateway.replies import Renderer
+from gateway.smtp.handler import SmtpHandler
+from gateway.smtp.relay import build_relay
+from gateway.smtp.server import SmtpServer
+from gateway.storage import queues, sessions
+from gateway.storage.db import Database
+from gateway.workers import Worker
+
+log = logging.getLogger(__name__)
+
+
+def local_secret(cfg: Config, secrets: Secrets, name: str, env_name: str) -> str:
+    """A secret from the environment, else one generated once into the state directory (0600)."""
+    value = secrets.get(name)
+    if value:
+        return value
+    path = cfg.storage.path.parent / name.replace("_", "-")
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(pysecrets.token_urlsafe(32))
+        log.warning("%s not set: generated one in %s", env_name, path)
+    return path.read_text().strip()
+
+
+class Gateway:
+    """Owns every long-lived component; `start()` and `stop()` order them."""
+
+    def __init__(self, cfg: Config, secrets: Secrets, *,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.cfg = cfg
+        self.secrets = secrets
+        self.clock = clock
+        self.db = Database(cfg.storage.path, busy_timeout_ms=cfg.storage.busy_timeout_ms,
+                           max_batch=cfg.storage.max_batch)
+        self.secret_key = b""
+        self.admin_token = ""
+        self.started_at = 0.0
+        self.actions: Actions | None = None
+        self.renderer: Renderer | None = None
+        self.agent: Any = None
+        self.relay: Any = None
+        self.handler: SmtpHandler | None = None
+        self.http_runner: web.AppRunner | None = None
+        self.extensions: list[Any] = []
+        self.workers: dict[str, Worker] = {}
+        self.smtp: SmtpServer | None = None
+        self.smtp_address: tuple[str, int] | None = None
+        self.http_url: str | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._stack: list[Callable[[], Any]] = []
+
+    async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        self.db.open()
+        self.started_at = self.clock()
+        self.secret_key = local_secret(
+            self.cfg, self.secrets, "secret_key", "OPENCX_GATEWAY_SECRET_KEY").encode()
+        self.admin_token = local_secret(
+            self.cfg, self.secrets, "admin_token", "OPENCX_GATEWAY_ADMIN_TOKEN")
+        await self._recover()
+        self.agent = build_agent(self.cfg.agent, self.secrets)
+        self._stack.append(self.agent.close)
+        self.renderer = Renderer()
+        self._stack.append(self.renderer.close)
+        self.relay = build_relay(self.cfg.outbound, self.secrets, self.cfg.smtp.hostname)
+        self.actions = Actions(self.db, self.cfg, self.agent, self.secret_key, clock=self.clock)
+        self.db.add_commit_listener(
+            lambda touched: loop.call_soon_threadsafe(self._wake, touched))
+        for worker in self._build_workers():
+            self.workers[worker.queue] = worker
+            self._tasks.append(asyncio.create_task(worker.run(), name=f"worker-{worker.queue}"))
+        await self._start_http()
+        self.handler = SmtpHandler(self.db, self.cfg.smtp, self.cfg.queues, clock=self.clock)
+        self.smtp = SmtpServer(self.handler, self.cfg.smtp)
+        self.smtp_address = await self.smtp.start()
+
+    async def _start_http(self) -> None:
+        from gateway.web.app import create_app
+
+        app = create_app(self)
+        self.http_runner = web.AppRunner(app, access_log=None)
+        await self.http_runner.setup()
+        host, port = split_hostport(self.cfg.http.listen)
+        site = web.TCPSite(self.http_runner, host, port)
+        await site.start()
+        server = site._server
+        sock = server.sockets[0].getsockname() if server and server.sockets else (host, port)
+        self.http_url = f"http://{sock[0]}:{sock[1]}"
+        log.info("http listening on %s", self.http_url)
+
+    async def _recover(self) -> None:
+        now = self.clock()
+        pairs = [(a.address, self.cfg.smtp.forward_address(a))
+                 for a in self.cfg.smtp.support_addresses]
+
+        def fn(conn: Any) -> int:
+            sessions.sync_addresses(conn, pairs, now)
+            return queues.recover(conn, now=now, all_claimed=True)
+
+        recovered = await self.db.write(fn)
+        if recovered:
+            log.warning("recovered %d interrupted jobs", recovered)
+
+    def _build_workers(self) -> list[Worker]:
+        kw: dict[str, Any] = {"clock": self.clock}
+        pipeline = Pipeline(self.db, self.cfg, self.secret_key, clock=self.clock)
+        return [
+            ProcessWorker(pipeline, self.db, self.cfg.queues, **kw),
+            AgentWorker(self.agent, self.renderer, self.cfg, self.db, self.cfg.queues, **kw),
+            OutboxWorker(self.relay, self.db, self.cfg.queues, **kw),
+        ]
+
+    def _wake(self, touched: set[str]) -> None:
+        for name in touched:
+            worker = self.workers.get(name)
+            if worker is not None:
+                worker.wake()
+
+    async def stop(self) -> None:
+        """SMTP first (finish DATA in flight), then workers, then the database."""
+        if self.smtp is not None:
+            await self.smtp.stop()
+        await asyncio.gather(*(w.stop() for w in self.workers.values()))
+        if self.http_runner is not None:
+            await self.http_runner.cleanup()
+            self.http_runner = None
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        for closer in reversed(self._stack):
+            result = closer()
+            if asyncio.iscoroutine(result):
+                await result
+        self._stack.clear()
+        self.db.close()
+
+    def public_url(self) -> str:
+        return public_url_of(self.cfg, self.http_url)
+
+    def banner(self) -> str:
+        host, port = self.smtp_address or ("?", 0)
+        lines = [f"opencx-gateway is running (database {self.cfg.storage.path})",
+                 f"  SMTP    {host}:{port}   send mail to:"]
+        for a in self.cfg.smtp.support_addresses:
+            target = self.cfg.smtp.forward_address(a)
+            lines.append(f"            {a.address}  (forward target {target})")
+        lines.append(f"  try     swaks --server {host}:{port} --to "
+                     f"{self.cfg.smtp.support_addresses[0].address} --from you@example.org "
+                     "--header 'Subject: How do I reset my password?'")
+        if self.http_url:
+            where = ("$OPENCX_GATEWAY_ADMIN_TOKEN" if self.secrets.admin_token
+                     else state_dir(self.cfg) / "admin-token")
+            lines.append(f"  Inbox   {self.public_url()}/   (log in with the token in {where})")
+        if self.cfg.outbound.mode == "maildir":
+            lines.append(f"  Replies {self.cfg.outbound.maildir}/new/")
+        return "\n".join(lines)
+
+
+async def run_forever(cfg: Config, secrets: Secrets) -> None:
+    """`opencx-gateway run`: start, print where things are, stop cleanly on SIGTERM/SIGINT."""
+    gateway = Gateway(cfg, secrets)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await gateway.start()
+    print(gateway.banner(), flush=True)
+    try:
+        await stop.wait()
+    finally:
+        log.info("shutting down")
+        await gateway.stop()
+        log.info("stopped")
+
+
+def public_url_of(cfg: Config, http_url: str | None) -> str:
+    """The configured public URL, unless it names port 0 (tests): then the bound address."""
+    if http_url and cfg.http.public_url.rstrip("/").endswith(":0"):
+        return http_url
+    return cfg.http.public_url.rstrip("/")
+
+
+def state_dir(cfg: Config) -> Path:
+    return cfg.storage.path.parent
