@@ -154,6 +154,50 @@ def _render_session(s: dict[str, Any]) -> None:
         click.echo(m["text"].strip() or "(empty)")
 
 
+@inbox.command("handoff")
+@click.argument("session_id", type=int)
+@click.option("--reason", default=None, help="Why (shown to the rep in HubSpot).")
+@click.pass_obj
+def inbox_handoff(obj: Ctx, session_id: int, reason: str | None) -> None:
+    """Hand a session to HubSpot now (reason `manual`); the daemon runs the handoff."""
+    from gateway.actions import Actions
+    from gateway.agent.factory import build_agent
+
+    async def go() -> dict[str, Any]:
+        agent = build_agent(obj.cfg.agent, Secrets.from_env())
+        try:
+            actions = Actions(obj.db, obj.cfg, agent, b"")
+            return await actions.handoff(session_id, reason)
+        finally:
+            await agent.close()
+
+    result = asyncio.run(go())
+    tail = "the daemon will create the HubSpot ticket" if result["queued_hubspot"] else (
+        "hubspot.mode is off: no ticket will be created")
+    click.echo(f"session #{session_id} handed off ({result['detail']}); {tail}")
+
+
+@cli.command("send-test")
+@click.argument("address", required=False)
+@click.pass_obj
+def send_test(obj: Ctx, address: str | None) -> None:
+    """Send a signed test mail to a support address; it must come back through the forward."""
+    from gateway.actions import Actions
+    from gateway.daemon import local_secret
+
+    cfg = obj.cfg
+    targets = [address] if address else [a.address for a in cfg.smtp.support_addresses]
+    key = local_secret(cfg, Secrets.from_env(), "secret_key", "OPENCX_GATEWAY_SECRET_KEY")
+
+    async def go() -> list[dict[str, Any]]:
+        actions = Actions(obj.db, cfg, agent=None, secret_key=key.encode())  # type: ignore[arg-type]
+        return [await actions.send_test(t) for t in targets]
+
+    for r in asyncio.run(go()):
+        click.echo(f"queued test mail {r['from']} -> {r['address']}; when it comes back "
+                   f"through the forward to {r['forward_to']}, the address is verified")
+
+
 # -- queue ---------------------------------------------------------------------------------
 @cli.group()
 def queue() -> None:
@@ -195,8 +239,18 @@ def queue_requeue(obj: Ctx, job_id: int) -> None:
     click.echo(f"requeued job {job_id} ({job.queue})")
 
 
+def _register_subcommands() -> None:
+    """Command groups owned by subsystems (imported lazily so `--help` stays fast)."""
+    try:
+        from gateway.hubspot.cli import hubspot
+    except ImportError:  # pragma: no cover - only while the subsystem is being built
+        return
+    cli.add_command(hubspot)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: errors become one readable line and a non-zero exit."""
+    _register_subcommands()
     try:
         cli.main(args=argv, prog_name="opencx-gateway", standalone_mode=False)
     except click.exceptions.Abort:

@@ -65,7 +65,7 @@ class Gateway:
         self.relay: Any = None
         self.handler: SmtpHandler | None = None
         self.http_runner: web.AppRunner | None = None
-        self.extensions: list[Any] = []
+        self.hubspot: Any = None  # gateway.hubspot.service.HubSpotService when mode != off
         self.workers: dict[str, Worker] = {}
         self.smtp: SmtpServer | None = None
         self.smtp_address: tuple[str, int] | None = None
@@ -88,6 +88,12 @@ class Gateway:
         self._stack.append(self.renderer.close)
         self.relay = build_relay(self.cfg.outbound, self.secrets, self.cfg.smtp.hostname)
         self.actions = Actions(self.db, self.cfg, self.agent, self.secret_key, clock=self.clock)
+        if self.cfg.hubspot.mode != "off":
+            from gateway.hubspot.service import HubSpotService
+
+            self.hubspot = HubSpotService(self)
+            await self.hubspot.start()
+            self._stack.append(self.hubspot.close)
         self.db.add_commit_listener(
             lambda touched: loop.call_soon_threadsafe(self._wake, touched))
         for worker in self._build_workers():
@@ -102,6 +108,8 @@ class Gateway:
         from gateway.web.app import create_app
 
         app = create_app(self)
+        if self.hubspot is not None:
+            self.hubspot.add_routes(app)
         self.http_runner = web.AppRunner(app, access_log=None)
         await self.http_runner.setup()
         host, port = split_hostport(self.cfg.http.listen)
@@ -132,6 +140,7 @@ class Gateway:
             ProcessWorker(pipeline, self.db, self.cfg.queues, **kw),
             AgentWorker(self.agent, self.renderer, self.cfg, self.db, self.cfg.queues, **kw),
             OutboxWorker(self.relay, self.db, self.cfg.queues, **kw),
+            *(self.hubspot.workers() if self.hubspot else []),
         ]
 
     def _wake(self, touched: set[str]) -> None:
