@@ -120,6 +120,9 @@ class RelayConfig(Section):
     tls: Literal["none", "starttls", "implicit"] = Field("none", description="TLS mode")
     username: str | None = Field(None, description="AUTH user; password from the environment")
     timeout: float = Field(30.0, description="Seconds per SMTP command")
+    ca_file: Path | None = Field(
+        None, description="CA bundle (PEM) to verify the relay's certificate; default system CAs"
+    )
 
 
 class OutboundConfig(Section):

@@ -1,0 +1,251 @@
+"""Hand finished mail to the upstream relay (aiosmtplib) or a local Maildir; map failures."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import mailbox
+import os
+import ssl
+import threading
+from email.parser import BytesHeaderParser
+from email.policy import compat32
+from pathlib import Path
+from typing import Protocol
+
+import aiosmtplib
+
+from gateway.config import OutboundConfig, RelayConfig, Secrets
+from gateway.errors import ConfigError, PermanentFailure, TemporaryFailure
+from gateway.mime import MailHeaderError, check_address
+
+log = logging.getLogger(__name__)
+
+
+class Relay(Protocol):
+    """Something that takes one message for one recipient and accepts or raises."""
+
+    async def send(self, mail_from: str, rcpt_to: str, raw: bytes) -> str:
+        """Deliver; return a log line. Raise TemporaryFailure or PermanentFailure."""
+        ...
+
+
+class RelayTemporaryFailure(TemporaryFailure):
+    """The relay was unreachable, timed out, hung up, or answered 4xx; retry later."""
+
+    def __init__(self, message: str, *, stage: str, code: int | None = None) -> None:
+        super().__init__(message)
+        self.stage = stage
+        self.code = code
+
+
+class RelayPermanentFailure(PermanentFailure):
+    """The relay answered 5xx: ``code`` and ``reply`` are the server's own words."""
+
+    def __init__(self, message: str, *, stage: str, code: int, reply: str) -> None:
+        super().__init__(message)
+        self.stage = stage
+        self.code = code
+        self.reply = reply
+
+
+def _stage_of(exc: aiosmtplib.SMTPResponseException) -> str:
+    kinds: tuple[tuple[type[Exception], str], ...] = (
+        (aiosmtplib.SMTPConnectResponseError, "connect"),
+        (aiosmtplib.SMTPHeloError, "ehlo"),
+        (aiosmtplib.SMTPAuthenticationError, "auth"),
+        (aiosmtplib.SMTPSenderRefused, "mail"),
+        (aiosmtplib.SMTPRecipientRefused, "rcpt"),
+        (aiosmtplib.SMTPDataError, "data"),
+    )
+    return next((stage for kind, stage in kinds if isinstance(exc, kind)), "command")
+
+
+def map_smtp_error(exc: Exception, where: str) -> TemporaryFailure | PermanentFailure:
+    """Translate an aiosmtplib/OS/TLS error into the worker's retry-or-bury vocabulary."""
+    if isinstance(exc, aiosmtplib.SMTPRecipientsRefused) and exc.recipients:
+        exc = exc.recipients[0]
+    if isinstance(exc, aiosmtplib.SMTPResponseException):
+        stage, code, reply = _stage_of(exc), exc.code, exc.message
+        text = f"{where}: {stage} refused: {code} {reply}"
+        # Like Postfix's smtp_sasl_auth_soft_bounce: a rejected login is our configuration,
+        # not the message's fault, so it is retried rather than buried.
+        if 400 <= code < 500 or stage == "auth":
+            return RelayTemporaryFailure(text, stage=stage, code=code)
+        return RelayPermanentFailure(text, stage=stage, code=code, reply=reply)
+    if isinstance(exc, ssl.SSLError):
+        return RelayTemporaryFailure(f"{where}: TLS failed: {exc}", stage="tls")
+    if isinstance(exc, aiosmtplib.SMTPNotSupported):
+        return RelayTemporaryFailure(f"{where}: relay lacks a feature: {exc}", stage="ehlo")
+    kind = "timed out" if isinstance(exc, TimeoutError) else "connection failed"
+    return RelayTemporaryFailure(f"{where}: {kind}: {exc}", stage="connect")
+
+
+class SmtpRelay:
+    """One connection per message to the configured relay: TLS mode, AUTH, per-command timeout."""
+
+    def __init__(self, cfg: RelayConfig, password: str | None, hostname: str) -> None:
+        if cfg.username and not password:
+            raise ConfigError(
+                "outbound.relay.username is set but OPENCX_GATEWAY_RELAY_PASSWORD is empty"
+            )
+        self.cfg = cfg
+        self._password = password
+        self.hostname = hostname
+        self.where = f"relay {cfg.host}:{cfg.port}"
+        self._tls_context = self._make_tls_context(cfg)
+
+    @staticmethod
+    def _make_tls_context(cfg: RelayConfig) -> ssl.SSLContext | None:
+        if cfg.tls == "none":
+            return None
+        cafile = str(cfg.ca_file) if cfg.ca_file else None
+        try:
+            return ssl.create_default_context(cafile=cafile)
+        except (OSError, ssl.SSLError) as exc:
+            raise ConfigError(f"outbound.relay.ca_file: cannot load {cafile}: {exc}") from None
+
+    def _client(self) -> aiosmtplib.SMTP:
+        cfg = self.cfg
+        return aiosmtplib.SMTP(
+            hostname=cfg.host,
+            port=cfg.port,
+            local_hostname=self.hostname,
+            timeout=cfg.timeout,
+            use_tls=cfg.tls == "implicit",
+            start_tls=cfg.tls == "starttls",
+            tls_context=self._tls_context,
+            username=cfg.username,
+            password=self._password if cfg.username else None,
+        )
+
+    async def send(self, mail_from: str, rcpt_to: str, raw: bytes) -> str:
+        """Connect, (STARTTLS, AUTH,) MAIL/RCPT/DATA, QUIT; a QUIT failure after 250 is ignored."""
+        sender, recipient = _envelope(mail_from, rcpt_to)
+        client = self._client()
+        try:
+            await client.connect()
+            _, reply = await client.sendmail(sender, [recipient], raw)
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+            client.close()
+            failure = map_smtp_error(exc, self.where)
+            log.warning("relay failed rcpt_domain=%s error=%s", _domain(recipient), failure)
+            raise failure from exc
+        await _quit_quietly(client)
+        log.info("relay accepted rcpt_domain=%s reply=%s", _domain(recipient), reply)
+        return f"{self.where}: 250 {reply}"
+
+
+async def _quit_quietly(client: aiosmtplib.SMTP) -> None:
+    try:
+        await client.quit()
+    except (aiosmtplib.SMTPException, OSError, TimeoutError):
+        pass
+    finally:
+        client.close()
+
+
+def _envelope(mail_from: str, rcpt_to: str) -> tuple[str, str]:
+    sender = check_address(mail_from, "envelope sender") if mail_from else ""
+    return sender, check_address(rcpt_to, "envelope recipient")
+
+
+def _domain(address: str) -> str:
+    return address.rpartition("@")[2]
+
+
+class MaildirRelay:
+    """Local delivery for development: one file per Message-ID in a Maildir's new/."""
+
+    INDEX_DIR = ".opencx-sent"
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        self._box = mailbox.Maildir(self.path, create=True)
+        self._index = self.path / self.INDEX_DIR
+        self._index.mkdir(exist_ok=True)
+
+    async def send(self, mail_from: str, rcpt_to: str, raw: bytes) -> str:
+        """Store once; a repeat of the same Message-ID returns the first file's key."""
+        sender, recipient = _envelope(mail_from, rcpt_to)
+        return await asyncio.to_thread(self._deliver, sender, recipient, raw)
+
+    def _deliver(self, sender: str, recipient: str, raw: bytes) -> str:
+        ident = _identity(raw)
+        marker = self._index / hashlib.sha256(ident.encode()).hexdigest()
+        with self._lock:
+            key = self._existing_key(marker, ident)
+            if key is not None:
+                return f"maildir {self.path}: duplicate of {key}"
+            _write_atomic(marker, "")  # "in progress": a crash now is resolved by a scan
+            data = _local_delivery_headers(sender, recipient) + raw.replace(b"\r\n", b"\n")
+            key = self._box.add(data)
+            _write_atomic(marker, key)
+        log.info("maildir delivered key=%s", key)
+        return f"maildir {self.path}: new/{key}"
+
+    def _existing_key(self, marker: Path, ident: str) -> str | None:
+        try:
+            key = marker.read_text().strip()
+        except FileNotFoundError:
+            return None
+        if key and key in self._box:
+            return key
+        found = self._scan(ident)  # marker written but the crash came before its key
+        if found:
+            _write_atomic(marker, found)
+        return found
+
+    def _scan(self, ident: str) -> str | None:
+        for key in self._box.iterkeys():
+            try:
+                with self._box.get_file(key) as fh:
+                    headers = BytesHeaderParser(policy=compat32).parse(fh)
+            except FileNotFoundError:
+                continue
+            if _header_id(headers.get("Message-ID")) == ident:
+                return key
+        return None
+
+
+def _header_id(value: object) -> str | None:
+    return str(value).strip().strip("<>").strip() if value else None
+
+
+def _identity(raw: bytes) -> str:
+    headers = BytesHeaderParser(policy=compat32).parsebytes(raw)
+    return _header_id(headers.get("Message-ID")) or "sha256:" + hashlib.sha256(raw).hexdigest()
+
+
+def _local_delivery_headers(sender: str, recipient: str) -> bytes:
+    return f"Return-Path: <{sender}>\nDelivered-To: {recipient}\n".encode("ascii")
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def build_relay(cfg: OutboundConfig, secrets: Secrets, hostname: str) -> Relay:
+    """The relay chosen by ``outbound.mode``; the password comes from the environment."""
+    if cfg.mode == "maildir":
+        return MaildirRelay(cfg.maildir)
+    return SmtpRelay(cfg.relay, secrets.get("relay_password"), hostname)
+
+
+__all__ = [
+    "MailHeaderError",
+    "MaildirRelay",
+    "Relay",
+    "RelayPermanentFailure",
+    "RelayTemporaryFailure",
+    "SmtpRelay",
+    "build_relay",
+    "map_smtp_error",
+]

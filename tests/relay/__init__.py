@@ -1,0 +1,1 @@
+"""Tests for the outbound relay (aiosmtplib, Maildir) against an in-process sink."""

@@ -1,0 +1,1 @@
+"""Tests for reply rendering, signatures and MIME building."""
