@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.policy
+import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -138,4 +139,7 @@ def build_message(mail: OutgoingMail, body: RenderedBody, *, date: datetime) -> 
     _set_headers(msg, mail, date)
     msg.set_content(body.text, subtype="plain", charset="utf-8", cte="quoted-printable")
     msg.add_alternative(body.html, subtype="html", charset="utf-8", cte="quoted-printable")
+    # Deterministic boundary: a rebuilt retry is byte-identical. "=_" never occurs in QP text.
+    digest = hashlib.sha256(mail.message_id.encode()).hexdigest()[:32]
+    msg.set_boundary(f"=_opencx_{digest}")
     return msg.as_bytes(policy=_SMTP)
