@@ -268,5 +268,6 @@ def compose_body(
         signature=Markup(parts[0]) if parts else None,
     )
     if parts:
-        body_text = f"{body_text.rstrip()}\n\n{TEXT_SIG_DELIMITER}\n{parts[1]}\n"
+        lead = f"{body_text.rstrip()}\n\n" if body_text.strip() else ""
+        body_text = f"{lead}{TEXT_SIG_DELIMITER}\n{parts[1]}\n"
     return RenderedBody(html=inline_css(document), text=body_text)

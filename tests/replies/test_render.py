@@ -202,3 +202,9 @@ def test_render_markdown_and_html_to_text() -> None:
 def test_non_ascii_content_survives() -> None:
     out = compose_body(markdown="Grüße, **Zoë** — 你好", signature=None)
     assert "Grüße" in out.html and "你好" in out.html and out.text.startswith("Grüße")
+
+
+def test_empty_body_gets_only_the_signature() -> None:
+    out = compose_body(html="", signature=SIG)
+    assert out.text == "-- \nACME Support\nhttps://acme.test/help\n"
+    assert signatures_in(out.html) == 1
