@@ -251,6 +251,35 @@ class HubSpotClient(ConversationsClient):
             if not after:
                 return ids
 
+    async def get_ticket_by_property(
+        self, name: str, value: str, properties: list[str] | None = None
+    ) -> Ticket | None:
+        """The ticket whose unique-value property `name` equals `value` (no search lag)."""
+        try:
+            data = await self._crm("GET /crm/v3/objects/tickets/{ticketId}",
+                                   "crm.tickets.basic_api.get_by_id", str(value),
+                                   id_property=name,
+                                   properties=properties or ["subject", "hs_pipeline",
+                                                             "hs_pipeline_stage", name])
+        except HubSpotNotFound:
+            return None
+        return Ticket.from_api(data)
+
+    async def associated_ids(self, from_type: str, from_id: str, to_type: str) -> list[str]:
+        """Ids of every `to_type` object associated with one object (v4, all pages)."""
+        ids: list[str] = []
+        after: str | None = None
+        while True:
+            kw = {"limit": 500, **({"after": after} if after else {})}
+            data = await self._crm(
+                "GET /crm/v4/objects/{fromType}/{fromId}/associations/{toType}",
+                "crm.associations.v4.basic_api.get_page", from_type, str(from_id), to_type, **kw,
+            ) or {}
+            ids += [str(r["toObjectId"]) for r in data.get("results") or []]
+            after = ((data.get("paging") or {}).get("next") or {}).get("after")
+            if not after:
+                return ids
+
     # -- pipelines and properties -------------------------------------------------------------
 
     async def ticket_pipelines(self) -> list[Pipeline]:
@@ -296,6 +325,15 @@ class HubSpotClient(ConversationsClient):
             assoc.append(_assoc(contact_id, NOTE_TO_CONTACT))
         data = await self._crm("POST /crm/v3/objects/notes", "crm.objects.notes.basic_api.create",
                                NoteInput(properties=props, associations=assoc))
+        return Note.from_api(data)
+
+    async def get_note(self, note_id: str) -> Note | None:
+        try:
+            data = await self._crm("GET /crm/v3/objects/notes/{noteId}",
+                                   "crm.objects.notes.basic_api.get_by_id", str(note_id),
+                                   properties=["hs_note_body", "hs_timestamp"])
+        except HubSpotNotFound:
+            return None
         return Note.from_api(data)
 
     async def associate_default(

@@ -209,6 +209,13 @@ class ConversationsClient:
             data = {**data, **{k: full[k] for k in ("text", "richText") if k in full}}
         return Message.from_api(data)
 
+    async def list_thread_messages(self, thread_id: str, limit: int = 100) -> list[Message]:
+        """A thread's messages and comments, oldest first (all pages)."""
+        template = f"{CONV}/threads/{{threadId}}/messages"
+        rows = await self._pages(template, f"{CONV}/threads/{thread_id}/messages",
+                                 {"limit": limit, "sort": "createdAt"})
+        return [Message.from_api(r) for r in rows]
+
     async def post_comment(
         self, thread_id: str, text: str, rich_text: str | None = None
     ) -> Message:
