@@ -155,3 +155,7 @@ def pending(path: Path) -> list[str]:
         return [f"{m.name}" for s in (core, *EXTRA_SETS) for m in s.pending(db)]
     finally:
         conn.close()
+
+from gateway.storage.hubspot import migrations as _hubspot_migrations  # noqa: E402
+
+EXTRA_SETS.append(_hubspot_migrations)
