@@ -19,7 +19,8 @@ from pathlib import Path
 from gateway.errors import ConfigError
 
 TOKENIZER = "porter unicode61 remove_diacritics 2"
-TITLE_WEIGHT = 3.0  # bm25 column weight of the heading trail against 1.0 for the body
+# bm25 column weights: the section's own heading, the headings above it, the body.
+WEIGHTS = (3.0, 1.0, 1.0)
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _TERM_CACHE_SIZE = 20_000
@@ -31,6 +32,11 @@ class KbSection:
     title: str  # the section's own heading
     trail: str  # headings from the top of the file down to this one: "Billing › Invoices"
     body: str  # Markdown under the heading, up to the next heading
+
+    @property
+    def context(self) -> str:
+        """The headings above this one (the trail without the section's own title)."""
+        return self.trail.rpartition(" › ")[0]
 
 
 @dataclass(frozen=True)
@@ -103,11 +109,12 @@ class KnowledgeIndex:
         with self._conn:
             self._conn.execute("DROP TABLE IF EXISTS kb")
             self._conn.execute(
-                f"CREATE VIRTUAL TABLE kb USING fts5(trail, body, tokenize='{TOKENIZER}')"
+                "CREATE VIRTUAL TABLE kb USING fts5(title, context, body,"
+                f" tokenize='{TOKENIZER}')"
             )
             self._conn.executemany(
-                "INSERT INTO kb (rowid, trail, body) VALUES (?, ?, ?)",
-                [(i, s.trail, s.body) for i, s in enumerate(self._sections)],
+                "INSERT INTO kb (rowid, title, context, body) VALUES (?, ?, ?, ?)",
+                [(i, s.title, s.context, s.body) for i, s in enumerate(self._sections)],
             )
 
     @classmethod
@@ -133,7 +140,8 @@ class KnowledgeIndex:
         expr = " OR ".join(_quote(t) for t in terms)
         with self._lock:
             rows = self._conn.execute(
-                f"SELECT rowid, bm25(kb, {TITLE_WEIGHT}, 1.0) AS r FROM kb WHERE kb MATCH ?"
+                f"SELECT rowid, bm25(kb, {', '.join(map(str, WEIGHTS))}) AS r FROM kb"
+                " WHERE kb MATCH ?"
                 " ORDER BY r, rowid LIMIT ?",
                 (expr, limit),
             ).fetchall()

@@ -1,0 +1,90 @@
+"""What every agent shares: analysis, the policy-first decision, and the never-raise boundary."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from abc import ABC, abstractmethod
+
+from gateway.agent.analysis import Analyser, summarise
+from gateway.agent.base import (
+    Analysis,
+    Decision,
+    Escalation,
+    EscalationReason,
+    Reply,
+    Transcript,
+)
+from gateway.agent.policy import EscalationPolicy
+from gateway.agent.retrieval import Retrieval, Retriever
+from gateway.config import AgentConfig
+from gateway.storage.knowledge import KnowledgeIndex
+
+log = logging.getLogger(__name__)
+FALLBACK_ANALYSIS = Analysis("neutral", 0.0, "und", "")
+
+
+def escalation(transcript: Transcript, reason: EscalationReason, detail: str) -> Escalation:
+    return Escalation(reason, summarise(transcript, reason), detail)
+
+
+class PolicyFirstAgent(ABC):
+    """Analyse, apply the escalation policy, and only then let the subclass answer.
+
+    ``decide`` is the agent boundary: it never raises. Any exception in analysis, retrieval
+    or the model call becomes Escalation(AGENT_ERROR) so that a human sees the mail.
+    """
+
+    name = "agent"
+
+    def __init__(self, cfg: AgentConfig, index: KnowledgeIndex,
+                 analyser: Analyser | None = None) -> None:
+        self.cfg = cfg
+        self.index = index
+        self.retriever = Retriever(index)
+        self.policy = EscalationPolicy(cfg)
+        self.analyser = analyser or Analyser()
+
+    async def analyse(self, transcript: Transcript) -> Analysis:
+        return await asyncio.to_thread(self.analyser.analyse, transcript)
+
+    async def decide(self, transcript: Transcript) -> Decision:
+        analysis = FALLBACK_ANALYSIS
+        try:
+            analysis = await self.analyse(transcript)
+            action = await self._decide(transcript, analysis)
+        except Exception as exc:  # the agent boundary: never raise, escalate instead
+            log.error("agent failed session=%s agent=%s error=%s",
+                      transcript.session_id, self.name, type(exc).__name__)
+            detail = f"{self.name}: {type(exc).__name__}: {exc}"[:500]
+            action = escalation(transcript, EscalationReason.AGENT_ERROR, detail)
+        kind = "reply" if isinstance(action, Reply) else f"escalate:{action.reason}"
+        log.info("decided session=%s agent=%s action=%s language=%s sentiment=%.2f",
+                 transcript.session_id, self.name, kind, analysis.language,
+                 analysis.sentiment_score)
+        return Decision(action, analysis)
+
+    async def _decide(self, transcript: Transcript, analysis: Analysis) -> Reply | Escalation:
+        if not transcript.customer_turns():
+            return escalation(transcript, EscalationReason.AGENT_ERROR,
+                              "the transcript has no customer message")
+        hit = self.policy.check(transcript, analysis)
+        if hit is not None:
+            return escalation(transcript, hit.reason, hit.detail)
+        return await self.answer(transcript, analysis)
+
+    async def retrieve(self, transcript: Transcript, limit: int = 5) -> Retrieval:
+        """KB sections for the pending question (plus the subject on a first mail)."""
+        text = transcript.pending_text()
+        if len(transcript.customer_turns()) == len(transcript.pending_customer_turns()):
+            text = f"{transcript.subject}\n{text}"
+        return await asyncio.to_thread(
+            self.retriever.retrieve_sync, text, exclude=[transcript.customer_name], limit=limit
+        )
+
+    @abstractmethod
+    async def answer(self, transcript: Transcript, analysis: Analysis) -> Reply | Escalation:
+        """Answer from the KB, or escalate (missing_knowledge); the policy already passed."""
+
+    async def close(self) -> None:
+        self.index.close()

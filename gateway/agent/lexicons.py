@@ -1,0 +1,268 @@
+"""Word lists the agent reasons with: text folding, stop words and the cross-language glossary.
+
+Everything here is written in *folded* form (see ``fold``): lower case, accents removed,
+so one spelling covers "Rückerstattung", "ruckerstattung" and "RUECKERSTATTUNG" alike
+(the last one only partly; "ue" spellings are listed where they are common).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'"})
+
+
+def strip_accents(text: str) -> str:
+    """Remove combining marks (é -> e, ü -> u) but keep case and ß."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_APOSTROPHES))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def fold(text: str) -> str:
+    """Case- and accent-insensitive form used for every match: 'Größe' -> 'grosse'."""
+    return strip_accents(text.casefold())
+
+
+WORD = re.compile(r"[^\W_]+")
+
+
+def words(*blocks: str) -> frozenset[str]:
+    """The whitespace-separated words of some text blocks, as a set."""
+    return frozenset(w for block in blocks for w in block.split())
+
+
+STOP_WORDS = words(
+    # en: function words and the chatter of support mail
+    """a about above after again all also am an and any are as at be because been before
+    being below between both but by can cannot could did do does doing done down during each
+    few for from further had has have having he her here hers him his how i if in into is it
+    its itself just me more most my myself no nor not now of off on once only or other our
+    ours out over own same she should so some such than that the their them then there these
+    they this those through to too under until up very was we were what when where which
+    while who whom why will with would you your yours yourself get got getting want wanted
+    need needs needed would like know let make made still really already yet since ago
+    hi hello hey dear thanks thank thx please pls regards best cheers kind sincerely greetings
+    help question questions wondering wonder tell told ask asking asked anyone someone
+    morning afternoon evening today yesterday tomorrow week month day days time times
+    try tried trying possible okay ok sure hope one two also maybe something anything
+    im ive id dont doesnt didnt cant isnt wont s t ll re ve d m don doesn didn isn won
+    aren wasn weren haven hasn couldn shouldn wouldn anymore else everywhere although
+    though however customer customers client clients re fw fwd aw wg tr rv sv antw""",
+    # de
+    """ich du er sie es wir ihr mein meine meinen meinem meiner meines mich mir dich dir
+    ihnen uns unser unsere euch sein seine der die das den dem des ein eine einen einem
+    einer eines und oder aber nicht kein keine keinen ist sind war waren bin bist habe hast
+    hat haben hatte hatten wird werden wurde wurden kann kannst konnen konnte konnten mochte
+    mochten will wollen soll sollte muss mussen darf bitte danke vielen dank hallo guten tag
+    morgen abend liebe lieber sehr geehrte geehrter geehrtes damen herren grusse gruss gruessen
+    freundlichen beste viele mit von vom zu zum zur fur fuer auf an am im in ins aus bei
+    beim nach wie was wo wann warum weshalb ob dass wenn noch schon auch nur so da dort hier
+    jetzt heute gestern mal doch ja nein sich um uber ueber unter vor seit bis durch gegen
+    ohne weil mehr alle alles etwas man dies diese dieser diesem dieses diesen wieder leider
+    eigentlich irgendwie gerne gern frage fragen hilfe helfen komme kommen kommt passiert
+    danach gibt geht finde finden brauche brauchen immer bereits einfach genau dann denn
+    also bzw usw trotzdem lang kunde kunden""",
+    # fr
+    """je j tu il elle on nous vous ils elles me m te se s le la les l un une des du de d
+    et ou mais ne n pas plus est suis es sont ai as a avons avez ont ete etre avoir mon ma
+    mes ton ta tes son sa ses notre nos votre vos leur leurs ce c cet cette ces ca qui que
+    qu quoi dont comment pourquoi quand pour par sur dans en au aux avec sans sous chez
+    bonjour bonsoir merci madame monsieur cordialement salutations bien svp plait puis
+    pouvez peux peut pourriez pourrais voudrais veux souhaite faire fait tres aussi deja
+    encore y si alors toujours hier aujourd hui question aide aider besoin quel quels
+    quelle quelles faut fais rien tout tous toutes depuis jamais client clients""",
+    # es
+    """yo tu el ella nosotros vosotros ellos ellas me te se nos os le les lo la los las
+    un una unos unas y o pero no si es soy eres son esta estoy estan estaba he has ha han
+    hay mi mis tus su sus nuestro nuestra de del al a en con sin por para sobre que quien
+    como cuando donde porque hola gracias saludos buenos buenas dias tardes noches estimado
+    estimada estimados favor puedo puede pueden podria podrian quiero quisiera necesito
+    hacer muy tambien ya todavia este esto ese esa eso hoy ayer ayuda ayudar pregunta
+    cordial atentamente hago cual cuales tengo tiene tienen siempre nunca todo todos
+    algo ahora cliente clientes""",
+    # nl
+    """ik je jij u hij zij ze we wij mijn jullie uw de het een en of maar niet geen is ben
+    bent zijn was waren heb hebt heeft hebben had kan kunt kunnen kon wil wilt willen moet
+    moeten zou zouden graag bedankt dank hallo goedendag goedemorgen beste groeten
+    vriendelijke groet met van voor op aan in uit bij naar hoe wat waar wanneer waarom dat
+    dit die deze er al nog ook om te als dan mij me ons onze gisteren vandaag vraag hulp
+    lang duurt doe doen altijd nooit alles iets nu kom komen klant klanten""",
+    # pt
+    """eu voce ele ela nos voces eles elas me te se o a os as um uma uns umas e ou mas nao
+    sim e sou sao esta estou estao tenho tem tinha meu minha meus minhas seu sua seus suas
+    de do da dos das em no na nas com sem por para pelo pela que como quando onde porque
+    ola obrigado obrigada bom boa dia tarde prezados prezado posso pode podem poderia
+    quero queria gostaria preciso fazer muito tambem ja ainda este esta isso isto hoje
+    ontem ajuda ajudar pergunta atenciosamente cumprimentos faco qual quais sempre
+    nunca tudo algo agora cliente clientes""",
+    # it
+    """io tu lui lei noi voi loro mi ti si ci vi il lo la i gli le un uno una e o ma non
+    e sono ho hai ha abbiamo avete hanno mio mia miei mie tuo tua suo sua di del dello
+    della dei degli delle a al allo alla ai agli alle da dal dalla in nel nella nei con
+    senza per su sul sulla che chi come quando dove perche ciao buongiorno buonasera
+    grazie saluti cordiali gentile gentili posso puo potete potrei vorrei voglio devo fare
+    molto anche gia ancora questo questa quello quella oggi ieri aiuto aiutare domanda
+    faccio quale quali sempre mai tutto qualcosa ora adesso avete abbiamo cliente clienti""",
+)
+
+# Cross-language glossary: folded word or phrase -> the English words the sample KB uses.
+# It covers the support vocabulary of the topics a small SaaS KB has (account access,
+# billing, refunds, plans, shipping, API keys, deletion, opening hours). It is a retrieval
+# aid, not a translator: unknown foreign words stay as they are and lower the confidence.
+GLOSSARY: dict[str, str] = {
+    # password, sign-in, 2FA
+    "passwort": "password", "kennwort": "password", "mot de passe": "password",
+    "mdp": "password", "contrasena": "password", "wachtwoord": "password",
+    "senha": "password", "parola d'ordine": "password",
+    "zurucksetzen": "reset", "zuruecksetzen": "reset", "reinitialiser": "reset",
+    "reinitialisation": "reset", "restablecer": "reset", "restablecimiento": "reset",
+    "resetten": "reset", "redefinir": "reset", "redefinicao": "reset",
+    "reimpostare": "reset", "reimpostazione": "reset", "recuperar": "reset",
+    "recuperare": "reset", "herstellen": "reset",
+    "vergessen": "forgot", "oublie": "forgot", "olvide": "forgot", "olvidado": "forgot",
+    "vergeten": "forgot", "esqueci": "forgot", "esqueceu": "forgot", "dimenticato": "forgot",
+    "anmelden": "sign in", "einloggen": "log in", "anmeldung": "sign in",
+    "connecter": "log in", "connexion": "log in", "iniciar sesion": "log in",
+    "acceder": "log in", "inloggen": "log in", "acessar": "log in", "entrar": "log in",
+    "accedere": "log in", "accesso": "log in",
+    "zwei-faktor": "two-factor 2fa", "zwei faktor": "two-factor 2fa",
+    "authentifizierung": "authentication", "authentification": "authentication",
+    "autenticacion": "authentication", "authenticatie": "authentication",
+    "autenticacao": "authentication", "autenticazione": "authentication",
+    "double authentification": "two-factor 2fa", "dos factores": "two-factor 2fa",
+    "handy": "phone", "telefon": "phone", "telephone": "phone", "telefono": "phone",
+    "telefoon": "phone", "telefone": "phone", "movil": "phone", "celular": "phone",
+    "verloren": "lost", "perdu": "lost", "perdi": "lost", "perdido": "lost",
+    "kwijt": "lost", "perso": "lost",
+    "gesperrt": "locked", "bloque": "locked", "bloqueada": "locked", "bloqueado": "locked",
+    "geblokkeerd": "locked", "bloccato": "locked", "bloccata": "locked",
+    "konto": "account", "benutzerkonto": "account", "compte": "account", "cuenta": "account",
+    "conta": "account",
+    "neu": "new", "neue": "new", "neuen": "new", "nouveau": "new", "nouvelle": "new",
+    "nuevo": "new", "nueva": "new", "nieuw": "new", "nieuwe": "new", "novo": "new",
+    "nova": "new", "nuovo": "new", "nuova": "new",
+    # email, address, company
+    "e-mail": "email", "courriel": "email", "correo": "email", "mail": "email",
+    "e-mailadres": "email address", "adresse": "address", "direccion": "address",
+    "adres": "address", "endereco": "address", "indirizzo": "address",
+    "spam": "spam", "ankommen": "arrive", "angekommen": "arrive", "recu": "arrive",
+    "llegado": "arrive", "llega": "arrive", "ontvangen": "arrive", "chegou": "arrive",
+    "arrivato": "arrive", "arrivata": "arrive",
+    "firma": "company", "firmenname": "company name", "entreprise": "company",
+    "societe": "company", "empresa": "company", "bedrijf": "company", "azienda": "company",
+    # deletion, export
+    "loschen": "delete", "loeschen": "delete", "loschung": "delete", "supprimer": "delete",
+    "suppression": "delete", "eliminar": "delete", "borrar": "delete",
+    "verwijderen": "delete", "excluir": "delete", "apagar": "delete",
+    "eliminare": "delete", "cancellare": "delete", "cancellazione": "delete",
+    "exportieren": "export", "exporter": "export", "exportar": "export",
+    "exporteren": "export", "esportare": "export",
+    "daten": "data", "donnees": "data", "datos": "data", "gegevens": "data",
+    "dados": "data", "dati": "data",
+    # billing
+    "rechnung": "invoice", "facture": "invoice", "factura": "invoice",
+    "factuur": "invoice", "fatura": "invoice", "fattura": "invoice",
+    "quittung": "receipt", "recu de paiement": "receipt", "recibo": "receipt",
+    "herunterladen": "download", "telecharger": "download", "descargar": "download",
+    "downloaden": "download", "baixar": "download", "scaricare": "download",
+    "abgebucht": "charged", "abbuchung": "charge", "prelevement": "charge",
+    "preleve": "charged", "debite": "charged", "cobro": "charge", "cobrado": "charged",
+    "cargo": "charge", "afgeschreven": "charged", "cobranca": "charge",
+    "addebito": "charge", "addebitato": "charged",
+    "zahlung": "payment", "bezahlt": "paid", "paiement": "payment", "pago": "payment",
+    "betaling": "payment", "pagamento": "payment",
+    "doppelt": "twice duplicate", "zweimal": "twice", "deux fois": "twice",
+    "dos veces": "twice", "duplicado": "duplicate", "twee keer": "twice",
+    "dubbel": "twice duplicate", "duas vezes": "twice", "duplicada": "duplicate",
+    "due volte": "twice", "doppio": "twice duplicate",
+    "kreditkarte": "credit card", "karte": "card", "carte bancaire": "card",
+    "carte": "card", "tarjeta": "card", "creditcard": "credit card", "kaart": "card",
+    "cartao": "card", "carta di credito": "credit card",
+    "fehlgeschlagen": "failed", "echoue": "failed", "refuse": "declined",
+    "rechazado": "declined", "rechazada": "declined", "fallido": "failed",
+    "mislukt": "failed", "recusado": "declined", "falhou": "failed",
+    "rifiutato": "declined", "fallito": "failed",
+    "mwst": "vat", "mehrwertsteuer": "vat", "umsatzsteuer": "vat", "ust-idnr": "vat",
+    "tva": "vat", "iva": "vat", "btw": "vat",
+    # refunds
+    "ruckerstattung": "refund", "rueckerstattung": "refund", "erstattung": "refund",
+    "zuruckerstatten": "refund", "erstatten": "refund", "remboursement": "refund",
+    "rembourser": "refund", "rembourse": "refund", "reembolso": "refund",
+    "reembolsar": "refund", "terugbetaling": "refund", "restitutie": "refund",
+    "terugbetalen": "refund", "devolucao": "refund", "rimborso": "refund",
+    "rimborsare": "refund",
+    "geld": "money", "argent": "money", "dinero": "money", "dinheiro": "money",
+    "soldi": "money",
+    # plans and subscriptions
+    "abo": "subscription", "abonnement": "subscription", "suscripcion": "subscription",
+    "assinatura": "subscription", "abbonamento": "subscription",
+    "kundigen": "cancel", "kuendigen": "cancel", "kundigung": "cancel",
+    "stornieren": "cancel", "resilier": "cancel", "resiliation": "cancel",
+    "annuler": "cancel", "cancelar": "cancel", "cancelacion": "cancel",
+    "dar de baja": "cancel", "opzeggen": "cancel", "annuleren": "cancel",
+    "cancelamento": "cancel", "disdire": "cancel", "disdetta": "cancel",
+    "annullare": "cancel",
+    "tarif": "plan", "tarifs": "plan", "forfait": "plan", "plano": "plan", "piano": "plan",
+    "preis": "price", "preise": "price", "kosten": "price", "prix": "price",
+    "precio": "price", "prijs": "price", "preco": "price", "prezzo": "price", "costo": "price",
+    "andern": "change", "aendern": "change", "wechseln": "change", "changer": "change",
+    "modifier": "change", "cambiar": "change", "wijzigen": "change",
+    "veranderen": "change", "alterar": "change", "mudar": "change", "cambiare": "change",
+    "modificare": "change",
+    "testphase": "trial", "testversion": "trial", "essai": "trial", "prueba": "trial",
+    "proefperiode": "trial", "periodo de teste": "trial", "prova": "trial",
+    "benutzer": "users", "nutzer": "users", "utilisateurs": "users", "usuarios": "users",
+    "gebruikers": "users", "utilizadores": "users", "utenti": "users",
+    "speicherplatz": "storage", "speicher": "storage", "stockage": "storage",
+    "almacenamiento": "storage", "opslag": "storage", "armazenamento": "storage",
+    "archiviazione": "storage",
+    # shipping, orders, hardware
+    "versand": "shipping", "versandkosten": "shipping costs", "lieferung": "delivery",
+    "lieferzeit": "delivery times", "liefern": "delivery", "livraison": "delivery",
+    "expedition": "shipping", "livrer": "delivery", "envio": "shipping",
+    "entrega": "delivery", "verzending": "shipping", "levering": "delivery",
+    "bezorging": "delivery", "frete": "shipping", "spedizione": "shipping",
+    "consegna": "delivery",
+    "bestellung": "order", "bestellt": "order", "commande": "order", "pedido": "order",
+    "bestelling": "order", "besteld": "order", "encomenda": "order", "ordine": "order",
+    "sendungsverfolgung": "tracking", "sendungsnummer": "tracking number",
+    "suivi": "tracking", "seguimiento": "tracking", "rastrear": "tracking",
+    "rastreio": "tracking", "rastreamento": "tracking", "tracciamento": "tracking",
+    "paket": "package", "colis": "package", "paquete": "package", "pakket": "package",
+    "pacote": "package", "pacco": "package",
+    "beschadigt": "damaged", "endommage": "damaged", "abime": "damaged",
+    "danado": "damaged", "beschadigd": "damaged", "danificado": "damaged",
+    "danneggiato": "damaged",
+    "verspatet": "late", "retard": "late", "retraso": "late", "vertraagd": "late",
+    "atrasado": "late", "atraso": "late", "ritardo": "late",
+    "rucksendung": "returns return", "zurucksenden": "return", "retour": "return",
+    "retourner": "return", "devolver": "return", "terugsturen": "return",
+    "reso": "return", "restituire": "return",
+    "lieferadresse": "shipping address",
+    # API keys
+    "schlussel": "key", "schluessel": "key", "cle": "key", "clave": "key", "llave": "key",
+    "sleutel": "key", "chave": "key", "chiave": "key",
+    "erstellen": "create", "anlegen": "create", "creer": "create", "crear": "create",
+    "generar": "create", "aanmaken": "create", "criar": "create", "gerar": "create",
+    "creare": "create", "generare": "create",
+    "widerrufen": "revoke", "revoquer": "revoke", "revocar": "revoke",
+    "intrekken": "revoke", "revogar": "revoke", "revocare": "revoke",
+    "limite": "limit", "limiet": "limit",
+    # opening hours, support channels
+    "offnungszeiten": "business hours", "oeffnungszeiten": "business hours",
+    "geschaftszeiten": "business hours", "erreichbar": "hours", "uhrzeit": "hours",
+    "horaires": "hours", "heures": "hours", "ouvert": "open", "horario": "hours",
+    "horarios": "hours", "abierto": "open", "openingstijden": "business hours",
+    "bereikbaar": "hours", "orari": "hours", "orario": "hours", "aperto": "open",
+    "wochenende": "weekend", "samstag": "weekend", "samedi": "weekend",
+    "week-end": "weekend", "sabado": "weekend", "fin de semana": "weekend",
+    "zaterdag": "weekend", "sabato": "weekend",
+    "kundendienst": "support", "kundenservice": "support", "assistance": "support",
+    "service client": "support", "soporte": "support", "klantenservice": "support",
+    "suporte": "support", "assistenza": "support", "atendimento": "support",
+    "antwortzeit": "response times", "reponse": "response", "respuesta": "response",
+    "antwoord": "response", "resposta": "response", "risposta": "response",
+    "storung": "outage incident", "panne": "outage", "caida": "outage",
+    "storing": "outage", "interruzione": "outage",
+}

@@ -1,0 +1,173 @@
+"""Escalation policy shared by every agent: the deterministic rules checked before answering.
+
+Precedence (first match wins), all on the latest customer turns (those after the last
+ai/agent turn):
+
+1. user_request       - the customer asks for a human, a call or a manager (7 languages);
+2. prohibited_topic   - a phrase from agent.prohibited_topics appears (word boundaries,
+                        case- and accent-insensitive);
+3. negative_sentiment - the adjusted VADER compound <= agent.negative_sentiment_threshold;
+4. repeated_contact   - customer turns since the last reply, or in the whole session,
+                        >= agent.repeated_contact_threshold.
+
+An explicit wish for a human beats everything because it is what the customer asked for;
+legal/prohibited topics beat mood because they decide who in the team must answer; anger
+beats repetition because it is the more urgent signal. Only if none applies does the agent
+try to answer (and escalates missing_knowledge when it cannot).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from gateway.agent.base import Analysis, EscalationReason, Transcript
+from gateway.agent.lexicons import WORD, fold
+from gateway.config import AgentConfig
+
+_GAP = r"[^.?!\n]{0,30}?"  # a few words inside one sentence
+
+# Patterns run on folded text (lower case, no accents, apostrophes normalised).
+HUMAN_REQUEST_PATTERNS: dict[str, tuple[str, ...]] = {
+    "en": (
+        r"\b(?:speak|talk|chat|get through|connect me|put me through|transfer me)\b" + _GAP
+        + r"\b(?:human|humans|person|people|agent|representative|rep|manager|supervisor"
+        r"|someone|somebody|anyone|staff|employee|operator)\b",
+        r"\b(?:real|actual|live|human)\s+(?:human|person|people|agent|being|representative)\b",
+        r"\b(?:want|need|demand|ask for|get me|give me|request)\b" + _GAP
+        + r"\b(?:a human|a person|a manager|your manager|a supervisor|your supervisor)\b",
+        r"\b(?:call|phone|ring)\s+me\b|\bcall\s?back\b|\bgive me a (?:call|ring)\b",
+        r"\bescalate\s+(?:this|it|my|the|to)\b",
+        r"\b(?:no|not|stop|enough)\b(?:\s+\w+){0,3}\s+(?:bots?|robots?|chatbots?"
+        r"|automated (?:answers?|replies|responses?)|canned (?:answers?|responses?))\b",
+    ),
+    "de": (
+        r"\b(?:echte[nmrs]?|reale[nmrs]?|richtige[nmrs]?|lebende[nmrs]?)\s+"
+        r"(?:mensch|menschen|person|mitarbeiter\w*|ansprechpartner\w*)\b",
+        r"\b(?:mensch|menschen|mitarbeiter\w*|vorgesetzte\w*|ansprechpartner\w*|kundenberater"
+        r"\w*|berater\w*|teamleiter\w*|chef)\b" + _GAP + r"\b(?:sprechen|reden|telefonieren"
+        r"|verbinden|erreichen)\b",
+        r"\b(?:sprechen|reden|telefonieren)\s+mit\s+(?:einem|einer|ihrem|ihrer|dem|der)\s+"
+        r"(?:mensch|menschen|mitarbeiter\w*|vorgesetzte\w*|person|berater\w*)\b",
+        r"\b(?:rufen sie mich|ruft mich|mich\s+(?:bitte\s+)?(?:zuruck|an)?rufen|ruckruf\w*"
+        r"|zuruckrufen)\b",
+        r"\bkein(?:en|e)?\s+(?:bot|roboter|chatbot|ki|maschine)\b",
+    ),
+    "fr": (
+        r"\b(?:parler|discuter|echanger|joindre|contacter)\b" + _GAP
+        + r"\b(?:humain|humaine|conseiller\w*|agent|responsable|etre humain|operat\w+"
+        r"|quelqu'un|superieur|manager|interlocut\w+|une personne|la personne)\b",
+        r"\b(?:vrai|vraie|veritable)s?\s+(?:humain|personne|conseiller\w*|agent|interlocut\w+)\b",
+        r"\b(?:rappelez[- ]moi|me rappeler|m'appeler|appelez[- ]moi|me telephoner)\b",
+        r"\bpas\s+(?:a\s+|avec\s+)?(?:un|une)\s+(?:robot|bot|machine)\b",
+    ),
+    "es": (
+        r"\b(?:hablar|comunicarme|contactar)\b" + _GAP
+        + r"\b(?:persona|humano|humana|agente|representante|asesor\w*|supervisor\w*"
+        r"|encargad\w+|responsable|gerente|operador\w*|alguien)\b",
+        r"\b(?:persona|agente)\s+(?:real|de verdad|humano|humana)\b|\bser humano\b",
+        r"\b(?:llamenme|llameme|llamadme|me llamen|me llame|llamarme|devolverme la llamada)\b",
+        r"\bno\s+(?:con\s+)?(?:un|una)\s+(?:bot|robot|maquina)\b",
+    ),
+    "nl": (
+        r"\b(?:echte?|levende?)\s+(?:mens|persoon|medewerker)\b",
+        r"\b(?:spreken|praten)\s+met\b" + _GAP
+        + r"\b(?:mens|persoon|medewerker|manager|leidinggevende|iemand)\b",
+        r"\b(?:mens|persoon|medewerker|manager|leidinggevende|iemand)\b" + _GAP
+        + r"\b(?:spreken|praten)\b",
+        r"\b(?:bel me|bel mij|belt u mij|terugbellen|teruggebeld)\b",
+        r"\bgeen\s+(?:bot|robot|chatbot)\b",
+    ),
+    "pt": (
+        r"\b(?:falar|conversar)\b" + _GAP
+        + r"\b(?:pessoa|humano|humana|atendente|agente|gerente|supervisor\w*|responsavel"
+        r"|alguem|representante|operador\w*)\b",
+        r"\b(?:pessoa|atendente)\s+(?:real|de verdade|humana?)\b|\bser humano\b",
+        r"\b(?:me liguem|me ligue|ligar para mim|ligue-me|liguem-me|me telefonem)\b",
+        r"\bnao\s+(?:com\s+)?(?:um|uma)\s+(?:robo|bot|maquina)\b",
+    ),
+    "it": (
+        r"\b(?:parlare|contattare|sentire)\b" + _GAP
+        + r"\b(?:persona|umano|operatore|operatrice|responsabile|supervisore|qualcuno"
+        r"|addetto|consulente|manager)\b",
+        r"\b(?:persona|operatore)\s+(?:reale|vera|umano)\b|\bessere umano\b",
+        r"\b(?:richiamatemi|chiamatemi|mi richiami|mi chiami|mi chiamate|mi richiamate)\b",
+        r"\bnon\s+(?:con\s+)?(?:un|una)\s+(?:bot|robot|macchina)\b",
+    ),
+}
+_HUMAN_REQUEST = [
+    (lang, re.compile(p)) for lang, patterns in HUMAN_REQUEST_PATTERNS.items() for p in patterns
+]
+
+
+@dataclass(frozen=True)
+class PolicyHit:
+    reason: EscalationReason
+    detail: str
+
+
+def asks_for_human(text: str) -> str | None:
+    """The phrase by which the customer asks for a human, or None."""
+    folded = fold(text)
+    for lang, pattern in _HUMAN_REQUEST:
+        match = pattern.search(folded)
+        if match:
+            return f"{match.group(0)!r} ({lang})"
+    return None
+
+
+def topic_pattern(phrase: str) -> re.Pattern[str]:
+    """Word-boundary, case/accent-insensitive pattern for one prohibited phrase."""
+    words = [re.escape(w) for w in fold(phrase).split()]
+    return re.compile(r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)")
+
+
+def mask_name(text: str, name: str) -> str:
+    """Blank out the customer's own name, so that 'Sue Miller' is not the topic 'sue'."""
+    folded = fold(text)
+    for word in {fold(w) for w in WORD.findall(name) if len(w) > 1}:
+        folded = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", " ", folded)
+    return folded
+
+
+class EscalationPolicy:
+    """Applies the rules above with the thresholds and phrases from AgentConfig."""
+
+    def __init__(self, cfg: AgentConfig) -> None:
+        self.cfg = cfg
+        self._topics = [(p, topic_pattern(p)) for p in cfg.prohibited_topics if p.strip()]
+
+    def prohibited_topic(self, text: str, customer_name: str = "") -> str | None:
+        folded = mask_name(text, customer_name)
+        for phrase, pattern in self._topics:
+            if pattern.search(folded):
+                return phrase
+        return None
+
+    def repeated_contact(self, transcript: Transcript) -> str | None:
+        pending = len(transcript.pending_customer_turns())
+        total = len(transcript.customer_turns())
+        limit = self.cfg.repeated_contact_threshold
+        if pending >= limit:
+            return f"{pending} customer mails since the last reply (threshold {limit})"
+        if total >= limit:
+            return f"{total} customer mails in this conversation (threshold {limit})"
+        return None
+
+    def check(self, transcript: Transcript, analysis: Analysis) -> PolicyHit | None:
+        """The first rule that applies, in the documented precedence, or None."""
+        text = transcript.pending_text()
+        if phrase := asks_for_human(text):
+            return PolicyHit(EscalationReason.USER_REQUEST, f"asked for a human: {phrase}")
+        if topic := self.prohibited_topic(text, transcript.customer_name):
+            return PolicyHit(EscalationReason.PROHIBITED_TOPIC, f"prohibited topic: {topic!r}")
+        threshold = self.cfg.negative_sentiment_threshold
+        if analysis.sentiment_score <= threshold:
+            return PolicyHit(
+                EscalationReason.NEGATIVE_SENTIMENT,
+                f"sentiment {analysis.sentiment_score:+.2f} <= {threshold:+.2f}"
+                f" (language {analysis.language})",
+            )
+        if repeated := self.repeated_contact(transcript):
+            return PolicyHit(EscalationReason.REPEATED_CONTACT, repeated)
+        return None

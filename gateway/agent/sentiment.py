@@ -1,0 +1,123 @@
+"""Sentiment of customer text: VADER with a support-mail adjusted and multilingual lexicon.
+
+VADER (Hutto & Gilbert 2014) is English-only and was tuned on social media. Two changes to
+a private copy of its lexicon make it fit support mail:
+
+* problem words ("failed", "error", "wrong", "declined", "lost", ...) describe the issue,
+  not the customer's mood; their valence is scaled by PROBLEM_DAMPING so that a calm bug
+  report is not mistaken for anger;
+* a small anger/politeness lexicon for de, fr, es, nl, pt and it (and a few English anger
+  words VADER lacks or rates mildly) is added, so that "Frechheit", "scandaleux" or
+  "vergüenza" count. VADER's negation, booster, capitals and "!" rules still apply, but
+  negation only knows English words ("not", "never", "n't").
+
+Text detected as another language than English is scored *without* VADER's English word
+list (emoticons kept): its words collide with foreign function words (German "die" and
+"war" are -2.9 in VADER, Spanish "sin" -2.6), which made neutral German mails negative.
+
+Text is scored with accents stripped (the lexicon keys are accentless) and case kept
+(VADER uses capitals as emphasis).
+"""
+
+from __future__ import annotations
+
+import re
+
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+from gateway.agent.lexicons import strip_accents, words
+
+POSITIVE_AT = 0.05  # VADER's own cut-offs for the label
+NEGATIVE_AT = -0.05
+PROBLEM_DAMPING = 0.3
+ENGLISH_LEXICON_LANGUAGES = frozenset({"en", "und"})
+_WORDLIKE = re.compile(r"[a-z][a-z'-]*")
+
+PROBLEM_WORDS = words(
+    """fail failed failing fails failure error errors problem problems wrong lost lose losing
+    missing broken damaged stuck cancel cancelled canceled charged denied blocked trouble
+    difficult worried confusing sorry no bug bugs crash crashed crashes issue issues delete
+    deleted unable"""
+)
+
+# Valence on VADER's scale (-4 .. +4). Keys are lower case and accentless.
+EXTRA_LEXICON: dict[str, float] = {
+    # en: anger VADER lacks or rates as mild for a support context
+    "joke": -1.5, "unacceptable": -2.8, "useless": -3.0, "pathetic": -3.0,
+    "ridiculous": -2.2, "outrageous": -3.0, "disgrace": -3.0, "disgraceful": -3.0,
+    "incompetent": -2.8, "furious": -3.2, "rip-off": -3.0, "ripoff": -3.0,
+    "nobody": -1.0, "appalling": -3.0, "shameful": -2.8,
+    # de
+    "wutend": -3.2, "stinksauer": -3.2, "verargert": -2.5, "frechheit": -3.0,
+    "unverschamt": -3.0, "inakzeptabel": -3.0, "unakzeptabel": -3.0,
+    "katastrophe": -3.0, "katastrophal": -3.2, "furchtbar": -2.8, "schrecklich": -2.8,
+    "miserabel": -3.0, "mies": -2.5, "enttauscht": -2.2, "enttauschend": -2.3,
+    "lacherlich": -2.5, "betrug": -3.3, "betruger": -3.5, "abzocke": -3.4,
+    "scheisse": -3.2, "scheiße": -3.2, "scheiss": -3.0, "scheiß": -3.0,
+    "zumutung": -3.0, "skandal": -3.0, "skandalos": -3.2, "unterirdisch": -3.0,
+    "unfahig": -3.0, "argerlich": -2.3, "genervt": -2.3, "sauer": -2.0,
+    "danke": 1.5, "dank": 1.5, "toll": 2.0, "prima": 2.0,
+    # fr
+    "furieux": -3.2, "furieuse": -3.2, "enerve": -2.5, "enervee": -2.5,
+    "inacceptable": -3.0, "inadmissible": -3.0, "scandaleux": -3.2, "scandale": -3.0,
+    "honteux": -3.0, "honte": -2.5, "nul": -2.5, "nulle": -2.5, "lamentable": -3.0,
+    "catastrophique": -3.2, "arnaque": -3.4, "escroquerie": -3.5, "escrocs": -3.5,
+    "voleurs": -3.3, "decu": -2.2, "decue": -2.2, "insupportable": -2.8,
+    "ridicule": -2.3, "incompetents": -3.0, "degoute": -3.0, "colere": -3.0,
+    "marre": -2.5, "pire": -2.8, "merde": -3.0, "merci": 1.5,
+    # es
+    "furioso": -3.2, "furiosa": -3.2, "enfadado": -2.5, "enfadada": -2.5,
+    "harto": -2.5, "harta": -2.5, "inaceptable": -3.0, "vergonzoso": -3.0,
+    "verguenza": -2.5, "indignante": -3.0, "indignado": -3.0, "indignada": -3.0,
+    "estafa": -3.4, "estafadores": -3.5, "ladrones": -3.3, "pesimo": -3.2, "pesima": -3.2,
+    "desastre": -3.0, "desastroso": -3.2, "decepcionado": -2.2, "decepcionada": -2.2,
+    "ridiculo": -2.3, "incompetentes": -3.0, "mierda": -3.2, "basura": -2.8,
+    "cabreado": -3.0, "cabreada": -3.0, "gracias": 1.5,
+    # nl
+    "boos": -2.5, "woedend": -3.2, "onacceptabel": -3.0, "schandalig": -3.2,
+    "belachelijk": -2.5, "oplichting": -3.4, "oplichters": -3.5, "waardeloos": -3.0,
+    "slecht": -2.5, "teleurgesteld": -2.2, "teleurstellend": -2.3, "klote": -3.0,
+    "walgelijk": -3.0, "schande": -3.0, "bedankt": 1.5,
+    # pt
+    "irritado": -2.3, "irritada": -2.3, "chateado": -2.2, "chateada": -2.2,
+    "inaceitavel": -3.0, "vergonhoso": -3.0, "vergonha": -2.5, "absurdo": -2.5,
+    "fraude": -3.3, "ladroes": -3.3, "pessimo": -3.2, "pessima": -3.2, "horrivel": -2.8,
+    "decepcao": -2.3, "lixo": -2.8, "porcaria": -2.8, "raiva": -3.0, "obrigado": 1.5,
+    "obrigada": 1.5,
+    # it
+    "arrabbiato": -3.0, "arrabbiata": -3.0, "inaccettabile": -3.0, "vergognoso": -3.0,
+    "vergogna": -2.5, "scandaloso": -3.2, "truffa": -3.4, "truffatori": -3.5,
+    "ladri": -3.3, "orribile": -2.8, "deluso": -2.2, "delusa": -2.2, "delusione": -2.3,
+    "ridicolo": -2.3, "schifo": -3.0, "incompetenti": -3.0, "disastro": -3.0,
+    "stufo": -2.5, "stufa": -2.5, "grazie": 1.5,
+}
+
+
+class SentimentScorer:
+    """VADER compound (-1..1) with the adjusted lexicons; one instance per agent."""
+
+    def __init__(self) -> None:
+        self._english = SentimentIntensityAnalyzer()
+        lexicon = self._english.lexicon
+        for word in PROBLEM_WORDS:
+            if word in lexicon:
+                lexicon[word] = lexicon[word] * PROBLEM_DAMPING
+        lexicon.update(EXTRA_LEXICON)
+        self._foreign = SentimentIntensityAnalyzer()
+        emoticons = {k: v for k, v in lexicon.items() if not _WORDLIKE.fullmatch(k)}
+        self._foreign.lexicon = {**emoticons, **EXTRA_LEXICON}
+
+    def compound(self, text: str, language: str = "en") -> float:
+        """Compound score; ``language`` other than en/und drops VADER's English words."""
+        if not text.strip():
+            return 0.0
+        vader = self._english if language in ENGLISH_LEXICON_LANGUAGES else self._foreign
+        return float(vader.polarity_scores(strip_accents(text))["compound"])
+
+
+def label(compound: float) -> str:
+    if compound >= POSITIVE_AT:
+        return "positive"
+    if compound <= NEGATIVE_AT:
+        return "negative"
+    return "neutral"
