@@ -138,6 +138,11 @@ class OpenAIConfig(Section):
     timeout: float = Field(60.0, description="Seconds per completion request")
     max_retries: int = Field(2, description="Retries on timeouts and 5xx before escalating")
     temperature: float = Field(0.2, description="Sampling temperature")
+    backoff_seconds: float = Field(0.5, description="First retry delay; doubles per retry")
+    tools: bool = Field(
+        True, description="Offer the escalate_to_human tool; false: ask for JSON answers only"
+    )
+    passages: int = Field(4, description="KB sections put into the prompt")
 
 
 class ReplyCapConfig(Section):
