@@ -1,0 +1,1 @@
+"""Tests for the pure inbound-mail functions (parse, classify, identify, quotes, tokens)."""
