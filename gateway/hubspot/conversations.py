@@ -11,7 +11,12 @@ from typing import Any
 
 import aiohttp
 
-from gateway.hubspot.errors import HubSpotConnectionError, HubSpotError, error_from_response
+from gateway.hubspot.errors import (
+    HubSpotConnectionError,
+    HubSpotError,
+    error_from_response,
+    json_body,
+)
 from gateway.hubspot.models import Channel, ChannelAccount, Inbox, Message, Thread, format_time
 from gateway.hubspot.policy import CallStats, RetryPolicy
 
@@ -46,6 +51,11 @@ class ConversationsClient:
         self.stats = stats or CallStats()
         self._session = session
         self._own_session = session is None
+
+    @property
+    def has_developer_key(self) -> bool:
+        """True when custom-channel management (developer API key) is possible."""
+        return bool(self._dev_key)
 
     async def close(self) -> None:
         """Close the aiohttp session if this client opened it."""
@@ -93,25 +103,28 @@ class ConversationsClient:
         self, method: str, template: str, path: str, *, params: dict[str, Any] | None = None,
         body: Any = None, developer: bool = False,
     ) -> Any:
-        """Send with the shared retry policy; return the decoded JSON (None when empty)."""
+        """One logical call (counted under `template`); returns the decoded JSON or None."""
         self.stats.call(method, template)
+        try:
+            return await self._retrying(method, path, params or {}, body, developer)
+        except HubSpotError as exc:
+            self.stats.error(method, template, exc)
+            raise
+
+    async def _retrying(
+        self, method: str, path: str, params: dict[str, Any], body: Any, developer: bool
+    ) -> Any:
+        """Send, retrying as `RetryPolicy.wait_for` allows (429 any method, 5xx idempotent)."""
         attempt = 0
         while True:
-            try:
-                status, headers, raw = await self._send(method, path, params or {}, body, developer)
-            except HubSpotError as exc:
-                self.stats.error(method, template, exc)
-                raise
+            status, headers, raw = await self._send(method, path, params, body, developer)
             if status < 300:
-                return json.loads(raw) if raw.strip() else None
+                return json_body(raw, status)
             wait = self.retry.wait_for(method, status, headers.get("Retry-After"), attempt)
             if wait is None:
-                exc = error_from_response(status, raw, headers)
-                self.stats.error(method, template, exc)
-                raise exc
+                raise error_from_response(status, raw, headers)
             self.stats.retry(status)
-            log.warning("hubspot retry status=%d call=%s %s wait=%.1fs",
-                        status, method, template, wait)
+            log.warning("hubspot retry status=%d method=%s wait=%.1fs", status, method, wait)
             attempt += 1
             await asyncio.sleep(wait)
 
