@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import json
 import time
 from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
@@ -33,6 +32,7 @@ from gateway.hubspot.errors import (
     HubSpotNotFound,
     HubSpotScopeError,
     error_from_response,
+    json_body,
 )
 from gateway.hubspot.models import Contact, Note, Pipeline, Ticket, format_time
 from gateway.hubspot.policy import CallStats, HubSpotRetry, RetryPolicy
@@ -116,14 +116,14 @@ class HubSpotClient(ConversationsClient):
         """Blocking part, on the executor: call, read the raw JSON, translate failures."""
         try:
             resp = fn(*args, _request_timeout=self.timeout, _preload_content=False, **kw)
-            raw = resp.data
+            raw, status = resp.data, resp.status
             resp.release_conn()
         except Exception as exc:  # library boundary: every failure leaves as a HubSpotError
             error = _translate(exc)
             if error is None:
                 raise
             raise error from exc
-        return json.loads(raw) if raw and raw.strip() else None
+        return json_body(raw, status)
 
     async def _crm(self, template: str, dotted: str, *args: Any, **kw: Any) -> Any:
         """Run `<api>.<method>(*args, **kw)`; `template` ("POST /crm/v3/...") names it in stats."""

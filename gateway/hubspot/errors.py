@@ -116,6 +116,16 @@ def parse_body(raw: bytes | str | None) -> Any:
         return text
 
 
+def json_body(raw: bytes, status: int) -> Any:
+    """Decode a 2xx body (None when empty); a non-JSON 2xx (a proxy page) is a server error."""
+    if not raw or not raw.strip():
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError as exc:
+        raise HubSpotServerError("response is not JSON", status=status) from exc
+
+
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
     """Seconds from a Retry-After header (delta-seconds or an HTTP date); None when absent/bad."""
     if not value:

@@ -117,6 +117,10 @@ class HubSpotRetry(Retry):
     def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
         return retryable(method, status_code)
 
+    def get_retry_after(self, response: Any) -> float | None:
+        # urllib3's own parser raises on fractional seconds; use the one errors.py uses.
+        return parse_retry_after(response.headers.get("Retry-After"))
+
     def get_backoff_time(self) -> float:
         # urllib3 retries the first time without waiting; HubSpot's 429s need a pause.
         return self.policy.backoff_for(max(0, len(self.history) - 1))

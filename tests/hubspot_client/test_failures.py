@@ -257,3 +257,15 @@ async def test_connection_refused(make_client: MakeClient) -> None:
     assert time.monotonic() - started < 1.0  # refused: no retry, no back-off
     errors = client.stats.snapshot()["errors"]
     assert errors[("POST", "/crm/v3/objects/contacts", "HubSpotConnectionError")] == 1
+
+
+async def test_non_json_success_is_a_server_error(
+    client: HubSpotClient, emulator: HubSpotEmulator
+) -> None:
+    emulator.fail_next("GET", "/crm/v3/pipelines/tickets", 200, body="<html>proxy</html>")
+    with pytest.raises(HubSpotServerError, match="not JSON"):
+        await client.ticket_pipelines()
+    emulator.fail_next("GET", "/inboxes", 200, body="<html>proxy</html>")
+    with pytest.raises(HubSpotServerError, match="not JSON"):
+        await client.list_inboxes()
+    assert [p.id for p in await client.ticket_pipelines()] == ["0"]

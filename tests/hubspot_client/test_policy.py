@@ -49,3 +49,16 @@ def test_call_stats_counts() -> None:
     assert snap["calls"] == {("GET", "/x/{id}"): 2}
     assert snap["errors"] == {("GET", "/x/{id}", "HubSpotRateLimited"): 1}
     assert stats.rate_limited == 2
+
+
+def test_urllib3_retry_reads_fractional_and_refuses_long_retry_after() -> None:
+    from urllib3 import HTTPResponse
+    from urllib3.exceptions import MaxRetryError
+
+    retry = HubSpotRetry.build(RetryPolicy(total=3, max_wait=5.0), None)
+    assert retry.get_retry_after(HTTPResponse(headers={"Retry-After": "0.5"}, status=429)) == 0.5
+    long_wait = HTTPResponse(headers={"Retry-After": "60"}, status=429)
+    with pytest.raises(MaxRetryError):
+        retry.increment("POST", "/crm/v3/objects/tickets", response=long_wait)
+    after = retry.increment("POST", "/x", response=HTTPResponse(status=429))
+    assert after.total == 2 and after.get_backoff_time() == 1.0
