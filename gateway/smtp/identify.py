@@ -13,6 +13,7 @@ _NOREPLY = re.compile(
 )
 _DAEMON = re.compile(r"(?:mailer|mail)[-_.]?daemon|postmaster|mail[-_.]?delivery[-_.]?system")
 _BOUNCE = re.compile(r"(?:^|[-_.+])bounces?(?:$|[-_.+=])|^srs[01][=+-]|^prvs=|^btv1==", re.I)
+_BOUNCE_DOMAIN = re.compile(r"(?:^|\.)bounces?\.")
 _VIA = re.compile(r"\s+(?:via|über|par l'intermédiaire de)\s+.+$", re.IGNORECASE)
 _GROUP_HEADERS = ("x-original-sender", "x-original-from")
 
@@ -38,7 +39,8 @@ def is_daemon(address: str) -> bool:
 
 def is_bounce_address(address: str) -> bool:
     """Envelope addresses of bulk senders and forwarders (VERP, SRS, BATV), not people."""
-    return bool(_BOUNCE.search(local_part(address)))
+    domain = address.rpartition("@")[2].lower()
+    return bool(_BOUNCE.search(local_part(address)) or _BOUNCE_DOMAIN.search(domain))
 
 
 def without_tag(address: str) -> str:
