@@ -321,6 +321,7 @@ def create_object(ctx: Context, kind: str, body: Any) -> CrmObject:
     _touch(state, obj)
     for to_type, to_id, type_id, category in links:
         state.associate(kind, object_id, to_type, to_id, type_id, category)
+    ctx.webhooks.creation(kind, object_id)
     return obj
 
 

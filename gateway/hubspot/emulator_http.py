@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import math
 import re
 import uuid
@@ -34,6 +35,8 @@ BAD_HAPIKEY = ("The API key provided is invalid. View or manage your API key her
 SCOPES_MESSAGE = ("This app hasn't been granted all required scopes to make this call. "
                   "Read more about required scopes here: https://developers.hubspot.com/scopes.")
 WINDOW_SECONDS = 10.0
+
+log = logging.getLogger(__name__)
 
 
 class HubSpotHTTPError(Exception):
@@ -287,6 +290,10 @@ async def _dispatch(ctx: Context, request: web.Request, handler: Handler
         response = exc.response()
     except web.HTTPException as exc:
         response = HubSpotHTTPError(exc.status, exc.reason).response()
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        log.info("emulator rejected malformed input path=%s error=%s", request.path,
+                 type(exc).__name__)
+        response = HubSpotHTTPError(400, f"Invalid input: {type(exc).__name__}").response()
     for name, value in headers.items():
         response.headers.setdefault(name, value)
     return response

@@ -95,6 +95,13 @@ class Webhooks:
                                    changeFlag="NEW_MESSAGE")
             self.send_app_events([event])
 
+    def creation(self, object_type: str, object_id: str) -> None:
+        """``<object>.creation`` (``changeFlag: NEW``), if the app subscribed to it."""
+        event_type = {"tickets": "ticket", "contacts": "contact"}.get(object_type, "")
+        if event_type and self.state.subscribed(f"{event_type}.creation"):
+            self.send_app_events([self.app_event(f"{event_type}.creation", object_id,
+                                                 changeFlag="NEW", changeSource="INTEGRATION")])
+
     def property_change(self, object_type: str, object_id: str, changes: dict[str, str | None],
                         source: str, source_id: str | None = None) -> None:
         """``<object>.propertyChange`` events, one per subscribed changed property."""

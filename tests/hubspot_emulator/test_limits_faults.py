@@ -142,3 +142,18 @@ async def test_latency_and_http_control_api(http: aiohttp.ClientSession,
     async with http.post("/_emulator/calls/reset"):
         pass
     assert emulator.calls == []
+
+
+async def test_malformed_input_is_400_not_500(http: aiohttp.ClientSession,
+                                              emulator: HubSpotEmulator) -> None:
+    emulator.settings.scopes = set(FULL_SCOPES)
+    bad_links = {**NEW_TICKET, "associations": [1]}
+    async with http.post(TICKETS, json=bad_links) as resp:
+        assert resp.status == 400
+        assert (await resp.json())["category"] == "VALIDATION_ERROR"
+    async with http.post(TICKETS, data=b"{not json", headers={
+            "Content-Type": "application/json"}) as resp:
+        assert resp.status == 400
+    async with http.get("/crm/v3/objects/contacts", params={"limit": "many"}) as resp:
+        assert resp.status == 400
+    assert emulator.tickets == {}

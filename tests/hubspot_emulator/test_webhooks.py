@@ -190,3 +190,22 @@ async def test_module_entry_point_runs_standalone() -> None:
     finally:
         proc.terminate()
         await proc.wait()
+
+
+async def test_subscription_api_adds_creation_events(
+        http: aiohttp.ClientSession, emulator: HubSpotEmulator, receiver: Receiver) -> None:
+    await setup_thread(http, emulator, receiver)
+    async with http.post(f"/webhooks/v3/{APP_ID}/subscriptions", params={"hapikey": DEV_KEY},
+                         json={"eventType": "ticket.creation", "active": True}) as resp:
+        assert resp.status == 201
+    async with http.get(f"/webhooks/v3/{APP_ID}/subscriptions",
+                        params={"hapikey": DEV_KEY}) as resp:
+        kinds = [s["eventType"] for s in (await resp.json())["results"]]
+    assert kinds == ["conversation.newMessage", "ticket.propertyChange", "ticket.creation"]
+    async with http.post("/crm/v3/objects/tickets", json={
+            "properties": {"subject": "s", "hs_pipeline_stage": "1"}}) as resp:
+        ticket_id = (await resp.json())["id"]
+    await emulator.wait_deliveries()
+    (app,) = receiver.to("/hubspot/app")
+    (event,) = json.loads(app.body)
+    assert (event["subscriptionType"], event["objectId"]) == ("ticket.creation", int(ticket_id))
