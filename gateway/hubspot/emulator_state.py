@@ -249,7 +249,7 @@ class EmulatorState:
     def thread_messages(self, thread: Thread) -> Iterable[Json]:
         """The thread's messages in creation-time order."""
         found = [self.messages[mid] for mid in thread.message_ids]
-        return sorted(found, key=lambda m: (m["createdAt"], m["id"]))
+        return sorted(found, key=lambda m: m["createdAt"])  # stable: ties keep arrival order
 
     def object_type_id(self, object_type: str) -> str:
         """HubSpot's numeric object type id (``0-1`` contacts, ``0-5`` tickets, ...)."""
