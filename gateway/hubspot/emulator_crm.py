@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
@@ -47,7 +48,7 @@ def object_type(request: web.Request) -> str:
     return found
 
 
-def object_scopes(write: bool):
+def object_scopes(write: bool) -> Callable[[web.Request], tuple[str, ...]]:
     """Scopes for the object type in the URL: ``tickets`` or the contacts scopes."""
 
     def needed(request: web.Request) -> tuple[str, ...]:

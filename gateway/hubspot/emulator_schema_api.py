@@ -8,6 +8,7 @@ type 32 or 278); HUBSPOT.md §4.5 leaves that open.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
@@ -128,7 +129,7 @@ async def create_property(request: web.Request) -> web.Response:
 
 # -- associations v4 ----------------------------------------------------------------------
 
-def _assoc_scopes(write: bool):
+def _assoc_scopes(write: bool) -> Callable[[web.Request], tuple[str, ...]]:
     base = object_scopes(write)
 
     def needed(request: web.Request) -> tuple[str, ...]:
