@@ -136,18 +136,20 @@ _REMOVE_XPATH = " | ".join(
             )
         ),
         "//*[@data-smartmail='gmail_signature']",
+        _class("moz-cite-prefix") + "/following-sibling::*[1][self::blockquote]",
         "//blockquote[translate(@type, 'CITE', 'cite')='cite']",
         "//*[@data-marker='__QUOTED_TEXT__' or @data-marker='__HEADERS__']",
         "//*[@id='Signature']",
     ]
 )
+_STYLE = "translate(translate(@style, ' ', ''), 'ABCDEF', 'abcdef')"
 _TRUNCATE_XPATH = " | ".join(
     [
         "//*[@id='appendonsend' or @id='divRplyFwdMsg' or @id='stopSpelling' or @id='zwchr']",
         "//*[@id='mail-editor-reference-message-container']",
         _class("OutlookMessageHeader"),
-        "//div[contains(translate(@style, ' ABCDEF', 'abcdef'), 'border-top:solid#e1e1e1')]",
-        "//div[contains(translate(@style, ' ABCDEF', 'abcdef'), 'border-top:solid#b5c4df')]",
+        f"//div[contains({_STYLE}, 'border-top:solid#e1e1e1')]",
+        f"//div[contains({_STYLE}, 'border-top:solid#b5c4df')]",
     ]
 )
 
@@ -190,7 +192,7 @@ def strip_quotes(text: str, html: str | None = None) -> str:
     if html and (not text.strip() or not found):
         html_stripped, html_found = strip_html(html)
         if html_found or not text.strip():
-            stripped = html_stripped
-    if stripped.strip():
+            stripped, found = html_stripped, html_found
+    if found and stripped.strip():
         return stripped
     return text if text.strip() or not html else html_to_text(html)

@@ -55,7 +55,7 @@ def _codec(charset: str | None) -> str | None:
         info = codecs.lookup(name)
     except LookupError:
         return None
-    return None if info.name in _REFUSED_CODECS else info.name
+    return None if info.name.replace("-", "_") in _REFUSED_CODECS else info.name
 
 
 def decode_text(data: bytes, charset: str | None) -> str:
