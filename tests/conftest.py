@@ -84,6 +84,7 @@ def smtp_send(gateway: Gateway) -> Callable[..., Any]:
                    rcpt: list[str] | None = None) -> str:
         def go() -> str:
             with smtplib.SMTP(host, port, local_hostname="client.test", timeout=10) as s:
+                s.ehlo()
                 s.mail(mail_from)
                 for r in rcpt or [SUPPORT]:
                     code, msg = s.rcpt(r)

@@ -142,15 +142,12 @@ class Database:
                 conn.execute("ROLLBACK")
             failure = StorageError(f"write failed: {exc}")
             for _, fut in batch:
-                fut.set_exception(failure)
+                _resolve(fut, False, failure)
             return
         self.batches += 1
         self.writes += len(batch)
         for (ok, value), (_, fut) in zip(results, batch, strict=True):
-            if ok:
-                fut.set_result(value)
-            else:
-                fut.set_exception(value)
+            _resolve(fut, ok, value)
         if conn.touched_queues:
             for listener in self._listeners:
                 listener(set(conn.touched_queues))
@@ -191,6 +188,17 @@ class Database:
     async def read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._read_pool, self.read_sync, fn)
+
+
+def _resolve(fut: concurrent.futures.Future[Any], ok: bool, value: Any) -> None:
+    """Hand a result to a waiter; a waiter that gave up (cancelled) gets nothing."""
+    try:
+        if ok:
+            fut.set_result(value)
+        else:
+            fut.set_exception(value)
+    except concurrent.futures.InvalidStateError:
+        pass
 
 
 def rows(cursor: Iterable[sqlite3.Row]) -> list[dict[str, Any]]:
