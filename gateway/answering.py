@@ -120,7 +120,15 @@ class AgentWorker(Worker):
         now = self.clock()
         raw = build_message(mail, body, date=datetime.fromtimestamp(now, UTC))
 
+        cap = cfg.agent.reply_cap
+        since = now - cap.window_minutes * 60
+
         def write(conn: WriteConnection) -> None:
+            if sessions.ai_replies_since(conn, session["contact_email"], since) >= cap.max_replies:
+                sessions.add_message(  # re-checked here: concurrent jobs commit one by one
+                    conn, session_id=session["id"], role="system", now=now, kind="note",
+                    text="reply cap reached: not answered", external_id=f"cap:{row}")
+                return
             ai_row = sessions.add_message(
                 conn, session_id=session["id"], role="ai", now=now, message_id=mail.message_id,
                 in_reply_to=mail.in_reply_to, refs=mail.references, subject=mail.subject,

@@ -198,6 +198,32 @@ def send_test(obj: Ctx, address: str | None) -> None:
                    f"through the forward to {r['forward_to']}, the address is verified")
 
 
+@cli.group()
+def signature() -> None:
+    """Per-domain reply signatures."""
+
+
+@signature.command("resolve")
+@click.argument("address")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def signature_resolve(obj: Ctx, address: str, as_json: bool) -> None:
+    """Show which signature applies to a sender ADDRESS (or domain), and why."""
+    from gateway.signatures import resolve_signature
+
+    found = resolve_signature(address, obj.cfg.signatures)
+    data = {"address": address, "pattern": found.pattern, "why": found.why,
+            "text": found.signature.text if found.signature else None,
+            "html": found.signature.html if found.signature else None}
+
+    def render(d: dict[str, Any]) -> None:
+        click.echo(d["why"])
+        if d["text"]:
+            click.echo("\n" + d["text"].rstrip())
+
+    _emit(data, as_json, render)
+
+
 # -- queue ---------------------------------------------------------------------------------
 @cli.group()
 def queue() -> None:
