@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from gateway.agent.analysis import Analyser
 from gateway.agent.base import Analysis, Escalation, EscalationReason, Reply, Transcript
 from gateway.agent.compose import compose_reply
@@ -36,8 +38,14 @@ class BuiltinAgent(PolicyFirstAgent):
     def __init__(self, cfg: AgentConfig, index: KnowledgeIndex,
                  analyser: Analyser | None = None) -> None:
         super().__init__(cfg, index, analyser)
-        sample = "\n".join(s.body for s in index.sections)[:5000]
-        self.kb_language = self.analyser.languages.detect(sample)
+        self._kb_language: str | None = None
+
+    async def kb_language(self) -> str:
+        """The language the KB is written in (detected once, in a worker thread)."""
+        if self._kb_language is None:
+            sample = "\n".join(s.body for s in self.index.sections)[:5000]
+            self._kb_language = await asyncio.to_thread(self.analyser.languages.detect, sample)
+        return self._kb_language
 
     async def answer(self, transcript: Transcript, analysis: Analysis) -> Reply | Escalation:
         found = await self.retrieve(transcript)
@@ -51,6 +59,6 @@ class BuiltinAgent(PolicyFirstAgent):
         chosen = pick_sections(found, threshold)
         markdown = compose_reply(
             [h.hit.section for h in chosen], transcript.customer_name, analysis.language,
-            self.kb_language,
+            await self.kb_language(),
         )
         return Reply(markdown, tuple(h.hit.section.id for h in chosen))

@@ -37,6 +37,8 @@ HUMAN_REQUEST_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\b(?:want|need|demand|ask for|get me|give me|request)\b" + _GAP
         + r"\b(?:a human|a person|a manager|your manager|a supervisor|your supervisor)\b",
         r"\b(?:call|phone|ring)\s+me\b|\bcall\s?back\b|\bgive me a (?:call|ring)\b",
+        r"\b(?:schedule|arrange|book|set up|have|get)\s+(?:a|an)\s+(?:quick\s+)?"
+        r"(?:phone call|call|video call|meeting)\b",
         r"\bescalate\s+(?:this|it|my|the|to)\b",
         r"\b(?:no|not|stop|enough)\b(?:\s+\w+){0,3}\s+(?:bots?|robots?|chatbots?"
         r"|automated (?:answers?|replies|responses?)|canned (?:answers?|responses?))\b",
@@ -47,7 +49,8 @@ HUMAN_REQUEST_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\b(?:mensch|menschen|mitarbeiter\w*|vorgesetzte\w*|ansprechpartner\w*|kundenberater"
         r"\w*|berater\w*|teamleiter\w*|chef)\b" + _GAP + r"\b(?:sprechen|reden|telefonieren"
         r"|verbinden|erreichen)\b",
-        r"\b(?:sprechen|reden|telefonieren)\s+mit\s+(?:einem|einer|ihrem|ihrer|dem|der)\s+"
+        r"\b(?:sprechen|reden|telefonieren|verbinden sie mich|verbindet mich|mich)\s+mit\s+"
+        r"(?:einem|einer|ihrem|ihrer|dem|der)\s+"
         r"(?:mensch|menschen|mitarbeiter\w*|vorgesetzte\w*|person|berater\w*)\b",
         r"\b(?:rufen sie mich|ruft mich|mich\s+(?:bitte\s+)?(?:zuruck|an)?rufen|ruckruf\w*"
         r"|zuruckrufen)\b",

@@ -1,15 +1,23 @@
 """Knowledge retrieval: customer text -> FTS5 query terms -> ranked KB sections with a confidence.
 
 Query terms: words of the text, folded (lower case, no accents), minus stop words of seven
-languages, minus the customer's own name; foreign support words are mapped to the KB's
-English words with the glossary (also inside German compounds). The terms are OR-ed.
+languages, minus the customer's own name; foreign support words get the English words of
+the glossary added (also for German compounds). All terms are OR-ed.
 
 Confidence of a hit (documented in docs/agent.md):
 
-    strength   = s / (s + SATURATION)          s = -bm25 of the section (title weight 3)
-    coverage   = sum(w(t) for t matched in the section) / sum(w(t) for every query term)
-    w(t)       = idf(t) if the KB contains t, else UNKNOWN_WEIGHT * idf of a one-section term
+    strength   = s / (s + SATURATION * idf1)   s = -bm25 of the section (heading weight 3),
+                                              idf1 = FTS5 idf of a term in one section
+                                              (bm25 scales with it: 3.2 for 36 sections)
+    coverage   = sum(credit(g) for each group g) / sum(w(g) for each group g)
+    w(g)       = the largest idf(t) of g's terms the KB contains, else
+                 UNKNOWN_WEIGHT * idf of a one-section term
+    credit(g)  = the largest idf(t) of g's terms the section contains, else 0
     confidence = strength * coverage          (0..1)
+
+A group is one word of the question with its glossary translations ("rechnung",
+"invoice"): the word matches a KB in the customer's language, the translation an English
+KB, and either covers the word.
 
 bm25 grows with the number and rarity of matched terms, so ``strength`` says "this section
 matches well"; ``coverage`` says "and the question is mostly about what it covers". A
@@ -26,7 +34,7 @@ from dataclasses import dataclass
 from gateway.agent.lexicons import GLOSSARY, STOP_WORDS, WORD, fold
 from gateway.storage.knowledge import KbHit, KnowledgeIndex
 
-SATURATION = 3.0
+SATURATION = 1.0  # in units of idf1, so that the formula does not depend on the KB size
 UNKNOWN_WEIGHT = 0.5
 MIN_AFFIX = 6  # glossary keys this long also match as prefix/suffix of a longer word
 MAX_TERMS = 40
@@ -43,8 +51,12 @@ class ScoredHit:
 
 @dataclass(frozen=True)
 class Retrieval:
-    terms: tuple[str, ...]
+    groups: tuple[tuple[str, ...], ...]  # one per word of the question: the word + translations
     hits: tuple[ScoredHit, ...]  # in bm25 order, best first
+
+    @property
+    def terms(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(t for group in self.groups for t in group))
 
     @property
     def confidence(self) -> float:
@@ -53,7 +65,7 @@ class Retrieval:
 
 
 def _translate(word: str) -> list[str]:
-    """English KB words for a folded word: exact, plural, other final vowel, or compound."""
+    """English words for a folded word: exact, plural, other final vowel, compound part."""
     if word in GLOSSARY:
         return GLOSSARY[word].split()
     if word.endswith("s") and word[:-1] in GLOSSARY:
@@ -66,23 +78,37 @@ def _translate(word: str) -> list[str]:
     for key in _AFFIX_KEYS:
         if len(word) > len(key) and (word.startswith(key) or word.endswith(key)):
             found += GLOSSARY[key].split()
-    return found or [word]
+    return found
 
 
-def query_terms(text: str, *, exclude: Iterable[str] = ()) -> list[str]:
-    """Content words of ``text`` for the FTS query, in order of appearance, deduplicated."""
+def query_groups(text: str, *, exclude: Iterable[str] = ()) -> list[tuple[str, ...]]:
+    """One group per content word of ``text``: the word itself and its English translations.
+
+    The word is kept so that a KB in the customer's language still matches; glossary
+    phrases ("mot de passe") stay one group whose first member is an FTS phrase.
+    """
     folded = " " + " ".join(WORD.findall(fold(text))) + " "
     for phrase in _PHRASES:
-        folded = folded.replace(f" {phrase} ", f" {GLOSSARY[phrase]} ")
+        folded = folded.replace(f" {phrase} ", f" {phrase.replace(' ', '+')} ")
     skip = {fold(w) for name in exclude for w in WORD.findall(name)}
-    terms: list[str] = []
-    for word in folded.split():
+    groups: dict[tuple[str, ...], None] = {}
+    for token in folded.split():
+        word = token.replace("+", " ")
         if word in STOP_WORDS or word in skip or len(word) < 2:
             continue
         if word.isdigit() and not 3 <= len(word) <= 4:
             continue  # order numbers, phone numbers, dates; keep 401, 429, 2024
-        terms += [t for t in _translate(word) if t not in STOP_WORDS]
-    return list(dict.fromkeys(terms))[:MAX_TERMS]
+        found = GLOSSARY[word].split() if " " in word else _translate(word)
+        group = tuple(dict.fromkeys(t for t in [word, *found] if t not in STOP_WORDS))
+        if group:
+            groups[group] = None
+    return list(groups)[:MAX_TERMS]
+
+
+def query_terms(text: str, *, exclude: Iterable[str] = ()) -> list[str]:
+    """All terms of all groups, in order, deduplicated: what the FTS query ORs."""
+    groups = query_groups(text, exclude=exclude)
+    return list(dict.fromkeys(t for group in groups for t in group))
 
 
 class Retriever:
@@ -96,21 +122,28 @@ class Retriever:
         n = len(self.index)
         return max(math.log((n - df + 0.5) / (df + 0.5)), 1e-6)
 
-    def weight(self, term: str) -> float:
-        if self.index.document_frequency(term) == 0:
-            return UNKNOWN_WEIGHT * self._rare_idf
-        return self.index.idf(term)
+    def weight(self, group: Sequence[str]) -> float:
+        """The IDF of the group's best-known term; UNKNOWN_WEIGHT x rare IDF if none is known."""
+        known = [self.index.idf(t) for t in group if self.index.document_frequency(t)]
+        return max(known) if known else UNKNOWN_WEIGHT * self._rare_idf
 
-    def confidence(self, hit: KbHit, terms: Sequence[str]) -> float:
-        total = sum(self.weight(t) for t in terms)
+    def credit(self, hit: KbHit, group: Sequence[str]) -> float:
+        """What the section earns for a group: the weight of its best matched term."""
+        matched = [t for t in group if t in hit.matched]
+        return self.weight(matched) if matched else 0.0
+
+    def confidence(self, hit: KbHit, groups: Sequence[Sequence[str]]) -> float:
+        total = sum(self.weight(g) for g in groups)
         if total <= 0 or hit.score <= 0:
             return 0.0
-        coverage = sum(self.weight(t) for t in hit.matched) / total
-        strength = hit.score / (hit.score + SATURATION)
+        coverage = sum(self.credit(hit, g) for g in groups) / total
+        strength = hit.score / (hit.score + SATURATION * self._rare_idf)
         return round(strength * coverage, 4)
 
     def retrieve_sync(self, text: str, *, exclude: Iterable[str] = (), limit: int = 5
                       ) -> Retrieval:
-        terms = query_terms(text, exclude=exclude)
+        groups = query_groups(text, exclude=exclude)
+        terms = list(dict.fromkeys(t for group in groups for t in group))
         hits = self.index.search(terms, limit)
-        return Retrieval(tuple(terms), tuple(ScoredHit(h, self.confidence(h, terms)) for h in hits))
+        return Retrieval(tuple(groups),
+                         tuple(ScoredHit(h, self.confidence(h, groups)) for h in hits))
