@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -11,6 +12,24 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from gateway.errors import ConfigError
+
+
+class _Yaml12Loader(yaml.SafeLoader):
+    """YAML with 1.2 booleans: `off`, `no`, `on`, `yes` stay strings (hubspot.mode: off)."""
+
+
+_Yaml12Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Yaml12Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+def parse_yaml(text: str) -> Any:
+    return yaml.load(text, Loader=_Yaml12Loader)
+
 
 ENV_PREFIX = "OPENCX_GATEWAY__"
 CONFIG_ENV = "OPENCX_GATEWAY_CONFIG"
@@ -90,8 +109,8 @@ class SmtpConfig(Section):
 
 class HttpConfig(Section):
     listen: str = Field("127.0.0.1:8025", description="HOST:PORT of the web UI, API, webhooks")
-    public_url: str = Field(
-        "http://127.0.0.1:8025", description="URL HubSpot and browsers use to reach us"
+    public_url: str | None = Field(
+        None, description="URL HubSpot and browsers use to reach us; default http://<listen>"
     )
     max_body_bytes: int = Field(1 * 2**20, description="Larger request bodies get 413")
     secure_cookies: bool = Field(False, description="Mark the login cookie Secure (behind HTTPS)")
@@ -285,7 +304,7 @@ def apply_env_overrides(data: dict[str, Any], environ: Mapping[str, str]) -> dic
         if not keys:
             continue
         try:
-            value = yaml.safe_load(raw) if raw != "" else ""
+            value = parse_yaml(raw) if raw != "" else ""
         except yaml.YAMLError:
             value = raw
         _set_path(data, keys, value)
@@ -309,7 +328,7 @@ def load_config(path: Path | str | None = None, environ: Mapping[str, str] | Non
     data: dict[str, Any] = {}
     if chosen.exists():
         try:
-            loaded = yaml.safe_load(chosen.read_text(encoding="utf-8"))
+            loaded = parse_yaml(chosen.read_text(encoding="utf-8"))
         except yaml.YAMLError as exc:
             raise ConfigError(f"{chosen}: not valid YAML: {exc}") from None
         if loaded is not None and not isinstance(loaded, dict):

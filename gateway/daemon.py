@@ -180,7 +180,7 @@ class Gateway:
             lines.append(f"            {a.address}  (forward target {target})")
         lines.append(f"  try     swaks --server {host}:{port} --to "
                      f"{self.cfg.smtp.support_addresses[0].address} --from you@example.org "
-                     "--header 'Subject: How do I reset my password?'")
+                     "--header 'Subject: Password' --body 'How do I reset my password?'")
         if self.http_url:
             where = ("$OPENCX_GATEWAY_ADMIN_TOKEN" if self.secrets.admin_token
                      else state_dir(self.cfg) / "admin-token")
@@ -208,10 +208,10 @@ async def run_forever(cfg: Config, secrets: Secrets) -> None:
 
 
 def public_url_of(cfg: Config, http_url: str | None) -> str:
-    """The configured public URL, unless it names port 0 (tests): then the bound address."""
-    if http_url and cfg.http.public_url.rstrip("/").endswith(":0"):
-        return http_url
-    return cfg.http.public_url.rstrip("/")
+    """The configured public URL, else the address the web server is bound to."""
+    if cfg.http.public_url:
+        return cfg.http.public_url.rstrip("/")
+    return http_url or f"http://{cfg.http.listen}"
 
 
 def state_dir(cfg: Config) -> Path:

@@ -32,7 +32,7 @@ def make_config(tmp_path: Path, **sections: Any) -> Config:
     base: dict[str, Any] = {
         "smtp": {"listen": "127.0.0.1:0", "hostname": "gw.test",
                  "support_addresses": [{"address": SUPPORT, "name": "Acme Support"}]},
-        "http": {"listen": "127.0.0.1:0", "public_url": "http://127.0.0.1:0"},
+        "http": {"listen": "127.0.0.1:0"},
         "storage": {"path": str(tmp_path / "gateway.db")},
         "queues": {"poll_interval": 0.2, "backoff_base": 0.05, "backoff_cap": 0.5},
         "outbound": {"mode": "maildir", "maildir": str(tmp_path / "maildir")},
