@@ -303,6 +303,21 @@ def _stamp_closed(state: EmulatorState, props: dict[str, str | None],
         props["closed_date"] = ""
 
 
+def _check_unique(state: EmulatorState, kind: str, props: dict[str, str | None]) -> None:
+    """409 if a ``hasUniqueValue`` property repeats a live object's value.
+
+    UNCONFIRMED: HubSpot enforces "require unique values"; the status and wording are modelled.
+    """
+    for name, value in props.items():
+        if not value or not state.property_defs[kind].get(name, {}).get("hasUniqueValue"):
+            continue
+        for other in state.store(kind).values():
+            if not other.archived and other.properties.get(name) == value:
+                raise HubSpotHTTPError(
+                    409, f"A {SINGULAR[kind]} with {name}={value} already exists. "
+                    f"Existing ID: {other.id}", "CONFLICT")
+
+
 def create_object(ctx: Context, kind: str, body: Any) -> CrmObject:
     """Create a contact/ticket/note from a ``SimplePublicObjectInputForCreate`` body."""
     state = ctx.state
@@ -312,6 +327,7 @@ def create_object(ctx: Context, kind: str, body: Any) -> CrmObject:
     owner = _email_owner(state, props.get("email"), None) if kind == "contacts" else None
     if owner:
         raise HubSpotHTTPError(409, f"Contact already exists. Existing ID: {owner}", "CONFLICT")
+    _check_unique(state, kind, props)
     now, object_id = state.now(), state.next_id(kind)
     if kind == "tickets":
         props.setdefault("hs_pipeline", "0")
