@@ -84,14 +84,23 @@ def is_rewritten(mail: ParsedMail, excluded: frozenset[str]) -> bool:
     return any(a.email == sender.email for a in mail.address_headers.get("list-post", ()))
 
 
+def _group_name(mail: ParsedMail, original: Address) -> str:
+    """Display name for the original sender of a group/list message."""
+    sender = mail.from_addr
+    if original.name or sender is None:
+        return original.name
+    if _VIA.search(sender.name):
+        return _unvia(sender.name)
+    return sender.name if sender.email == original.email else ""
+
+
 def _candidates(mail: ParsedMail, excluded: frozenset[str]) -> Iterator[Address]:
-    rewritten = is_rewritten(mail, excluded)
-    if rewritten:
-        name = _unvia(mail.from_addr.name) if mail.from_addr else ""
-        for header in _GROUP_HEADERS:
-            for found in mail.address_headers.get(header, ()):
-                yield Address(found.name or name, found.email)
-    if mail.from_addr is not None and not rewritten:
+    """Addresses that may name the customer, best first."""
+    # Groups/lists that rewrite From keep the author here (Google Groups, Mailman).
+    for header in _GROUP_HEADERS:
+        for found in mail.address_headers.get(header, ()):
+            yield Address(_group_name(mail, found), found.email)
+    if mail.from_addr is not None and not is_rewritten(mail, excluded):
         yield mail.from_addr
     if mail.reply_to is not None:
         yield mail.reply_to

@@ -8,9 +8,10 @@ import email.policy
 import email.utils
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from email.message import Message
+from email.parser import BytesParser
 from types import MappingProxyType
 from typing import TypeVar
 
@@ -349,11 +350,13 @@ def _address_headers(pairs: list[tuple[str, str]]) -> Mapping[str, tuple[Address
     return MappingProxyType(found)
 
 
-def _build(msg: Message) -> ParsedMail:
+def _build(msg: Message, body: _Body | None = None) -> ParsedMail:
+    """ParsedMail from a parsed message; `body` given when the MIME tree was not walked."""
     pairs = raw_headers(msg)
     first = first_values(pairs)
-    body = _Body()
-    _walk(msg, 0, body)
+    if body is None:
+        body = _Body()
+        _walk(msg, 0, body)
     plain = _strip_blank_edges("\n".join(t for t in body.plain if t.strip()))
     html = "\n".join(body.html) if body.html else None
     text = plain or (_strip_blank_edges(html_to_text(html)) if html else "")
@@ -381,24 +384,30 @@ def _build(msg: Message) -> ParsedMail:
 
 
 def _fallback(raw: bytes, error: BaseException) -> ParsedMail:
-    """Last resort when the email package itself fails: keep the bytes readable as text."""
+    """When the MIME tree defeats the email package: headers only, the body as plain text."""
     _, _, rest = raw.replace(b"\r\n", b"\n").partition(b"\n\n")
-    return ParsedMail(
-        message_id=None,
-        in_reply_to=(),
-        references=(),
-        subject="",
-        date=None,
-        from_addr=None,
-        reply_to=None,
-        to=(),
-        cc=(),
-        headers=MappingProxyType({}),
-        text=clean_text(decode_text(rest, None)).strip(),
-        html=None,
-        attachments=(),
-        defects=(f"ParseFailure:{type(error).__name__}",),
-    )
+    body = _Body(plain=[clean_text(decode_text(rest, None))])
+    body.defects.append(f"ParseFailure:{type(error).__name__}")
+    try:
+        headers = BytesParser(policy=email.policy.default).parsebytes(raw, headersonly=True)
+        return replace(_build(headers, body), content_type="text/plain", report_type=None)
+    except EMAIL_ERRORS:
+        return ParsedMail(
+            message_id=None,
+            in_reply_to=(),
+            references=(),
+            subject="",
+            date=None,
+            from_addr=None,
+            reply_to=None,
+            to=(),
+            cc=(),
+            headers=MappingProxyType({}),
+            text=_strip_blank_edges(body.plain[0]),
+            html=None,
+            attachments=(),
+            defects=tuple(body.defects),
+        )
 
 
 def parse_message(raw: bytes) -> ParsedMail:

@@ -61,6 +61,8 @@ def _attribution_len(lines: list[str], i: int) -> int:
             return 0
         if span > 1 and not _STARTS_RE.match(lines[i]):
             return 0
+        if ":" not in window[-1]:
+            continue  # an attribution always ends with a colon; skip the regex
         if _ATTRIBUTION.match(" ".join(x.strip() for x in lines[i : i + span])):
             return span
     return 0

@@ -18,7 +18,7 @@ CLOCK_SKEW = 300.0  # seconds a challenge may seem to come from the future
 _EMAIL = r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+"
 _SUBJECT_CODE = re.compile(r"\(#\s*(\d{4,12})\s*\)")
 _BODY_CODE = re.compile(r"(?:confirmation code|code)\D{0,20}(\d{6,12})", re.IGNORECASE)
-_LINK = re.compile(r"https://(?:mail-settings|mail)\.google\.com/mail/\S+", re.IGNORECASE)
+_LINK = re.compile(r"https://(?:mail-settings|mail)\.google\.com/mail/vf-\S+", re.IGNORECASE)
 _SUBJECT_FROM = re.compile(rf"({_EMAIL})\s*$")
 _BODY_FROM = re.compile(rf"({_EMAIL}) has requested to automatically forward mail", re.IGNORECASE)
 _CHALLENGE = re.compile(r"occ1\.[A-Za-z0-9_-]{2,700}\.\d{1,12}\.[A-Za-z0-9_-]{22}")

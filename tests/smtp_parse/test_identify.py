@@ -67,11 +67,14 @@ def test_list_rewrite_via_name_uses_x_original_from() -> None:
     assert who(mail) == Address("Jane Roe", "jane@customer.example")
 
 
-def test_x_original_sender_ignored_when_from_is_a_person() -> None:
-    mail = mail_with(
-        "From: Jane <jane@customer.example>", "X-Original-Sender: other@customer.example"
-    )
-    assert who(mail) == Address("Jane", "jane@customer.example")
+def test_x_original_sender_wins_over_a_group_address_that_looks_personal() -> None:
+    mail = mail_with("From: ACME group <acme_group@x.example>", "X-Original-Sender: jane@x.example")
+    assert who(mail) == Address("", "jane@x.example")
+
+
+def test_x_original_sender_equal_to_from_keeps_the_from_name() -> None:
+    mail = mail_with("From: Jane <JANE@x.example>", "X-Original-Sender: jane@x.example")
+    assert who(mail) == Address("Jane", "jane@x.example")
 
 
 def test_resent_from_used_when_from_and_reply_to_are_not_people() -> None:

@@ -222,3 +222,20 @@ def test_text_never_contains_nul_or_lone_surrogates() -> None:
     assert mail.subject == "ab"
     assert "\x00" not in mail.text
     mail.text.encode("utf-8")  # raises if a lone surrogate slipped through
+
+
+def test_parser_failure_falls_back_to_headers_and_plain_body() -> None:
+    depth = 3000  # deeper than the email package's recursion can follow
+    head = b"".join(
+        b'Content-Type: multipart/mixed; boundary="b%d"\n\n--b%d\n' % (i, i) for i in range(depth)
+    )
+    raw = b"From: Deep <deep@x.example>\nSubject: nested\nMessage-ID: <d@x.example>\n" + head
+    mail = parse_message(raw + b"Content-Type: text/plain\n\nthe words\n")
+    assert mail.defects == ("ParseFailure:RecursionError",)
+    assert (mail.from_addr, mail.subject, mail.message_id) == (
+        Address("Deep", "deep@x.example"),
+        "nested",
+        "d@x.example",
+    )
+    assert mail.content_type == "text/plain"
+    assert mail.text.endswith("the words")
