@@ -59,10 +59,8 @@ async def message_body(request: web.Request) -> web.StreamResponse:
     html = await model.message_html(gw_of(request), _int(request, "id"), _int(request, "mid"))
     doc = ("<!doctype html><html><head><meta charset=\"utf-8\"><base target=\"_blank\">"
            f"</head><body>{html}</body></html>")
-    response = web.Response(text=doc, content_type="text/html", charset="utf-8")
-    response["Content-Security-Policy"] = BODY_CSP
-    response["X-Frame-Options"] = "SAMEORIGIN"
-    return response
+    return web.Response(text=doc, content_type="text/html", charset="utf-8", headers={
+        "Content-Security-Policy": BODY_CSP, "X-Frame-Options": "SAMEORIGIN"})
 
 
 async def handoff_submit(request: web.Request) -> web.StreamResponse:
