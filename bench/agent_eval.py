@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import time
 from pathlib import Path
 
 from gateway.agent.evaluation import load_labelled, outcome, run, source_ok, table
@@ -22,11 +23,16 @@ DEFAULT_SETS = [ROOT / "tests/agent/labelled.yaml", ROOT / "tests/agent/holdout.
 
 async def evaluate(path: Path, cfg: AgentConfig, show_errors: bool) -> None:
     agent = build_agent(cfg, Secrets())
+    mails = load_labelled(path)
     try:
-        results = await run(agent, load_labelled(path))
+        await agent.analyse(mails[0].transcript)  # load the models before timing
+        started = time.perf_counter()
+        results = await run(agent, mails)
+        elapsed = time.perf_counter() - started
     finally:
         await agent.close()
-    print(f"\n### {path.name} ({len(results)} mails, builtin agent)\n")
+    print(f"\n### {path.name} ({len(results)} mails, builtin agent,"
+          f" {1000 * elapsed / len(results):.1f} ms per decision)\n")
     print(table(results))
     if show_errors:
         for mail, decision in results:

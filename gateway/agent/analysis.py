@@ -19,6 +19,9 @@ MIN_LANGUAGE_CONFIDENCE = 0.3  # py3langid's normalised probability; below it ->
 SUMMARY_TURNS = 4  # first customer turn + the latest three
 SENTENCE_CHARS = 160
 SUMMARY_CHARS = 700
+# Language and sentiment look at this much of the latest customer text: VADER is pure Python
+# (~15 ms per KB, holding the GIL), and a pasted log must not stall the event loop.
+ANALYSED_CHARS = 6000
 
 REASON_TEXT: dict[EscalationReason, str] = {
     EscalationReason.USER_REQUEST: "the customer asked for a human",
@@ -82,17 +85,17 @@ class Analyser:
         return self._load()[1]
 
     def language(self, transcript: Transcript) -> str:
-        lang = self.languages.detect(transcript.pending_text())
+        lang = self.languages.detect(transcript.pending_text()[:ANALYSED_CHARS])
         if lang == UNKNOWN_LANGUAGE:
             everything = "\n".join([transcript.subject, *(t.text for t in
                                                          transcript.customer_turns())])
-            lang = self.languages.detect(everything)
+            lang = self.languages.detect(everything[:ANALYSED_CHARS])
         return lang
 
     def analyse(self, transcript: Transcript) -> Analysis:
         """Sentiment of the latest customer turns, language, and the extractive summary."""
         lang = self.language(transcript)
-        score = self.sentiment.compound(transcript.pending_text(), lang)
+        score = self.sentiment.compound(transcript.pending_text()[:ANALYSED_CHARS], lang)
         return Analysis(label(score), round(score, 4), lang, summarise(transcript))
 
 

@@ -34,42 +34,43 @@ PHRASES: dict[str, Phrases] = {
     ),
     "de": Phrases(
         "Hallo {name},", "Hallo,", "danke für Ihre Nachricht.",
-        "Unsere Hilfeartikel gibt es bisher nur auf Englisch; hier ist der passende Abschnitt:",
+        "Unsere Hilfeartikel gibt es bisher nur auf Englisch; hier ist, was dort zu Ihrer "
+        "Frage steht:",
         "Falls das Ihre Frage nicht beantwortet, antworten Sie einfach auf diese E-Mail, dann "
         "übernimmt jemand aus unserem Team.",
     ),
     "fr": Phrases(
         "Bonjour {name},", "Bonjour,", "merci pour votre message.",
-        "Nos articles d'aide n'existent pour l'instant qu'en anglais ; voici la section qui "
-        "correspond à votre question :",
+        "Nos articles d'aide n'existent pour l'instant qu'en anglais ; voici ce qu'ils disent "
+        "à ce sujet :",
         "Si cela ne répond pas à votre question, répondez simplement à cet e-mail et un "
         "membre de notre équipe prendra le relais.",
     ),
     "es": Phrases(
         "Hola, {name}:", "Hola:", "gracias por su mensaje.",
-        "Por ahora nuestros artículos de ayuda solo están en inglés; esta es la sección que "
-        "corresponde a su pregunta:",
+        "Por ahora nuestros artículos de ayuda solo están en inglés; esto es lo que dicen "
+        "sobre su pregunta:",
         "Si esto no resuelve su consulta, responda a este correo y una persona de nuestro "
         "equipo se encargará.",
     ),
     "nl": Phrases(
         "Hallo {name},", "Hallo,", "bedankt voor uw bericht.",
-        "Onze helpartikelen zijn voorlopig alleen in het Engels beschikbaar; dit is het "
-        "gedeelte dat bij uw vraag past:",
+        "Onze helpartikelen zijn voorlopig alleen in het Engels beschikbaar; dit staat er "
+        "over uw vraag:",
         "Lost dit uw vraag niet op? Beantwoord dan gewoon deze e-mail, dan neemt iemand van "
         "ons team het over.",
     ),
     "pt": Phrases(
         "Olá, {name},", "Olá,", "obrigado pela sua mensagem.",
-        "Por enquanto, os nossos artigos de ajuda só existem em inglês; esta é a secção que "
-        "corresponde à sua pergunta:",
+        "Por enquanto, os nossos artigos de ajuda só existem em inglês; eis o que dizem sobre "
+        "a sua pergunta:",
         "Se isto não resolver a sua questão, basta responder a este e-mail e alguém da nossa "
         "equipa dará seguimento.",
     ),
     "it": Phrases(
         "Buongiorno {name},", "Buongiorno,", "grazie per il suo messaggio.",
-        "Per ora i nostri articoli di assistenza sono disponibili solo in inglese; ecco la "
-        "sezione che corrisponde alla sua domanda:",
+        "Per ora i nostri articoli di assistenza sono disponibili solo in inglese; ecco cosa "
+        "dicono sulla sua domanda:",
         "Se questo non risolve la sua richiesta, risponda semplicemente a questa e-mail e una "
         "persona del nostro team se ne occuperà.",
     ),

@@ -6,7 +6,7 @@ import asyncio
 import logging
 from abc import ABC, abstractmethod
 
-from gateway.agent.analysis import Analyser, summarise
+from gateway.agent.analysis import ANALYSED_CHARS, Analyser, summarise
 from gateway.agent.base import (
     Analysis,
     Decision,
@@ -68,7 +68,7 @@ class PolicyFirstAgent(ABC):
         if not transcript.customer_turns():
             return escalation(transcript, EscalationReason.AGENT_ERROR,
                               "the transcript has no customer message")
-        hit = self.policy.check(transcript, analysis)
+        hit = await asyncio.to_thread(self.policy.check, transcript, analysis)
         if hit is not None:
             return escalation(transcript, hit.reason, hit.detail)
         return await self.answer(transcript, analysis)
@@ -79,7 +79,8 @@ class PolicyFirstAgent(ABC):
         if len(transcript.customer_turns()) == len(transcript.pending_customer_turns()):
             text = f"{transcript.subject}\n{text}"
         return await asyncio.to_thread(
-            self.retriever.retrieve_sync, text, exclude=[transcript.customer_name], limit=limit
+            self.retriever.retrieve_sync, text[:ANALYSED_CHARS],
+            exclude=[transcript.customer_name], limit=limit,
         )
 
     @abstractmethod

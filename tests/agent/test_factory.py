@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -98,5 +99,20 @@ async def test_analyse_for_manual_handoff(transcript: MakeTranscript) -> None:
         assert analysis.language == "fr"
         assert analysis.summary == ("Subject: Facture. 1 customer mail. "
                                     "Customer: Bonjour, ma facture est introuvable.")
+    finally:
+        await agent.close()
+
+
+async def test_a_pasted_log_does_not_stall(transcript: MakeTranscript) -> None:
+    agent = build_agent(AgentConfig(), Secrets())
+    log_dump = "\n".join(f"2025-03-03 09:{n % 60:02d} sync worker retry file_{n}.pdf failed "
+                         "with error code 17, will retry" for n in range(1500))
+    try:
+        await agent.analyse(transcript("warm up"))
+        started = time.perf_counter()
+        decision = await agent.decide(transcript(log_dump + "\nPlease speak to a human."))
+        assert time.perf_counter() - started < 1.0  # ~0.1 s; ~1 s without the 6000-char cap
+        assert isinstance(decision.action, Escalation)
+        assert decision.action.reason == EscalationReason.USER_REQUEST  # policy scans it all
     finally:
         await agent.close()
