@@ -167,18 +167,19 @@ class ChatClient:
         self._owns_session = session is None
 
     async def complete(self, body: dict[str, Any]) -> Any:
-        attempts = self.cfg.max_retries + 1
+        attempts = max(0, self.cfg.max_retries) + 1
+        last: RetryableModelError | None = None
         for attempt in range(attempts):
+            if last is not None:
+                delay = self.cfg.backoff_seconds * 2 ** (attempt - 1)
+                log.warning("model call failed, retrying url=%s error=%s attempt=%d delay=%.1f",
+                            self.url, last, attempt, delay)
+                await asyncio.sleep(delay)
             try:
                 return await self._post(body)
             except RetryableModelError as exc:
-                if attempt + 1 == attempts:
-                    raise ModelError(f"{exc} (after {attempts} attempts)") from None
-                delay = self.cfg.backoff_seconds * 2**attempt
-                log.warning("model call failed, retrying url=%s error=%s attempt=%d delay=%.1f",
-                            self.url, exc, attempt + 1, delay)
-                await asyncio.sleep(delay)
-        raise AssertionError("unreachable")
+                last = exc
+        raise ModelError(f"{last} (after {attempts} attempts)")
 
     async def _post(self, body: dict[str, Any]) -> Any:
         if self._session is None:

@@ -27,7 +27,6 @@ its coverage (and confidence) stays low instead of answering on one stray match.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -56,7 +55,7 @@ class Retrieval:
 
     @property
     def terms(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(t for group in self.groups for t in group))
+        return tuple(flatten(self.groups))
 
     @property
     def confidence(self) -> float:
@@ -105,10 +104,13 @@ def query_groups(text: str, *, exclude: Iterable[str] = ()) -> list[tuple[str, .
     return list(groups)[:MAX_TERMS]
 
 
-def query_terms(text: str, *, exclude: Iterable[str] = ()) -> list[str]:
+def flatten(groups: Iterable[Sequence[str]]) -> list[str]:
     """All terms of all groups, in order, deduplicated: what the FTS query ORs."""
-    groups = query_groups(text, exclude=exclude)
     return list(dict.fromkeys(t for group in groups for t in group))
+
+
+def query_terms(text: str, *, exclude: Iterable[str] = ()) -> list[str]:
+    return flatten(query_groups(text, exclude=exclude))
 
 
 class Retriever:
@@ -116,11 +118,7 @@ class Retriever:
 
     def __init__(self, index: KnowledgeIndex) -> None:
         self.index = index
-        self._rare_idf = self._idf_of_df(1)
-
-    def _idf_of_df(self, df: int) -> float:
-        n = len(self.index)
-        return max(math.log((n - df + 0.5) / (df + 0.5)), 1e-6)
+        self._rare_idf = index.idf_for(1)
 
     def weight(self, group: Sequence[str]) -> float:
         """The IDF of the group's best-known term; UNKNOWN_WEIGHT x rare IDF if none is known."""
@@ -143,7 +141,6 @@ class Retriever:
     def retrieve_sync(self, text: str, *, exclude: Iterable[str] = (), limit: int = 5
                       ) -> Retrieval:
         groups = query_groups(text, exclude=exclude)
-        terms = list(dict.fromkeys(t for group in groups for t in group))
-        hits = self.index.search(terms, limit)
+        hits = self.index.search(flatten(groups), limit)
         return Retrieval(tuple(groups),
                          tuple(ScoredHit(h, self.confidence(h, groups)) for h in hits))

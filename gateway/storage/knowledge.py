@@ -163,8 +163,12 @@ class KnowledgeIndex:
             return len(self._rows_for(term))
 
     def idf(self, term: str) -> float:
-        """FTS5's own bm25 IDF: ln((N - df + 0.5) / (df + 0.5)), floored at 1e-6."""
-        n, df = len(self._sections), self.document_frequency(term)
+        """FTS5's own bm25 IDF of ``term`` in this index."""
+        return self.idf_for(self.document_frequency(term))
+
+    def idf_for(self, df: int) -> float:
+        """FTS5's bm25 IDF for a document frequency: ln((N - df + 0.5) / (df + 0.5)) >= 1e-6."""
+        n = len(self._sections)
         return max(math.log((n - df + 0.5) / (df + 0.5)), 1e-6)
 
     def _rows_for(self, term: str) -> frozenset[int]:
