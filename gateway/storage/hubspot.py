@@ -156,17 +156,20 @@ def get_step(conn: sqlite3.Connection, key: str) -> dict[str, Any] | None:
 
 
 def begin_step(conn: sqlite3.Connection, key: str, *, session_id: int, kind: str, ref: str,
-               now: float) -> dict[str, Any]:
-    """Mark a create as started (before the call); a second begin counts an attempt."""
+               now: float) -> None:
+    """Mark a create as under way (before the call): `attempts` counts calls whose outcome
+    is not known, `started_at` is when the latest one began."""
     conn.execute(
         "INSERT INTO hubspot_steps (key, session_id, kind, status, ref, started_at)"
-        " VALUES (?, ?, ?, 'started', ?, ?)"
-        " ON CONFLICT(key) DO UPDATE SET attempts=attempts+1 WHERE status='started'",
+        " VALUES (?, ?, ?, 'started', ?, ?) ON CONFLICT(key) DO UPDATE SET"
+        " attempts=attempts+1, started_at=excluded.started_at WHERE status='started'",
         (key, session_id, kind, ref, now),
     )
-    found = get_step(conn, key)
-    assert found is not None
-    return found
+
+
+def clear_attempts(conn: sqlite3.Connection, key: str) -> None:
+    """The last call was answered with an error: nothing was created, no lookup needed."""
+    conn.execute("UPDATE hubspot_steps SET attempts=0 WHERE key=? AND status='started'", (key,))
 
 
 def finish_step(conn: sqlite3.Connection, key: str, hubspot_id: str | None, now: float,

@@ -1,0 +1,206 @@
+"""`opencx-gateway hubspot ...`: setup, status, the standalone emulator, and acting as a rep."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from typing import Any
+
+import aiohttp
+import click
+
+from gateway.config import Config, Secrets
+from gateway.errors import GatewayError
+from gateway.hubspot.errors import HubSpotError
+from gateway.hubspot.setup import SetupState, run_setup
+from gateway.hubspot.webhooks import APP_PATH
+from gateway.storage import hubspot as hs
+from gateway.storage.db import Database
+
+
+def _obj(ctx: click.Context) -> Any:
+    return ctx.find_root().obj  # gateway.cli.Ctx: lazily loaded config and database
+
+
+def _client(cfg: Config) -> Any:
+    from gateway.hubspot.service import credentials, make_client
+
+    if cfg.hubspot.mode == "off":
+        raise GatewayError("hubspot.mode is off")
+    return make_client(cfg, credentials(cfg, Secrets.from_env()))
+
+
+def _emulator_url(cfg: Config) -> str:
+    return "http://" + cfg.hubspot.emulator.listen
+
+
+async def _emulator_call(cfg: Config, method: str, path: str, body: Any = None) -> Any:
+    """A call to the running emulator's /_emulator control API."""
+    url = _emulator_url(cfg) + path
+    try:
+        async with aiohttp.ClientSession() as session, session.request(
+                method, url, json=body, timeout=aiohttp.ClientTimeout(total=15)) as resp:
+            data = await resp.json(content_type=None) if resp.status != 204 else None
+    except aiohttp.ClientError as exc:
+        raise GatewayError(f"no HubSpot emulator at {_emulator_url(cfg)} ({type(exc).__name__}):"
+                           " is the daemon running with hubspot.mode emulator, or "
+                           "`opencx-gateway hubspot emulator`?") from None
+    if resp.status >= 400:
+        raise GatewayError(f"emulator: HTTP {resp.status}: {(data or {}).get('message')}")
+    return data
+
+
+@click.group()
+def hubspot() -> None:
+    """HubSpot: setup, status, and the local emulator."""
+
+
+@hubspot.command("setup")
+@click.pass_context
+def setup_cmd(ctx: click.Context) -> None:
+    """Create the ticket properties, register the custom channel; print the webhook URLs."""
+    obj = _obj(ctx)
+    cfg: Config = obj.cfg
+    state = asyncio.run(_setup(cfg, obj.db))
+    click.echo(f"ticket properties: {cfg.hubspot.tag_property} "
+               f"{'ok' if state.tag_property else 'MISSING'}, opencx_handoff_key "
+               f"{'ok' if state.key_property else 'MISSING'}")
+    if state.integration == "channel":
+        click.echo(f"custom channel {state.channel_id}, channel account "
+                   f"{state.channel_account_id} in inbox {state.inbox_id}")
+    else:
+        click.echo(f"private-app mode: {state.reason}")
+    click.echo("Configure these webhook URLs in HubSpot:")
+    click.echo(f"  app webhooks (Webhooks API target URL):  {state.webhook_urls['app']}")
+    click.echo("    subscribe: conversation.newMessage, ticket.propertyChange (hs_pipeline_stage)")
+    click.echo(f"  custom channel webhookUrl (set by setup): {state.webhook_urls['channel']}")
+
+
+async def _setup(cfg: Config, db: Database) -> SetupState:
+    client = _client(cfg)
+    try:
+        previous = SetupState.from_values(await db.read(hs.setup_values))
+        state = await run_setup(client, cfg.hubspot,
+                                support_address=cfg.smtp.support_addresses[0].address,
+                                public_url=cfg.http.public_url, previous=previous)
+    except HubSpotError as exc:
+        raise GatewayError(f"HubSpot setup failed: {exc}") from None
+    finally:
+        await client.close()
+    now = time.time()
+    await db.write(lambda c: hs.set_setup_values(c, state.to_values(), now))
+    if cfg.hubspot.mode == "emulator":
+        await _emulator_call(cfg, "PATCH", "/_emulator/settings",
+                             {"webhookTargetUrl": cfg.http.public_url.rstrip("/") + APP_PATH})
+    return state
+
+
+@hubspot.command("status")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def status_cmd(ctx: click.Context, as_json: bool) -> None:
+    """Token, scopes, properties, channel, webhook URLs, last webhook, last error."""
+    from gateway.hubspot.service import collect_status
+
+    obj = _obj(ctx)
+    cfg: Config = obj.cfg
+
+    async def go() -> dict[str, Any]:
+        client = _client(cfg)
+        try:
+            return await collect_status(client, cfg, obj.db, mode=cfg.hubspot.mode,
+                                        public_url=cfg.http.public_url)
+        finally:
+            await client.close()
+
+    report = asyncio.run(go())
+    if as_json:
+        click.echo(json.dumps(report, indent=2, default=str))
+        return
+    _print_status(report)
+
+
+def _print_status(r: dict[str, Any]) -> None:
+    setup = r.get("setup") or {}
+    click.echo(f"mode {r['mode']}  {r['base_url']}  app id {r['app_id']}")
+    click.echo(f"token valid: {r['token_valid']}  missing scopes: "
+               f"{', '.join(r['missing_scopes']) or 'none'}")
+    click.echo(f"integration: {setup.get('integration', 'not set up')} "
+               f"({setup.get('reason', 'run `opencx-gateway hubspot setup`')})")
+    click.echo(f"channel {setup.get('channel_id')}  account {setup.get('channel_account_id')}")
+    for kind, url in r["webhook_urls"].items():
+        click.echo(f"webhook {kind:<8} {url}")
+    click.echo(f"last webhook: {r.get('last_webhook')}")
+    if r.get("last_webhook_failure"):
+        click.echo(f"last rejected webhook: {r['last_webhook_failure']}")
+    click.echo(f"handoffs: {r['handoffs']}  webhook events: {r['events']['counts']}")
+    if r.get("last_job_error"):
+        click.echo(f"last error: {r['last_job_error']['last_error']}")
+    for problem in r["setup_check"]["problems"]:
+        click.echo(f"problem: {problem}")
+
+
+@hubspot.command("emulator")
+@click.pass_context
+def emulator_cmd(ctx: click.Context) -> None:
+    """Run the HubSpot emulator alone on hubspot.emulator.listen (Ctrl-C stops it)."""
+    from gateway.hubspot.emulator import serve
+    from gateway.hubspot.service import (
+        EMULATOR_APP_ID,
+        EMULATOR_CLIENT_SECRET,
+        EMULATOR_DEVELOPER_KEY,
+        EMULATOR_PORTAL_ID,
+        EMULATOR_TOKEN,
+    )
+
+    cfg: Config = _obj(ctx).cfg
+    hub = cfg.hubspot
+    click.echo(f"HubSpot emulator on {_emulator_url(cfg)} (token {EMULATOR_TOKEN}); "
+               f"app webhooks go to {cfg.http.public_url.rstrip('/')}{APP_PATH}")
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve(hub.emulator.listen, token=EMULATOR_TOKEN,
+                          client_secret=EMULATOR_CLIENT_SECRET,
+                          developer_api_key=EMULATOR_DEVELOPER_KEY,
+                          app_id=hub.app_id or EMULATOR_APP_ID,
+                          portal_id=hub.portal_id or EMULATOR_PORTAL_ID,
+                          search_lag=hub.emulator.search_lag_seconds,
+                          webhook_target_url=cfg.http.public_url.rstrip("/") + APP_PATH))
+
+
+@hubspot.command("reply")
+@click.argument("thread_id")
+@click.argument("text")
+@click.option("--html", "is_html", is_flag=True, help="TEXT is HTML (sent as richText).")
+@click.pass_context
+def reply_cmd(ctx: click.Context, thread_id: str, text: str, is_html: bool) -> None:
+    """As a rep in the emulator: reply publicly on a thread (the customer gets an email)."""
+    from gateway.render import html_to_text
+
+    body = {"text": html_to_text(text).strip(), "richText": text} if is_html else {"text": text}
+    msg = asyncio.run(_emulator_call(_obj(ctx).cfg, "POST",
+                                     f"/_emulator/threads/{thread_id}/reply", body))
+    click.echo(f"replied on thread {thread_id}: message {msg['id']}")
+
+
+@hubspot.command("comment")
+@click.argument("thread_id")
+@click.argument("text")
+@click.pass_context
+def comment_cmd(ctx: click.Context, thread_id: str, text: str) -> None:
+    """As a rep in the emulator: add an internal comment (never emailed)."""
+    msg = asyncio.run(_emulator_call(_obj(ctx).cfg, "POST",
+                                     f"/_emulator/threads/{thread_id}/comment", {"text": text}))
+    click.echo(f"commented on thread {thread_id}: message {msg['id']}")
+
+
+@hubspot.command("close")
+@click.argument("ticket_id")
+@click.pass_context
+def close_cmd(ctx: click.Context, ticket_id: str) -> None:
+    """As a rep in the emulator: move the ticket to a closed stage."""
+    ticket = asyncio.run(_emulator_call(_obj(ctx).cfg, "POST",
+                                        f"/_emulator/tickets/{ticket_id}/close", {}))
+    stage = (ticket.get("properties") or {}).get("hs_pipeline_stage")
+    click.echo(f"ticket {ticket_id} closed (stage {stage})")

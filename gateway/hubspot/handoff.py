@@ -1,0 +1,456 @@
+"""The handoff saga: contact -> ticket -> thread -> note + comment, each step recorded.
+
+Every step first looks at what the database says is done, so a retry or a restart after a
+crash resumes where it stopped. Creates that HubSpot cannot deduplicate itself (ticket,
+note, comment) are bracketed by a step marker: written "started" before the call and
+"done" with the new id after. A marker found "started" means the outcome of an earlier
+call is unknown; the step then looks the object up by its idempotency key (ticket) or its
+ref tag (note, comment) before creating anything. Thread messages carry an
+integrationIdempotencyId instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from gateway.config import Config
+from gateway.hubspot import content
+from gateway.hubspot.client import HubSpotClient
+from gateway.hubspot.errors import (
+    HubSpotBadRequest,
+    HubSpotConflict,
+    HubSpotError,
+    HubSpotNotFound,
+)
+from gateway.hubspot.models import Message, Ticket
+from gateway.hubspot.setup import CHANNEL, KEY_PROPERTY, PRIVATE, SetupState
+from gateway.smtp import tokens
+from gateway.storage import hubspot as hs
+from gateway.storage import queues, sessions
+from gateway.storage.db import Database, WriteConnection
+
+log = logging.getLogger(__name__)
+
+TICKET_PROPS = ["subject", "hs_pipeline", "hs_pipeline_stage"]
+TICKET_LOOKBACK = 5  # newest associated tickets checked for an open gateway ticket
+NOTE_LOOKBACK = 50  # newest notes on a ticket searched for a ref tag after a crash
+SETTLE_TIMEOUTS = 2  # an unanswered call is looked for after this many call timeouts
+
+
+@dataclass
+class Saga:
+    """One session's handoff as the database knows it (refreshed by `_load`)."""
+
+    session: dict[str, Any]
+    messages: list[dict[str, Any]]
+    row: dict[str, Any]
+    published: dict[int, str]
+
+    @property
+    def sid(self) -> int:
+        return int(self.session["id"])
+
+    @property
+    def token(self) -> str:
+        return str(self.session["token"])
+
+
+class Handoff:
+    """Runs the saga (`run`) and appends later customer mail to it (`append`)."""
+
+    def __init__(self, client: HubSpotClient, db: Database, cfg: Config, *,
+                 setup: Callable[[], SetupState], public_url: Callable[[], str],
+                 clock: Callable[[], float] = time.time) -> None:
+        self.client = client
+        self.db = db
+        self.cfg = cfg
+        self.setup = setup
+        self.public_url = public_url
+        self.clock = clock
+
+    # -- entry points -----------------------------------------------------------------------
+
+    async def run(self, session_id: int) -> str:
+        """Bring the session's handoff to done; returns what happened (for the job log)."""
+        saga = await self._load(session_id)
+        if saga is None:
+            return "not handed off"
+        if saga.row["status"] == "done":
+            return "already done"
+        await self._contact(saga)
+        await self._ticket(saga)
+        if saga.row["mode"] == CHANNEL:
+            await self._thread(saga)
+            await self._link(saga)
+        await self._handoff_notes(saga)
+        await self._finish(saga)
+        log.info("handoff done session=%s ticket=%s (%s) thread=%s", saga.sid,
+                 saga.row["ticket_id"], saga.row["ticket_action"], saga.row["thread_id"])
+        return f"ticket {saga.row['ticket_id']} {saga.row['ticket_action']}"
+
+    async def append(self, session_id: int, message_row: int) -> str:
+        """A customer wrote again: same thread and ticket, or a new AI session if it closed."""
+        session, message = await self.db.read(lambda c: (
+            sessions.get_session(c, session_id), sessions.get_message(c, message_row)))
+        if session is None or message is None or message["session_id"] != session_id:
+            return "message moved or gone"
+        if session["status"] == "closed":
+            return await self._reopen(session, message_row, "the session was closed")
+        if session["status"] != "handed_off":
+            return "session not handed off"
+        await self.run(session_id)
+        saga = await self._load(session_id)
+        assert saga is not None
+        ticket = await self.client.get_ticket(saga.row["ticket_id"], TICKET_PROPS)
+        if ticket is None or not await self._is_open(ticket):
+            return await self._reopen(session, message_row,
+                                      f"HubSpot ticket {saga.row['ticket_id']} is closed")
+        if saga.row["mode"] == CHANNEL:
+            await self._thread(saga)
+        ref = f"gw:{saga.sid}:m{message_row}"
+        body, _ = content.append_note(saga.session, message, self._link_to(saga), ref)
+        await self._note(saga, f"note:{saga.sid}:m{message_row}", ref, body)
+        return f"appended to ticket {saga.row['ticket_id']}"
+
+    # -- state ----------------------------------------------------------------------------
+
+    async def _load(self, session_id: int) -> Saga | None:
+        mode = self.setup().integration
+        now = self.clock()
+
+        def fn(conn: WriteConnection) -> Saga | None:
+            session = sessions.get_session(conn, session_id)
+            if session is None or session["status"] == "ai":
+                return None
+            row = hs.start_handoff(conn, session_id, reason=session["handoff_reason"],
+                                   mode=mode, now=now)
+            return Saga(session, sessions.session_messages(conn, session_id), row,
+                        hs.published_rows(conn, session_id))
+
+        return await self.db.write(fn)
+
+    async def _save(self, saga: Saga, session_fields: dict[str, Any] | None = None,
+                    extra: Callable[[WriteConnection], None] | None = None,
+                    **fields: Any) -> None:
+        """Record a step's outcome on the saga row (and mirror ids on the session) atomically."""
+        now = self.clock()
+
+        def fn(conn: WriteConnection) -> None:
+            hs.update_handoff(conn, saga.sid, now, **fields)
+            if session_fields:
+                sessions.update_session(conn, saga.sid, now, **session_fields)
+            if extra is not None:
+                extra(conn)
+
+        await self.db.write(fn)
+        saga.row.update(fields)
+
+    async def _once(self, saga: Saga, key: str, kind: str, ref: str,
+                    create: Callable[[], Awaitable[str]],
+                    find: Callable[[], Awaitable[str | None]]) -> str:
+        """Create at most once: marker "started" -> call -> marker "done" with the id.
+
+        A marker with unknown-outcome attempts (timeout, dropped connection, 5xx, crash)
+        is resolved by `find` first, once the earlier call can no longer be in flight.
+        """
+        step = await self.db.read(lambda c: hs.get_step(c, key))
+        if step is not None and step["status"] != "started":
+            return str(step["hubspot_id"])
+        if step is not None and step["attempts"] > 0:
+            settle = step["started_at"] + SETTLE_TIMEOUTS * self.cfg.hubspot.timeout - self.clock()
+            if settle > 0:
+                await asyncio.sleep(settle)
+            found = await find()
+            if found:
+                log.warning("hubspot %s found after an interrupted create key=%s id=%s",
+                            kind, key, found)
+                await self._finish_step(key, found)
+                return found
+        now = self.clock()
+        await self.db.write(lambda c: hs.begin_step(
+            c, key, session_id=saga.sid, kind=kind, ref=ref, now=now))
+        try:
+            object_id = await create()
+        except HubSpotError as exc:
+            if exc.status is not None and exc.status < 500:  # answered: nothing was created
+                await self.db.write(lambda c: hs.clear_attempts(c, key))
+            raise
+        await self._finish_step(key, object_id)
+        return object_id
+
+    async def _finish_step(self, key: str, object_id: str) -> None:
+        now = self.clock()
+        await self.db.write(lambda c: hs.finish_step(c, key, object_id, now))
+
+    # -- 1. contact -----------------------------------------------------------------------
+
+    async def _contact(self, saga: Saga) -> None:
+        if saga.row["contact_id"]:
+            return
+        email = saga.session["contact_email"]
+        found = await self.client.get_contact_by_email(email)
+        created = found is None
+        if found is not None:
+            contact_id = found.id
+        else:
+            first, last = content.split_name(saga.session["contact_name"] or "")
+            try:
+                contact_id = (await self.client.create_contact(
+                    email, first, last, content.company_from_email(email))).id
+            except HubSpotConflict as exc:  # created meanwhile (or by an earlier attempt)
+                if exc.existing_id is None:
+                    raise
+                contact_id, created = exc.existing_id, False
+        await self._save(saga, {"hubspot_contact_id": contact_id}, contact_id=contact_id,
+                         contact_created=int(created))
+
+    # -- 2. ticket ------------------------------------------------------------------------
+
+    async def _ticket(self, saga: Saga) -> None:
+        if saga.row["ticket_id"]:
+            return
+        ticket_id = await self._open_ticket(saga)
+        action = "appended"
+        if ticket_id is None:
+            ticket_id, action = await self._create_ticket(saga), "created"
+        now, contact_id = self.clock(), saga.row["contact_id"]
+        await self._save(
+            saga, {"hubspot_ticket_id": ticket_id},
+            extra=lambda c: hs.map_contact_ticket(c, contact_id, ticket_id, saga.sid, now),
+            ticket_id=ticket_id, ticket_action=action)
+
+    async def _is_open(self, ticket: Ticket) -> bool:
+        closed = await self.client.closed_stage_ids(ticket.pipeline or self.cfg.hubspot.pipeline)
+        return ticket.stage not in closed
+
+    async def _open_ticket(self, saga: Saga) -> str | None:
+        """The contact's open gateway ticket: the local map first, else its associations."""
+        contact_id = saga.row["contact_id"]
+        mapped = await self.db.read(lambda c: hs.ticket_for_contact(c, contact_id))
+        if mapped:
+            ticket = await self.client.get_ticket(mapped, TICKET_PROPS)
+            return mapped if ticket is not None and await self._is_open(ticket) else None
+        if saga.row["contact_created"]:
+            return None
+        tag = self.cfg.hubspot.tag_property
+        ids = await self.client.associated_ids("contacts", contact_id, "tickets")
+        for ticket_id in sorted(ids, key=_numeric, reverse=True)[:TICKET_LOOKBACK]:
+            ticket = await self.client.get_ticket(ticket_id, [*TICKET_PROPS, tag])
+            if ticket and ticket.properties.get(tag) == "true" and await self._is_open(ticket):
+                return ticket.id
+        return None
+
+    async def _create_ticket(self, saga: Saga) -> str:
+        setup = self.setup()
+        ref = f"opencx-{saga.token}"
+        key = ref if setup.key_property else None
+        props = content.ticket_properties(self.cfg.hubspot, saga.session, saga.messages, key,
+                                          KEY_PROPERTY)
+
+        async def create() -> str:
+            try:
+                return (await self.client.create_ticket(props, saga.row["contact_id"])).id
+            except (HubSpotConflict, HubSpotBadRequest):  # the unique key exists already?
+                found = await find() if key is not None else None
+                if found is None:
+                    raise
+                return found
+
+        async def find() -> str | None:
+            if key is not None:
+                found = await self.client.get_ticket_by_property(KEY_PROPERTY, key)
+                return found.id if found else None
+            return await self._ticket_by_subject(saga, props["subject"])
+
+        return await self._once(saga, f"ticket:{saga.sid}", "ticket", ref, create, find)
+
+    async def _ticket_by_subject(self, saga: Saga, subject: str) -> str | None:
+        """Fallback lookup when the key property is unavailable: the contact's tickets."""
+        ids = await self.client.associated_ids("contacts", saga.row["contact_id"], "tickets")
+        for ticket_id in sorted(ids, key=_numeric, reverse=True)[:TICKET_LOOKBACK]:
+            ticket = await self.client.get_ticket(ticket_id, TICKET_PROPS)
+            if ticket is not None and ticket.subject == subject:
+                return ticket.id
+        return None
+
+    # -- 3. thread ------------------------------------------------------------------------
+
+    async def _thread(self, saga: Saga) -> None:
+        """Publish every customer/AI turn not yet published (INCOMING / OUTGOING)."""
+        integration_thread = saga.row["integration_thread_id"] or f"opencx-{saga.token}"
+        for message in content.conversation(saga.messages):
+            if message["id"] in saga.published:
+                continue
+            published = await self._publish(saga, integration_thread, message)
+            await self._record_published(saga, integration_thread, message, published)
+
+    async def _publish(self, saga: Saga, integration_thread: str,
+                       message: dict[str, Any]) -> Message:
+        setup, session = self.setup(), saga.session
+        support = session["support_address"]
+        name = next((a.name for a in self.cfg.smtp.support_addresses if a.address == support),
+                    "Support")
+        customer = (session["contact_name"] or session["contact_email"], session["contact_email"])
+        ours = (f"{name} (AI)", support)
+        incoming = message["role"] == "customer"
+        sender, recipient = (customer, ours) if incoming else (ours, customer)
+        assert setup.channel_id and setup.channel_account_id
+        return await self.client.publish_message(
+            setup.channel_id, channel_account_id=setup.channel_account_id,
+            integration_thread_id=integration_thread,
+            idempotency_id=f"opencx-{saga.token}-m{message['id']}",
+            direction="INCOMING" if incoming else "OUTGOING",
+            sender_name=sender[0], sender_email=sender[1], recipient_name=recipient[0],
+            recipient_email=recipient[1], text=content.message_text(message), rich_text=None,
+            timestamp=datetime.fromtimestamp(message["created_at"], UTC),
+        )
+
+    async def _record_published(self, saga: Saga, integration_thread: str,
+                                message: dict[str, Any], published: Message) -> None:
+        now, first = self.clock(), saga.row["thread_id"] is None
+        thread_id = saga.row["thread_id"] or published.thread_id
+
+        def fn(conn: WriteConnection) -> None:
+            hs.record_published(
+                conn, message_row=message["id"], session_id=saga.sid,
+                idempotency_id=f"opencx-{saga.token}-m{message['id']}",
+                hubspot_message_id=published.id, thread_id=published.thread_id,
+                direction="INCOMING" if message["role"] == "customer" else "OUTGOING", now=now)
+            if first:
+                hs.update_handoff(conn, saga.sid, now, thread_id=thread_id,
+                                  integration_thread_id=integration_thread)
+                sessions.update_session(conn, saga.sid, now, hubspot_thread_id=thread_id)
+
+        await self.db.write(fn)
+        saga.published[message["id"]] = published.id
+        saga.row.update(thread_id=thread_id, integration_thread_id=integration_thread)
+
+    async def _link(self, saga: Saga) -> None:
+        """Best effort: associate the ticket with the thread (UNCONFIRMED in HubSpot, H§4.5)."""
+        key = f"link:{saga.sid}"
+        step = await self.db.read(lambda c: hs.get_step(c, key))
+        if step is not None or not saga.row["thread_id"]:
+            return
+        status = "done"
+        try:
+            await self.client.associate_default("tickets", saga.row["ticket_id"],
+                                                "conversations", saga.row["thread_id"])
+        except (HubSpotBadRequest, HubSpotNotFound) as exc:
+            log.warning("ticket-thread link refused session=%s: %s", saga.sid, exc)
+            status = "skipped"
+        now = self.clock()
+
+        def fn(conn: WriteConnection) -> None:
+            hs.begin_step(conn, key, session_id=saga.sid, kind="link", ref=key, now=now)
+            hs.finish_step(conn, key, saga.row["thread_id"], now, status=status)
+
+        await self.db.write(fn)
+
+    # -- 4. note and comment --------------------------------------------------------------
+
+    def _link_to(self, saga: Saga) -> str:
+        return f"{self.public_url()}/sessions/{saga.sid}"
+
+    async def _handoff_notes(self, saga: Saga) -> None:
+        ref = f"gw:{saga.sid}:handoff"
+        body, text = content.handoff_note(saga.session, saga.messages, self._link_to(saga), ref,
+                                          with_transcript=saga.row["mode"] == PRIVATE)
+        await self._note(saga, f"note:{saga.sid}:handoff", ref, body)
+        if saga.row["mode"] == CHANNEL and saga.row["thread_id"]:
+            await self._comment(saga, f"comment:{saga.sid}:handoff", ref, text, body)
+
+    async def _note(self, saga: Saga, key: str, ref: str, body: str) -> str:
+        ticket_id, contact_id = saga.row["ticket_id"], saga.row["contact_id"]
+
+        async def create() -> str:
+            when = datetime.fromtimestamp(self.clock(), UTC)
+            return (await self.client.create_note(body, when, ticket_id, contact_id)).id
+
+        async def find() -> str | None:
+            ids = await self.client.associated_ids("tickets", ticket_id, "notes")
+            for note_id in sorted(ids, key=_numeric, reverse=True)[:NOTE_LOOKBACK]:
+                note = await self.client.get_note(note_id)
+                if note and content.marker(ref) in (note.properties.get("hs_note_body") or ""):
+                    return note.id
+            return None
+
+        return await self._once(saga, key, "note", ref, create, find)
+
+    async def _comment(self, saga: Saga, key: str, ref: str, text: str, body: str) -> str:
+        thread_id = saga.row["thread_id"]
+
+        async def create() -> str:
+            return (await self.client.post_comment(thread_id, text, body)).id
+
+        async def find() -> str | None:
+            for message in await self.client.list_thread_messages(thread_id):
+                if message.type == "COMMENT" and content.marker(ref) in (message.text or ""):
+                    return message.id
+            return None
+
+        return await self._once(saga, key, "comment", ref, create, find)
+
+    # -- 5. done --------------------------------------------------------------------------
+
+    async def _finish(self, saga: Saga) -> None:
+        now, row = self.clock(), saga.row
+        thread = f", inbox thread {row['thread_id']}" if row["thread_id"] else ""
+        text = (f"HubSpot: ticket {row['ticket_id']} ({row['ticket_action']}), contact "
+                f"{row['contact_id']}{thread}, internal note added")
+
+        def fn(conn: WriteConnection) -> None:
+            hs.update_handoff(conn, saga.sid, now, status="done", done_at=now, last_error=None)
+            sessions.add_message(conn, session_id=saga.sid, role="system", now=now, text=text,
+                                 kind="note", external_id=f"hubspot-handoff:{saga.sid}")
+
+        await self.db.write(fn)
+        row["status"] = "done"
+
+    async def _reopen(self, session: dict[str, Any], message_row: int, why: str) -> str:
+        """Close the old session; the mail becomes the first of a new AI session."""
+        now, sid, cfg = self.clock(), session["id"], self.cfg
+
+        def fn(conn: WriteConnection) -> int | None:
+            current, message = sessions.get_session(conn, sid), sessions.get_message(
+                conn, message_row)
+            if current is None or message is None or message["session_id"] != sid:
+                return None
+            close_session(conn, current, why, now)
+            new = sessions.create_session(
+                conn, token=tokens.new_session_token(), support_address=current["support_address"],
+                contact_email=current["contact_email"], contact_name=current["contact_name"],
+                subject=current["subject"], now=now)
+            hs.move_message(conn, message_row, new)
+            sessions.add_message(conn, session_id=sid, role="system", now=now, kind="note",
+                                 text=f"New mail from the customer started session #{new}",
+                                 external_id=f"reopened:{message_row}")
+            queues.enqueue(conn, "agent", {"session_id": new, "message_row": message_row},
+                           now=now, max_attempts=cfg.queues.max_attempts,
+                           dedupe_key=f"agent-reopen:{message_row}")
+            return new
+
+        new = await self.db.write(fn)
+        log.info("session=%s closed (%s); mail %s starts session=%s", sid, why, message_row, new)
+        return f"{why}: new session {new}"
+
+
+def close_session(conn: WriteConnection, session: dict[str, Any], why: str, now: float) -> bool:
+    """Mark a handed-off session closed (the AI may take the contact's next mail)."""
+    if session["status"] == "closed":
+        return False
+    sessions.update_session(conn, session["id"], now, status="closed", closed_at=now)
+    if session["hubspot_ticket_id"]:
+        hs.unmap_ticket(conn, session["hubspot_ticket_id"])
+    sessions.add_message(conn, session_id=session["id"], role="system", now=now, kind="note",
+                         text=f"Closed: {why}", external_id=f"closed:{session['id']}")
+    return True
+
+
+def _numeric(value: str) -> tuple[int, str]:
+    return (int(value), value) if value.isdigit() else (0, value)
