@@ -95,7 +95,10 @@ def main(paths: list[Path]) -> None:
             capture_output=True, text=True, check=False,
         )
         if proc.returncode != 0:
-            print(f"| {name:14} | not installed or failed: {proc.stderr.strip()[-60:]}")
+            missing = "No module named 'lingua'" in proc.stderr
+            why = "not installed (pip install lingua-language-detector)" if missing else (
+                proc.stderr.strip().splitlines()[-1])
+            print(f"| {name:14} | {why} |")
             continue
         r = json.loads(proc.stdout)
         print(f"| {name:14} | {r['correct']:>3}/{r['n']:<3}  | {r['load_s']:6.2f} |"
