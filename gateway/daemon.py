@@ -199,8 +199,12 @@ async def run_forever(cfg: Config, secrets: Secrets) -> None:
         loop.add_signal_handler(sig, stop.set)
     await gateway.start()
     print(gateway.banner(), flush=True)
+    from gateway.ops.sdnotify import Notifier  # systemd Type=notify: READY, watchdog, STOPPING
+
+    host, port = gateway.smtp_address or ("?", 0)
     try:
-        await stop.wait()
+        async with Notifier().serving(f"SMTP on {host}:{port}, web on {gateway.http_url}"):
+            await stop.wait()
     finally:
         log.info("shutting down")
         await gateway.stop()

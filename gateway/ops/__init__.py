@@ -1,0 +1,1 @@
+"""The operator surface outside the web UI: `doctor`, `status`, and systemd notification."""

@@ -1,0 +1,202 @@
+"""Doctor checks for HubSpot: mode, API and token, scopes, properties, setup, webhooks."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+from urllib.parse import urlsplit
+
+from gateway.config import Config, Secrets, split_hostport
+from gateway.daemon import public_url_of
+from gateway.hubspot.client import HubSpotClient
+from gateway.hubspot.errors import HubSpotError
+from gateway.hubspot.policy import RetryPolicy
+from gateway.hubspot.service import Credentials, credentials
+from gateway.hubspot.setup import CHANNEL, KEY_PROPERTY, SetupState, check_setup, webhook_urls
+from gateway.ops.checks import Check, ago, fail, ok, warn
+from gateway.ops.local import read_if_ready
+from gateway.ops.network import NOT_RUNNING, PROBE_TIMEOUT
+from gateway.ops.probes import describe_error, http_get
+from gateway.storage import hubspot as hs
+
+SETUP_FIX = "run `opencx-gateway hubspot setup` (the daemon then picks it up)"
+CREDENTIALS_DOC = "docs/operations.md, Credentials"
+
+
+async def check_hubspot(cfg: Config, secrets: Secrets, *, daemon_running: bool) -> list[Check]:
+    """One line when HubSpot is off or emulated; the full chain for mode: live."""
+    mode = cfg.hubspot.mode
+    if mode == "off":
+        return [warn("hubspot", "hubspot.mode is off: handoffs will not reach HubSpot (no "
+                     "ticket, contact, thread or note is created)",
+                     f"set hubspot.mode: live and the access token ({CREDENTIALS_DOC})")]
+    if mode == "emulator":
+        return [await _emulator(cfg, daemon_running), last_webhook(cfg)]
+    creds = credentials(cfg, secrets)
+    out: list[Check] = []
+    if not creds.token:
+        out.append(fail("hubspot.token", "OPENCX_GATEWAY_HUBSPOT_TOKEN is not set (neither in "
+                        "the environment nor as a credential): every handoff fails",
+                        f"set the private app's access token ({CREDENTIALS_DOC})"))
+    else:
+        client = probe_client(cfg, creds)
+        try:
+            out += await _account(client, cfg)
+        finally:
+            await client.close()
+    out += [_webhook_secret(creds), await _webhook_url(cfg), last_webhook(cfg)]
+    return out
+
+
+def probe_client(cfg: Config, creds: Credentials) -> HubSpotClient:
+    """A client that fails fast: no in-call retries, a short timeout."""
+    return HubSpotClient(creds.token, base_url=creds.base_url,
+                         developer_api_key=creds.developer_key, app_id=creds.app_id,
+                         timeout=min(cfg.hubspot.timeout, PROBE_TIMEOUT * 2),
+                         retry=RetryPolicy(total=0))
+
+
+async def _emulator(cfg: Config, daemon_running: bool) -> Check:
+    listen = cfg.hubspot.emulator.listen
+    url = f"http://{listen}"
+    if not daemon_running or split_hostport(listen)[1] == 0:
+        return ok("hubspot", f"mode emulator: the daemon embeds a fake HubSpot at {url}; "
+                  "nothing reaches a real portal")
+    client = probe_client(cfg, credentials(cfg, Secrets(), url))
+    try:
+        access = await client.check_access()
+    finally:
+        await client.close()
+    if access["token_valid"] is not True:
+        return fail("hubspot", f"mode emulator: the daemon runs but its emulator at {url} does "
+                    f"not answer: {_first_problem(access)}",
+                    "read the daemon's log (journalctl -u opencx-gateway)")
+    return ok("hubspot", f"mode emulator: the embedded emulator answers at {url}; nothing "
+              "reaches a real portal")
+
+
+def _first_problem(access: dict[str, Any]) -> str:
+    return next((v for v in access["checks"].values() if v != "ok"), "no answer")
+
+
+async def _account(client: HubSpotClient, cfg: Config) -> list[Check]:
+    access = await client.check_access()
+    base = client.base_url
+    if access["token_valid"] is None:
+        return [fail("hubspot.api", f"HubSpot is unreachable at {base}: "
+                     f"{_first_problem(access)}", "check hubspot.base_url, DNS and outbound "
+                     "HTTPS from this host; handoffs wait and retry meanwhile")]
+    if access["token_valid"] is False:
+        return [ok("hubspot.api", f"{base} answers"),
+                fail("hubspot.token", f"HubSpot rejected the access token: "
+                     f"{_first_problem(access)}", "the token is wrong, expired or revoked: "
+                     f"copy it again from the app and update it ({CREDENTIALS_DOC})")]
+    out = [ok("hubspot.api", f"{base} answers"), ok("hubspot.token", "accepted")]
+    missing = access["missing_scopes"]
+    if missing:
+        out.append(fail("hubspot.scopes", f"the token lacks scopes: {', '.join(missing)}",
+                        "add them to the app's scopes, reinstall or re-authorize it, and "
+                        "update the token"))
+    else:
+        out.append(ok("hubspot.scopes", "contacts, tickets and conversations are readable"))
+    return out + await _setup(client, cfg)
+
+
+async def _setup(client: HubSpotClient, cfg: Config) -> list[Check]:
+    stored = read_if_ready(cfg.storage.path, _stored_setup)
+    try:
+        report = await check_setup(client, cfg.hubspot, stored)
+    except HubSpotError as exc:
+        return [warn("hubspot.properties", f"cannot read the ticket properties: {exc}")]
+    missing = [name for present, name in ((report["tag_property"], cfg.hubspot.tag_property),
+                                          (report["key_property"], KEY_PROPERTY)) if not present]
+    props = (fail("hubspot.properties", f"ticket properties missing: {', '.join(missing)}; "
+                  "tickets cannot be created", SETUP_FIX) if missing
+             else ok("hubspot.properties", f"ticket properties {cfg.hubspot.tag_property} and "
+                     f"{KEY_PROPERTY} exist"))
+    return [props, _setup_state(cfg, stored, report.get("channel"))]
+
+
+def _stored_setup(conn: sqlite3.Connection) -> SetupState | None:
+    return SetupState.from_values(hs.setup_values(conn))
+
+
+def _setup_state(cfg: Config, stored: SetupState | None, channel: bool | None) -> Check:
+    name = "hubspot.setup"
+    if stored is None or not stored.complete:
+        why = stored.reason if stored else "setup has never run against this portal"
+        return fail(name, f"{why}: handoffs wait until it is done", SETUP_FIX)
+    if stored.integration != CHANNEL:
+        line = f"private-app mode ({stored.reason}): ticket and note, no inbox thread"
+        if not cfg.hubspot.custom_channel:
+            return ok(name, line)
+        return warn(name, line, "for inbox threads set OPENCX_GATEWAY_HUBSPOT_DEVELOPER_KEY and "
+                    f"hubspot.app_id, then {SETUP_FIX}")
+    if channel is False:
+        return fail(name, f"custom channel {stored.channel_id} no longer exists in HubSpot",
+                    SETUP_FIX)
+    if channel is None:
+        return warn(name, f"custom channel {stored.channel_id} cannot be checked without the "
+                    "developer API key", "set OPENCX_GATEWAY_HUBSPOT_DEVELOPER_KEY")
+    return ok(name, f"custom channel {stored.channel_id}, account {stored.channel_account_id}, "
+              f"inbox {stored.inbox_id}")
+
+
+def _webhook_secret(creds: Credentials) -> Check:
+    if not creds.client_secret:
+        return fail("hubspot.webhook_secret", "OPENCX_GATEWAY_HUBSPOT_CLIENT_SECRET is not set: "
+                    "every webhook is refused (401), so rep replies never reach customers",
+                    f"set the app's client secret ({CREDENTIALS_DOC})")
+    return ok("hubspot.webhook_secret", "set (webhook signatures can be verified)")
+
+
+async def _webhook_url(cfg: Config) -> Check:
+    """HubSpot posts to {http.public_url}/webhooks/...: that URL must reach this daemon."""
+    public = public_url_of(cfg, None)
+    urls = webhook_urls(public)
+    name, target = "hubspot.webhook_url", f"HubSpot must post to {urls['app']}"
+    if cfg.hubspot.custom_channel:
+        target += f" (app webhooks) and {urls['channel']} (channel)"
+    try:
+        answer = await http_get(f"{public}/healthz", PROBE_TIMEOUT)
+    except NOT_RUNNING as exc:
+        return fail(name, f"GET {public}/healthz from this host failed: {describe_error(exc)}; "
+                    f"{target}", "start the daemon and make http.public_url reach its "
+                    f"http.listen ({cfg.http.listen}): reverse proxy with TLS, DNS, firewall")
+    if not answer.healthy:
+        return fail(name, f"GET {public}/healthz answered HTTP {answer.status}, not the gateway;"
+                    f" {target}", f"point the proxy for {public} at {cfg.http.listen}")
+    if not cfg.http.public_url:
+        return warn(name, f"http.public_url is not set, so HubSpot would be told {public}, "
+                    "which only this host can reach", "set http.public_url to the https URL of "
+                    "your reverse proxy")
+    if urlsplit(public).scheme != "https":
+        return warn(name, f"{public} answers but is not https; HubSpot delivers webhooks to "
+                    "https URLs only", "put a TLS reverse proxy in front of http.listen")
+    return ok(name, f"{public} reaches the daemon from this host; {target}")
+
+
+def last_webhook(cfg: Config) -> Check:
+    """The newest webhook the daemon accepted or refused, from the database."""
+    def read(conn: sqlite3.Connection) -> tuple[Any, Any, int]:
+        values = hs.setup_values(conn)
+        handoffs = sum(hs.handoff_counts(conn).values())
+        return values.get("last_webhook"), values.get("last_webhook_failure"), handoffs
+
+    name = "hubspot.webhooks"
+    state = read_if_ready(cfg.storage.path, read)
+    if state is None:
+        return ok(name, "no database yet")
+    last, refused, handoffs = state
+    if refused and (not last or refused["at"] > last["at"]):
+        return warn(name, f"the newest webhook was refused {ago(refused['at'])}: HTTP "
+                    f"{refused['status']} {refused['result']}", "401: the client secret or "
+                    "http.public_url differs from what HubSpot signs (see docs/troubleshooting.md)")
+    if last:
+        return ok(name, f"last webhook accepted {ago(last['at'])} ({last['kind']}, "
+                  f"{last['events']} event(s))")
+    if handoffs:
+        return warn(name, f"{handoffs} handoff(s) but no webhook has ever arrived: rep replies "
+                    "cannot reach customers", "subscribe the app to conversation and ticket "
+                    "webhooks with the URL from hubspot.webhook_url")
+    return ok(name, "none received yet (they arrive once a rep acts on a handed-off ticket)")
