@@ -86,6 +86,7 @@ class Gateway:
         self._stack.append(self.agent.close)
         self.renderer = Renderer()
         self._stack.append(self.renderer.close)
+        self._tasks.append(asyncio.create_task(self.renderer.warm_up(), name="renderer-warm-up"))
         self.relay = build_relay(self.cfg.outbound, self.secrets, self.cfg.smtp.hostname)
         self.actions = Actions(self.db, self.cfg, self.agent, self.secret_key, clock=self.clock)
         if self.cfg.hubspot.mode != "off":

@@ -1,4 +1,4 @@
-"""The gateway's error tree; errors are translated to SMTP/HTTP/worker outcomes only at boundaries."""
+"""The error tree; errors become SMTP/HTTP/worker outcomes only at the boundaries."""
 
 from __future__ import annotations
 

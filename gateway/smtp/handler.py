@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import secrets
 import time
@@ -16,9 +17,16 @@ from gateway.storage.db import Database, WriteConnection
 log = logging.getLogger(__name__)
 
 
-def new_inbound_id(clock: Callable[[], float] = time.time) -> str:
-    """Time-ordered, unique id shown in '250 queued as <id>'."""
-    return f"{int(clock() * 1000):012x}{secrets.token_hex(5)}"
+class InboundIds:
+    """Time-ordered unique ids for '250 queued as <id>': ms clock + process nonce + counter."""
+
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+        self.clock = clock
+        self.nonce = secrets.token_hex(3)
+        self.counter = itertools.count()
+
+    def __call__(self) -> str:
+        return f"{int(self.clock() * 1000):012x}{self.nonce}{next(self.counter) % 0x10000:04x}"
 
 
 class SmtpHandler:
@@ -37,7 +45,7 @@ class SmtpHandler:
         self.cfg = cfg
         self.queues_cfg = queues_cfg
         self.clock = clock
-        self.new_id = new_id or (lambda: new_inbound_id(clock))
+        self.new_id = new_id or InboundIds(clock)
         self.accepted = cfg.accepted_recipients()
         self.stats = {"accepted": 0, "rejected_rcpt": 0, "temp_failed": 0}
 
@@ -67,12 +75,22 @@ class SmtpHandler:
 
         def store(conn: WriteConnection) -> None:
             sessions.insert_inbound(
-                conn, id=inbound_id, now=now, peer=_peer(session), helo=helo,
-                mail_from=mail_from, rcpt_tos=rcpts, raw=raw,
+                conn,
+                id=inbound_id,
+                now=now,
+                peer=_peer(session),
+                helo=helo,
+                mail_from=mail_from,
+                rcpt_tos=rcpts,
+                raw=raw,
             )
             queues.enqueue(
-                conn, "process", {"inbound_id": inbound_id}, now=now,
-                max_attempts=self.queues_cfg.max_attempts, dedupe_key=f"process:{inbound_id}",
+                conn,
+                "process",
+                {"inbound_id": inbound_id},
+                now=now,
+                max_attempts=self.queues_cfg.max_attempts,
+                dedupe_key=f"process:{inbound_id}",
             )
 
         try:

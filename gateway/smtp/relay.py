@@ -163,6 +163,7 @@ class MaildirRelay:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self._lock = threading.Lock()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._box = mailbox.Maildir(self.path, create=True)
         self._index = self.path / self.INDEX_DIR
         self._index.mkdir(exist_ok=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import logging
 import queue
 import sqlite3
@@ -51,7 +52,7 @@ class Database:
         self.path = Path(path)
         self.busy_timeout_ms = busy_timeout_ms
         self.max_batch = max_batch
-        self._queue: queue.Queue[Any] = queue.Queue()
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._writer: threading.Thread | None = None
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
@@ -99,7 +100,13 @@ class Database:
         return fut
 
     async def write(self, fn: Callable[[WriteConnection], T]) -> T:
-        return await asyncio.wrap_future(self.submit(fn))
+        """Run ``fn(conn)`` in the writer; returns after its batch has committed."""
+        if self._writer is None:
+            raise StorageError("database is not open")
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[T] = loop.create_future()
+        self._queue.put((fn, (loop, fut)))
+        return await fut
 
     def write_sync(self, fn: Callable[[WriteConnection], T]) -> T:
         return self.submit(fn).result()
@@ -141,13 +148,11 @@ class Database:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             failure = StorageError(f"write failed: {exc}")
-            for _, fut in batch:
-                _resolve(fut, False, failure)
+            _resolve_all([(False, failure)] * len(batch), batch)
             return
         self.batches += 1
         self.writes += len(batch)
-        for (ok, value), (_, fut) in zip(results, batch, strict=True):
-            _resolve(fut, ok, value)
+        _resolve_all(results, batch)
         if conn.touched_queues:
             for listener in self._listeners:
                 listener(set(conn.touched_queues))
@@ -190,14 +195,33 @@ class Database:
         return await loop.run_in_executor(self._read_pool, self.read_sync, fn)
 
 
-def _resolve(fut: concurrent.futures.Future[Any], ok: bool, value: Any) -> None:
-    """Hand a result to a waiter; a waiter that gave up (cancelled) gets nothing."""
+def _resolve_all(results: list[tuple[bool, Any]], batch: list[tuple[WriteFn, Any]]) -> None:
+    """Hand results to waiters: thread futures directly, asyncio futures one wake-up per loop."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], bool, Any]]] = {}
+    for (ok, value), (_, waiter) in zip(results, batch, strict=True):
+        if isinstance(waiter, tuple):
+            loop, fut = waiter
+            by_loop.setdefault(loop, []).append((fut, ok, value))
+        else:
+            _set(waiter, ok, value)
+    for loop, items in by_loop.items():
+        with contextlib.suppress(RuntimeError):  # a closed loop: nobody waits any more
+            loop.call_soon_threadsafe(_set_many, items)
+
+
+def _set_many(items: list[tuple[asyncio.Future[Any], bool, Any]]) -> None:
+    for fut, ok, value in items:
+        if not fut.done():  # a waiter that gave up (cancelled) gets nothing
+            _set(fut, ok, value)
+
+
+def _set(fut: Any, ok: bool, value: Any) -> None:
     try:
         if ok:
             fut.set_result(value)
         else:
             fut.set_exception(value)
-    except concurrent.futures.InvalidStateError:
+    except (concurrent.futures.InvalidStateError, asyncio.InvalidStateError):
         pass
 
 

@@ -1,0 +1,138 @@
+"""End-to-end latency: customer mail accepted (250) -> AI reply handed to the relay, steady rate.
+
+The gateway runs as its own process with the built-in agent and `outbound.mode: smtp` pointed at
+an aiosmtpd sink in this process. Baseline in the same run: one plain SMTP hop client -> sink.
+`agent.debounce_seconds` is 0 here; in production the debounce (default 20 s) adds to it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import email
+import email.policy
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import aiosmtplib
+import yaml
+from aiosmtpd.smtp import SMTP
+
+from bench.common import free_port, peak_rss_mb, percentile, wait_port
+
+SUPPORT = "support@bench.test"
+QUESTIONS = [  # all answered by the shipped sample knowledge base
+    "How do I reset my password?", "How do I delete my account?",
+    "What are your business hours?", "How do I change my billing details?",
+    "How do I upgrade my plan?",
+]
+
+
+class Sink:
+    """Records when each reply arrives, keyed by the customer Message-ID it answers."""
+
+    def __init__(self) -> None:
+        self.arrived: dict[str, float] = {}
+
+    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
+        raw = envelope.original_content  # type: ignore[attr-defined]
+        msg = email.message_from_bytes(raw, policy=email.policy.compat32)
+        self.arrived[(msg.get("In-Reply-To") or "").strip("<> ")] = time.perf_counter()
+        return "250 2.0.0 OK"
+
+
+async def baseline(port: int, n: int) -> list[float]:
+    out = []
+    for k in range(n):
+        raw = f"From: a@b.test\r\nTo: {SUPPORT}\r\nSubject: hop {k}\r\n\r\nhello\r\n"
+        t0 = time.perf_counter()
+        await aiosmtplib.send(raw, sender="a@b.test", recipients=[SUPPORT],
+                              hostname="127.0.0.1", port=port)
+        out.append(time.perf_counter() - t0)
+    return out
+
+
+def start_gateway(tmp: Path, smtp_port: int, sink_port: int) -> subprocess.Popen[bytes]:
+    config = tmp / "config.yaml"
+    config.write_text(yaml.safe_dump({
+        "smtp": {"listen": f"127.0.0.1:{smtp_port}", "hostname": "gw.bench",
+                 "support_addresses": [{"address": SUPPORT}]},
+        "http": {"listen": f"127.0.0.1:{free_port()}"},
+        "storage": {"path": str(tmp / "gw.db")}, "hubspot": {"mode": "off"},
+        "agent": {"debounce_seconds": 0, "reply_cap": {"max_replies": 1000}},
+        "outbound": {"mode": "smtp", "relay": {"host": "127.0.0.1", "port": sink_port}},
+        "queues": {"poll_interval": 0.5},
+    }))
+    env = {**os.environ, "OPENCX_GATEWAY_SECRET_KEY": "bench", "OPENCX_GATEWAY_ADMIN_TOKEN": "b"}
+    return subprocess.Popen([sys.executable, "-m", "gateway.cli", "--config", str(config), "run"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+
+
+async def steady_load(port: int, rate: float, seconds: float) -> dict[str, float]:
+    """Send `rate` mails per second for `seconds`; returns Message-ID -> time of the 250."""
+    accepted: dict[str, float] = {}
+
+    async def one(k: int) -> None:
+        mid = f"lat{k}.{time.time_ns()}@customer.bench"
+        raw = (f"From: Customer {k} <c{k}@customer.bench>\r\nTo: {SUPPORT}\r\n"
+               f"Subject: Question {k}\r\nMessage-ID: <{mid}>\r\n\r\n"
+               f"{QUESTIONS[k % len(QUESTIONS)]}\r\n")
+        await aiosmtplib.send(raw, sender=f"c{k}@customer.bench", recipients=[SUPPORT],
+                              hostname="127.0.0.1", port=port)
+        accepted[mid] = time.perf_counter()
+
+    tasks = []
+    for k in range(int(rate * seconds)):
+        tasks.append(asyncio.create_task(one(k)))
+        await asyncio.sleep(1 / rate)
+    await asyncio.gather(*tasks)
+    return accepted
+
+
+async def main_async(args: argparse.Namespace) -> None:
+    sink = Sink()
+    loop = asyncio.get_running_loop()
+    sink_port = free_port()
+    server = await loop.create_server(lambda: SMTP(sink, hostname="sink.bench"),
+                                      "127.0.0.1", sink_port)
+    hop = await baseline(sink_port, 200)
+    sink.arrived.clear()
+    with tempfile.TemporaryDirectory() as tmp:
+        smtp_port = free_port()
+        proc = start_gateway(Path(tmp), smtp_port, sink_port)
+        try:
+            await asyncio.to_thread(wait_port, smtp_port)
+            accepted = await steady_load(smtp_port, args.rate, args.seconds)
+            deadline = time.perf_counter() + 60
+            while len(set(accepted) & set(sink.arrived)) < len(accepted):
+                if time.perf_counter() > deadline:
+                    break
+                await asyncio.sleep(0.05)
+            rss = peak_rss_mb(proc.pid)
+        finally:
+            proc.terminate()
+            proc.wait()
+    server.close()
+    lat = [sink.arrived[m] - t for m, t in accepted.items() if m in sink.arrived]
+    print(f"latency: {len(accepted)} mails at {args.rate}/s for {args.seconds:.0f} s, "
+          f"{len(lat)} answered; built-in agent, premailer renderer, debounce 0")
+    print(f"  baseline SMTP hop      p50 {percentile(hop, 50)*1e3:7.1f} ms   "
+          f"p99 {percentile(hop, 99)*1e3:7.1f} ms")
+    print(f"  accepted -> at relay   p50 {percentile(lat, 50)*1e3:7.1f} ms   "
+          f"p99 {percentile(lat, 99)*1e3:7.1f} ms   (gateway peak RSS {rss:.0f} MiB)")
+    print(f"  ratio p50 gateway/hop  {percentile(lat, 50) / percentile(hop, 50):7.1f}x")
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--rate", type=float, default=10.0, help="mails per second")
+    p.add_argument("--seconds", type=float, default=20.0)
+    asyncio.run(main_async(p.parse_args()))
+
+
+if __name__ == "__main__":
+    main()
