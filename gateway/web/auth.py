@@ -24,7 +24,7 @@ LOGIN_COOKIE = "opencx_login"
 CSRF_FIELD = "csrf"
 CSRF_HEADER = "X-CSRF-Token"
 EXEMPT_PREFIXES = ("/static/", "/webhooks/")
-EXEMPT_PATHS = frozenset({"/login", "/healthz", "/readyz", "/metrics"})
+EXEMPT_PATHS = frozenset({"/login", "/healthz", "/readyz", "/metrics", "/favicon.ico"})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 AUTH_KEY = web.AppKey("auth", object)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -172,7 +172,11 @@ def safe_next(value: str | None) -> str:
 def _login_form(request: web.Request, *, error: str | None, status: int,
                 next_url: str) -> web.Response:
     auth = get_auth(request)
-    nonce = secrets.token_urlsafe(18)
+    # Keep the browser's nonce: a second GET (another tab, a favicon redirect) must not
+    # invalidate a form already on screen. The field is an HMAC, so a planted nonce is useless.
+    nonce = request.cookies.get(LOGIN_COOKIE, "")
+    if not (16 <= len(nonce) <= 64 and nonce.replace("-", "").replace("_", "").isalnum()):
+        nonce = secrets.token_urlsafe(18)
     response = render(request, "login.html", {
         "title": "Log in", "login_csrf": auth.mac("login", nonce), "error": error,
         "next": safe_next(next_url),

@@ -177,9 +177,10 @@ class GatewayCollector:
             errors.add_metric([method, path, error], n)
         limited.add_metric([], stats.rate_limited if stats is not None else 0)
         hooks = CounterMetricFamily(PREFIX + "webhooks", "HubSpot webhooks by verification "
-                                    "result", labels=["result"])
-        for result, n in sorted(_webhook_stats(service).items()):
-            hooks.add_metric([result], n)
+                                    "result (verified, rejected) and reason",
+                                    labels=["result", "reason"])
+        for (result, reason), n in sorted(_webhook_stats(service).items()):
+            hooks.add_metric([result, reason], n)
         yield from (calls, errors, limited, hooks)
 
     def _latency(self) -> Iterator[Metric]:
@@ -202,13 +203,14 @@ def _call_stats(service: Any) -> Any:
     return None
 
 
-def _webhook_stats(service: Any) -> dict[str, int]:
-    stats = getattr(service, "webhook_stats", None)
-    if callable(stats):
-        stats = stats()
-    if not isinstance(stats, dict):
+def _webhook_stats(service: Any) -> dict[tuple[str, str], int]:
+    """(result, reason) -> count from the webhook receiver: "ok" is verified, else rejected."""
+    receiver = getattr(service, "receiver", None)
+    results = getattr(receiver, "results", None)
+    if not isinstance(results, dict):
         return {}
-    return {str(k): int(v) for k, v in stats.items() if isinstance(v, int | float)}
+    return {("verified" if reason == "ok" else "rejected", str(reason)): int(n)
+            for reason, n in results.items()}
 
 
 def install(app: web.Application, gw: Any) -> None:

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from gateway.errors import GatewayError, NotFound
 from gateway.hubspot.errors import HubSpotError
-from gateway.replies import sanitize_html
+from gateway.replies import render_markdown, sanitize_html
 from gateway.signatures import resolve_signature, signature_problems
 from gateway.storage import queues, sessions, views
 
@@ -95,6 +95,9 @@ def message_view(m: dict[str, Any]) -> dict[str, Any]:
     out["label"] = ROLE_LABELS.get(m["role"], m["role"].replace("_", " ").title())
     out["internal"] = m["role"] in ("system", "internal", "note", "comment")
     out["has_html"] = bool(m.get("html"))
+    # The AI writes Markdown: show it formatted (escaped by the renderer, then sanitised).
+    out["text_html"] = (sanitize_html(render_markdown(m["text"]))
+                        if m["role"] == "ai" and m.get("text") else None)
     return out
 
 
@@ -217,7 +220,8 @@ async def hubspot_view(gw: Any, webhook_paths: list[str]) -> dict[str, Any]:
     cfg = gw.cfg.hubspot
     base = gw.public_url()
     out: dict[str, Any] = {"mode": cfg.mode, "webhook_urls": [base + p for p in webhook_paths],
-                           "public_url": base, "status": None, "status_error": None}
+                           "public_url": base, "status": None, "status_error": None,
+                           "checks": []}
     service = gw.hubspot
     if cfg.mode == "off" or service is None or not hasattr(service, "status"):
         out["status_error"] = None if cfg.mode == "off" else "the HubSpot service is not running"
@@ -231,7 +235,35 @@ async def hubspot_view(gw: Any, webhook_paths: list[str]) -> dict[str, Any]:
         out["status_error"] = f"{type(exc).__name__}: {exc}"
         return out
     out["status"] = scrub(status, known_secrets(gw))
+    out["checks"] = hubspot_checks(out["status"], cfg.tag_property)
     return out
+
+
+def hubspot_checks(status: dict[str, Any], tag_property: str) -> list[dict[str, Any]]:
+    """The connection at a glance: (label, ok True/False/None = unknown, what it means)."""
+    setup, check = status.get("setup") or {}, status.get("setup_check") or {}
+    health, missing = status.get("health") or {}, status.get("missing_scopes")
+    areas = status.get("checks") or {}
+    failing = [f"{k}: {v}" for k, v in areas.items() if v != "ok"]
+    fix = "run `opencx-gateway hubspot setup` (or doctor)"
+    return [
+        {"label": "Token", "ok": status.get("token_valid"),
+         "detail": "accepted by HubSpot" if status.get("token_valid") else
+         "refused or missing: check OPENCX_GATEWAY_HUBSPOT_TOKEN"},
+        {"label": "Scopes", "ok": None if missing is None else not missing,
+         "detail": "all required scopes granted" if not missing else
+         "missing: " + ", ".join(map(str, missing))},
+        {"label": "API access", "ok": None if not areas else not failing,
+         "detail": ", ".join(failing) if failing else ", ".join(areas) or "not checked"},
+        {"label": f"Property {tag_property}", "ok": check.get("tag_property"),
+         "detail": "present on tickets" if check.get("tag_property") else f"missing: {fix}"},
+        {"label": "Custom channel", "ok": check.get("channel"),
+         "detail": (f"channel {setup.get('channel_id')}, account "
+                    f"{setup.get('channel_account_id')}, inbox {setup.get('inbox_id')}")
+         if setup.get("channel_id") else f"not registered: {fix}"},
+        {"label": "HubSpot reachable", "ok": not health.get("outage"),
+         "detail": health.get("last_error") or "no outage"},
+    ]
 
 
 def known_secrets(gw: Any) -> set[str]:

@@ -13,7 +13,7 @@ from gateway.daemon import Gateway
 from gateway.storage import queues
 from gateway.web.app import create_app
 from gateway.web.metrics import REGISTRY_KEY
-from tests.conftest import CUSTOMER, build_mail, wait_until
+from tests.conftest import CUSTOMER, build_mail, make_config, wait_until
 from tests.web.conftest import session_with_reply
 
 
@@ -109,3 +109,25 @@ async def test_health_and_readiness(gateway: Gateway) -> None:
             assert r.status == 503 and body["failing"] == ["smtp", "workers"]
         async with client.get(f"{gateway.http_url}/healthz") as r:
             assert r.status == 200
+
+
+async def test_hubspot_calls_and_webhooks_are_counted(tmp_path: Any, secrets: Any) -> None:
+    cfg = make_config(tmp_path, hubspot={"mode": "emulator", "emulator": {
+        "listen": "127.0.0.1:0", "search_lag_seconds": 0}})
+    gw = Gateway(cfg, secrets)
+    await gw.start()
+    try:
+        await gw.hubspot.ensure_ready()  # setup: properties, channel, account (a webhook)
+        m = await wait_until(lambda: _with_webhook(gw))
+        calls = sum(v for (name, _), v in m.items()
+                    if name == "opencx_gateway_hubspot_calls_total")
+        assert calls > 0
+        assert value(m, "webhooks_total", result="verified", reason="ok") >= 1
+        assert value(m, "hubspot_rate_limited_total") == 0
+    finally:
+        await gw.stop()
+
+
+async def _with_webhook(gw: Gateway) -> dict:
+    m = await scrape(gw)
+    return m if value(m, "webhooks_total", result="verified", reason="ok") else {}
