@@ -138,11 +138,14 @@ class Gateway:
         kw: dict[str, Any] = {"clock": self.clock}
         pipeline = Pipeline(self.db, self.cfg, self.secret_key, clock=self.clock)
         return [
-            ProcessWorker(pipeline, self.db, self.cfg.queues, **kw),
+            ProcessWorker(pipeline, self.db, self.cfg.queues, busy=self._ingest_busy, **kw),
             AgentWorker(self.agent, self.renderer, self.cfg, self.db, self.cfg.queues, **kw),
             OutboxWorker(self.relay, self.db, self.cfg.queues, **kw),
             *(self.hubspot.workers() if self.hubspot else []),
         ]
+
+    def _ingest_busy(self) -> bool:
+        return self.handler is not None and self.handler.busy()
 
     def _wake(self, touched: set[str]) -> None:
         for name in touched:

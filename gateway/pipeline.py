@@ -9,6 +9,7 @@ import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from gateway.config import Config
@@ -264,13 +265,29 @@ def _format_address(a: Address) -> str:
 
 
 class ProcessWorker(Worker):
-    """Consumes `process` jobs written by the SMTP handler."""
+    """Consumes `process` jobs written by the SMTP handler; yields to ingest during bursts.
+
+    While mail streams in (``busy()``), claiming waits, so the sending MTAs get their 250s
+    first; never once the oldest waiting mail is ``max_lag`` seconds old, which bounds the delay.
+    """
 
     queue = "process"
 
-    def __init__(self, pipeline: Pipeline, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, pipeline: Pipeline, *args: Any, busy: Callable[[], bool] | None = None,
+                 max_lag: float = 5.0, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.pipeline = pipeline
+        self.busy = busy
+        self.max_lag = max_lag
+
+    async def _claim(self, limit: int) -> list[Job]:
+        while self.busy is not None and self.busy() and not self._stopping:
+            age = await self.db.read(partial(queues.oldest_ready_age, queue=self.queue,
+                                             now=self.clock()))
+            if age >= self.max_lag:
+                break
+            await asyncio.sleep(0.05)
+        return await super()._claim(limit)
 
     async def handle(self, job: Job) -> None:
         await self.pipeline.process(job.payload["inbound_id"])

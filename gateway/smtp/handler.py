@@ -48,6 +48,11 @@ class SmtpHandler:
         self.new_id = new_id or InboundIds(clock)
         self.accepted = cfg.accepted_recipients()
         self.stats = {"accepted": 0, "rejected_rcpt": 0, "temp_failed": 0}
+        self.last_data_at = 0.0  # time.monotonic() of the last DATA; workers yield to ingest
+
+    def busy(self, window: float = 0.05) -> bool:
+        """True while mail is streaming in (a DATA within the last ``window`` seconds)."""
+        return time.monotonic() - self.last_data_at < window
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
@@ -64,6 +69,7 @@ class SmtpHandler:
         return codes.RCPT_OK
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.last_data_at = time.monotonic()
         raw = envelope.original_content
         if raw is None:
             raw = envelope.content if isinstance(envelope.content, bytes) else b""

@@ -192,6 +192,15 @@ def depths(conn: sqlite3.Connection, *, now: float) -> dict[str, dict[str, Any]]
     return out
 
 
+def oldest_ready_age(conn: sqlite3.Connection, queue: str, now: float) -> float:
+    """Seconds the oldest due job of ``queue`` has been waiting (0 if none)."""
+    row = conn.execute(
+        "SELECT MIN(created_at) FROM jobs WHERE queue=? AND status='ready' AND not_before<=?",
+        (queue, now),
+    ).fetchone()
+    return max(0.0, now - row[0]) if row and row[0] is not None else 0.0
+
+
 def has_pending(conn: sqlite3.Connection, queues: tuple[str, ...]) -> bool:
     marks = ",".join("?" * len(queues))
     row = conn.execute(
