@@ -25,6 +25,8 @@ CSRF_FIELD = "csrf"
 CSRF_HEADER = "X-CSRF-Token"
 EXEMPT_PREFIXES = ("/static/", "/webhooks/")
 EXEMPT_PATHS = frozenset({"/login", "/healthz", "/readyz", "/metrics", "/favicon.ico"})
+LOGIN_FAILURES = 10  # failed logins per peer within LOGIN_WINDOW before a pause
+LOGIN_WINDOW = 300.0
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 AUTH_KEY = web.AppKey("auth", object)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -58,6 +60,7 @@ class Auth:
         self.lifetime = session_hours * 3600
         self.secure = secure
         self.clock = clock
+        self._failures: dict[str, list[float]] = {}
 
     def mac(self, purpose: str, value: str) -> str:
         msg = f"{purpose}|{value}".encode()
@@ -66,6 +69,21 @@ class Auth:
     def token_ok(self, candidate: str) -> bool:
         digest = hashlib.sha256(candidate.encode()).digest()
         return hmac.compare_digest(digest, self.token_digest)
+
+    def throttled(self, peer: str) -> bool:
+        """True while `peer` has used up its failed logins for the window."""
+        now = self.clock()
+        recent = [t for t in self._failures.get(peer, ()) if now - t < LOGIN_WINDOW]
+        if recent:
+            self._failures[peer] = recent
+        else:
+            self._failures.pop(peer, None)
+        return len(recent) >= LOGIN_FAILURES
+
+    def failed(self, peer: str) -> None:
+        if len(self._failures) >= 10_000:  # bounded memory under a spray of addresses
+            self._failures.clear()
+        self._failures.setdefault(peer, []).append(self.clock())
 
     def issue(self) -> str:
         expiry = int(self.clock() + self.lifetime)
@@ -202,8 +220,14 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
         log.warning("login refused peer=%s: missing or stale form token", request.remote)
         return _login_form(request, error="The login form expired; please try again.",
                            status=403, next_url=next_url)
+    peer = request.remote or "?"
+    if auth.throttled(peer):
+        log.warning("login throttled peer=%s", peer)
+        return _login_form(request, error="Too many failed logins; wait a few minutes.",
+                           status=429, next_url=next_url)
     if not auth.token_ok(str(form.get("token", ""))):
-        log.warning("login failed peer=%s", request.remote)
+        auth.failed(peer)
+        log.warning("login failed peer=%s", peer)
         return _login_form(request, error="That is not the admin token.", status=401,
                            next_url=next_url)
     log.info("login ok peer=%s", request.remote)

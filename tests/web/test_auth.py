@@ -223,3 +223,23 @@ def test_cookie_expires_and_dies_with_the_token() -> None:
     rotated = Auth(b"k" * 32, "token-two", session_hours=1, secure=False, clock=lambda: now[0])
     assert rotated.session_nonce(cookie) is None
     assert auth.token_ok("token-one") and not auth.token_ok("token-one ")
+
+
+async def test_repeated_failed_logins_are_throttled(gateway: Gateway,
+                                                   anon: aiohttp.ClientSession) -> None:
+    base = gateway.http_url or ""
+    statuses = [(await log_in(anon, base, token=f"guess-{n}")).status for n in range(10)]
+    assert statuses == [401] * 10
+    r = await log_in(anon, base)  # even the right token waits out the pause
+    assert r.status == 429 and SESSION_COOKIE not in r.cookies
+
+
+def test_login_pause_ends_after_the_window() -> None:
+    now = [0.0]
+    auth = Auth(b"k" * 32, "token", session_hours=1, secure=False, clock=lambda: now[0])
+    for _ in range(10):
+        assert not auth.throttled("10.0.0.1")
+        auth.failed("10.0.0.1")
+    assert auth.throttled("10.0.0.1") and not auth.throttled("10.0.0.2")
+    now[0] += 301
+    assert not auth.throttled("10.0.0.1")
