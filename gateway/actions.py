@@ -77,6 +77,7 @@ class Actions:
         raw = build_message(mail, body, date=datetime.fromtimestamp(now, UTC))
 
         def write(c: Any) -> None:
+            sessions.sync_addresses(c, [(address, self.cfg.smtp.forward_address(support))], now)
             queue_mail(c, self.cfg, session_id=None, message_row=None, message_id=mail.message_id,
                        mail_from=sender, rcpt_to=address, raw=raw, now=now)
             sessions.address_challenge_sent(c, address, now)
