@@ -32,6 +32,12 @@ def _client(cfg: Config) -> Any:
     return make_client(cfg, credentials(cfg, Secrets.from_env()))
 
 
+def _public_url(cfg: Config) -> str:
+    from gateway.daemon import public_url_of
+
+    return public_url_of(cfg, None)
+
+
 def _emulator_url(cfg: Config) -> str:
     return "http://" + cfg.hubspot.emulator.listen
 
@@ -84,7 +90,7 @@ async def _setup(cfg: Config, db: Database) -> SetupState:
         previous = SetupState.from_values(await db.read(hs.setup_values))
         state = await run_setup(client, cfg.hubspot,
                                 support_address=cfg.smtp.support_addresses[0].address,
-                                public_url=cfg.http.public_url, previous=previous)
+                                public_url=_public_url(cfg), previous=previous)
     except HubSpotError as exc:
         raise GatewayError(f"HubSpot setup failed: {exc}") from None
     finally:
@@ -93,7 +99,7 @@ async def _setup(cfg: Config, db: Database) -> SetupState:
     await db.write(lambda c: hs.set_setup_values(c, state.to_values(), now))
     if cfg.hubspot.mode == "emulator":
         await _emulator_call(cfg, "PATCH", "/_emulator/settings",
-                             {"webhookTargetUrl": cfg.http.public_url.rstrip("/") + APP_PATH})
+                             {"webhookTargetUrl": _public_url(cfg) + APP_PATH})
     return state
 
 
@@ -111,7 +117,7 @@ def status_cmd(ctx: click.Context, as_json: bool) -> None:
         client = _client(cfg)
         try:
             return await collect_status(client, cfg, obj.db, mode=cfg.hubspot.mode,
-                                        public_url=cfg.http.public_url)
+                                        public_url=_public_url(cfg))
         finally:
             await client.close()
 
@@ -158,7 +164,7 @@ def emulator_cmd(ctx: click.Context) -> None:
     cfg: Config = _obj(ctx).cfg
     hub = cfg.hubspot
     click.echo(f"HubSpot emulator on {_emulator_url(cfg)} (token {EMULATOR_TOKEN}); "
-               f"app webhooks go to {cfg.http.public_url.rstrip('/')}{APP_PATH}")
+               f"app webhooks go to {_public_url(cfg)}{APP_PATH}")
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve(hub.emulator.listen, token=EMULATOR_TOKEN,
                           client_secret=EMULATOR_CLIENT_SECRET,
@@ -166,7 +172,7 @@ def emulator_cmd(ctx: click.Context) -> None:
                           app_id=hub.app_id or EMULATOR_APP_ID,
                           portal_id=hub.portal_id or EMULATOR_PORTAL_ID,
                           search_lag=hub.emulator.search_lag_seconds,
-                          webhook_target_url=cfg.http.public_url.rstrip("/") + APP_PATH))
+                          webhook_target_url=_public_url(cfg) + APP_PATH))
 
 
 @hubspot.command("reply")

@@ -11,10 +11,9 @@ integrationIdempotencyId instead.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -25,14 +24,14 @@ from gateway.hubspot.client import HubSpotClient
 from gateway.hubspot.errors import (
     HubSpotBadRequest,
     HubSpotConflict,
-    HubSpotError,
     HubSpotNotFound,
 )
+from gateway.hubspot.lifecycle import reopen_as_ai
 from gateway.hubspot.models import Message, Ticket
 from gateway.hubspot.setup import CHANNEL, KEY_PROPERTY, PRIVATE, SetupState
-from gateway.smtp import tokens
+from gateway.hubspot.steps import Steps
 from gateway.storage import hubspot as hs
-from gateway.storage import queues, sessions
+from gateway.storage import sessions
 from gateway.storage.db import Database, WriteConnection
 
 log = logging.getLogger(__name__)
@@ -40,7 +39,6 @@ log = logging.getLogger(__name__)
 TICKET_PROPS = ["subject", "hs_pipeline", "hs_pipeline_stage"]
 TICKET_LOOKBACK = 5  # newest associated tickets checked for an open gateway ticket
 NOTE_LOOKBACK = 50  # newest notes on a ticket searched for a ref tag after a crash
-SETTLE_TIMEOUTS = 2  # an unanswered call is looked for after this many call timeouts
 
 
 @dataclass
@@ -73,6 +71,7 @@ class Handoff:
         self.setup = setup
         self.public_url = public_url
         self.clock = clock
+        self.steps = Steps(db, cfg.hubspot.timeout, clock)
 
     # -- entry points -----------------------------------------------------------------------
 
@@ -101,7 +100,8 @@ class Handoff:
         if session is None or message is None or message["session_id"] != session_id:
             return "message moved or gone"
         if session["status"] == "closed":
-            return await self._reopen(session, message_row, "the session was closed")
+            return await reopen_as_ai(self.db, self.cfg, session, message_row,
+                                      "the session was closed", self.clock())
         if session["status"] != "handed_off":
             return "session not handed off"
         await self.run(session_id)
@@ -109,8 +109,8 @@ class Handoff:
         assert saga is not None
         ticket = await self.client.get_ticket(saga.row["ticket_id"], TICKET_PROPS)
         if ticket is None or not await self._is_open(ticket):
-            return await self._reopen(session, message_row,
-                                      f"HubSpot ticket {saga.row['ticket_id']} is closed")
+            why = f"HubSpot ticket {saga.row['ticket_id']} is closed"
+            return await reopen_as_ai(self.db, self.cfg, session, message_row, why, self.clock())
         if saga.row["mode"] == CHANNEL:
             await self._thread(saga)
         ref = f"gw:{saga.sid}:m{message_row}"
@@ -150,43 +150,6 @@ class Handoff:
 
         await self.db.write(fn)
         saga.row.update(fields)
-
-    async def _once(self, saga: Saga, key: str, kind: str, ref: str,
-                    create: Callable[[], Awaitable[str]],
-                    find: Callable[[], Awaitable[str | None]]) -> str:
-        """Create at most once: marker "started" -> call -> marker "done" with the id.
-
-        A marker with unknown-outcome attempts (timeout, dropped connection, 5xx, crash)
-        is resolved by `find` first, once the earlier call can no longer be in flight.
-        """
-        step = await self.db.read(lambda c: hs.get_step(c, key))
-        if step is not None and step["status"] != "started":
-            return str(step["hubspot_id"])
-        if step is not None and step["attempts"] > 0:
-            settle = step["started_at"] + SETTLE_TIMEOUTS * self.cfg.hubspot.timeout - self.clock()
-            if settle > 0:
-                await asyncio.sleep(settle)
-            found = await find()
-            if found:
-                log.warning("hubspot %s found after an interrupted create key=%s id=%s",
-                            kind, key, found)
-                await self._finish_step(key, found)
-                return found
-        now = self.clock()
-        await self.db.write(lambda c: hs.begin_step(
-            c, key, session_id=saga.sid, kind=kind, ref=ref, now=now))
-        try:
-            object_id = await create()
-        except HubSpotError as exc:
-            if exc.status is not None and exc.status < 500:  # answered: nothing was created
-                await self.db.write(lambda c: hs.clear_attempts(c, key))
-            raise
-        await self._finish_step(key, object_id)
-        return object_id
-
-    async def _finish_step(self, key: str, object_id: str) -> None:
-        now = self.clock()
-        await self.db.write(lambda c: hs.finish_step(c, key, object_id, now))
 
     # -- 1. contact -----------------------------------------------------------------------
 
@@ -268,7 +231,7 @@ class Handoff:
                 return found.id if found else None
             return await self._ticket_by_subject(saga, props["subject"])
 
-        return await self._once(saga, f"ticket:{saga.sid}", "ticket", ref, create, find)
+        return await self.steps.once(saga.sid, f"ticket:{saga.sid}", "ticket", ref, create, find)
 
     async def _ticket_by_subject(self, saga: Saga, subject: str) -> str | None:
         """Fallback lookup when the key property is unavailable: the contact's tickets."""
@@ -380,7 +343,7 @@ class Handoff:
                     return note.id
             return None
 
-        return await self._once(saga, key, "note", ref, create, find)
+        return await self.steps.once(saga.sid, key, "note", ref, create, find)
 
     async def _comment(self, saga: Saga, key: str, ref: str, text: str, body: str) -> str:
         thread_id = saga.row["thread_id"]
@@ -394,7 +357,7 @@ class Handoff:
                     return message.id
             return None
 
-        return await self._once(saga, key, "comment", ref, create, find)
+        return await self.steps.once(saga.sid, key, "comment", ref, create, find)
 
     # -- 5. done --------------------------------------------------------------------------
 
@@ -411,46 +374,6 @@ class Handoff:
 
         await self.db.write(fn)
         row["status"] = "done"
-
-    async def _reopen(self, session: dict[str, Any], message_row: int, why: str) -> str:
-        """Close the old session; the mail becomes the first of a new AI session."""
-        now, sid, cfg = self.clock(), session["id"], self.cfg
-
-        def fn(conn: WriteConnection) -> int | None:
-            current, message = sessions.get_session(conn, sid), sessions.get_message(
-                conn, message_row)
-            if current is None or message is None or message["session_id"] != sid:
-                return None
-            close_session(conn, current, why, now)
-            new = sessions.create_session(
-                conn, token=tokens.new_session_token(), support_address=current["support_address"],
-                contact_email=current["contact_email"], contact_name=current["contact_name"],
-                subject=current["subject"], now=now)
-            hs.move_message(conn, message_row, new)
-            sessions.add_message(conn, session_id=sid, role="system", now=now, kind="note",
-                                 text=f"New mail from the customer started session #{new}",
-                                 external_id=f"reopened:{message_row}")
-            queues.enqueue(conn, "agent", {"session_id": new, "message_row": message_row},
-                           now=now, max_attempts=cfg.queues.max_attempts,
-                           dedupe_key=f"agent-reopen:{message_row}")
-            return new
-
-        new = await self.db.write(fn)
-        log.info("session=%s closed (%s); mail %s starts session=%s", sid, why, message_row, new)
-        return f"{why}: new session {new}"
-
-
-def close_session(conn: WriteConnection, session: dict[str, Any], why: str, now: float) -> bool:
-    """Mark a handed-off session closed (the AI may take the contact's next mail)."""
-    if session["status"] == "closed":
-        return False
-    sessions.update_session(conn, session["id"], now, status="closed", closed_at=now)
-    if session["hubspot_ticket_id"]:
-        hs.unmap_ticket(conn, session["hubspot_ticket_id"])
-    sessions.add_message(conn, session_id=session["id"], role="system", now=now, kind="note",
-                         text=f"Closed: {why}", external_id=f"closed:{session['id']}")
-    return True
-
 
 def _numeric(value: str) -> tuple[int, str]:
     return (int(value), value) if value.isdigit() else (0, value)

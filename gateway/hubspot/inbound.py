@@ -14,7 +14,8 @@ from gateway.answering import outgoing_for
 from gateway.config import Config
 from gateway.errors import PermanentFailure
 from gateway.hubspot.client import HubSpotClient
-from gateway.hubspot.handoff import TICKET_PROPS, close_session
+from gateway.hubspot.handoff import TICKET_PROPS
+from gateway.hubspot.lifecycle import close_session
 from gateway.hubspot.models import Message
 from gateway.hubspot.sync import Health, guarded
 from gateway.outbox import queue_mail

@@ -15,6 +15,11 @@ import pytest
 from gateway.config import Config, Secrets
 from gateway.daemon import Gateway
 from gateway.hubspot.emulator import HubSpotEmulator
+from gateway.hubspot.service import (
+    EMULATOR_CLIENT_SECRET,
+    EMULATOR_DEVELOPER_KEY,
+    EMULATOR_TOKEN,
+)
 from gateway.storage import hubspot as hs
 from gateway.storage import queues, sessions
 from tests.conftest import CUSTOMER, SUPPORT, build_mail, make_config, wait_until
@@ -121,3 +126,25 @@ async def gateway_at(tmp_path: Path) -> AsyncIterator[Callable[..., Any]]:
     for gw in started:
         if gw.http_runner is not None:  # not stopped by the test itself
             await gw.stop()
+
+
+# -- live mode against a HubSpot (emulator) that outlives the gateway -----------------------
+
+@pytest.fixture
+async def hubspot() -> AsyncIterator[HubSpotEmulator]:
+    emu = HubSpotEmulator(token=EMULATOR_TOKEN, client_secret=EMULATOR_CLIENT_SECRET,
+                          developer_api_key=EMULATOR_DEVELOPER_KEY, app_id=4242,
+                          webhook_retry_delays=(0.1,))
+    await emu.start()
+    yield emu
+    await emu.stop()
+
+
+def live_config(tmp_path: Path, emu: HubSpotEmulator, timeout: float) -> Config:
+    return hubspot_config(tmp_path, {"mode": "live", "base_url": emu.base_url, "app_id": 4242,
+                                     "timeout": timeout})
+
+
+LIVE_SECRETS = Secrets(secret_key="k", admin_token="t", hubspot_token=EMULATOR_TOKEN,
+                       hubspot_client_secret=EMULATOR_CLIENT_SECRET,
+                       hubspot_developer_key=EMULATOR_DEVELOPER_KEY)
