@@ -23,7 +23,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check gateway tests bench
 
 bench: $(STAMP)
-	$(BIN)/python bench/run.py
+	$(BIN)/python -m bench.run
 
 emulator: $(STAMP)
 	$(BIN)/opencx-gateway --config config.yaml hubspot emulator
