@@ -42,14 +42,17 @@ def fail(name: str, detail: str, fix: str = "") -> Check:
 
 
 def ago(ts: float | None, now: float | None = None) -> str:
-    """``12 min ago`` for a Unix time; ``never`` for None."""
+    """``12 min ago`` (or ``in 3 min``) for a Unix time; ``never`` for None."""
     if not ts:
         return "never"
-    seconds = max(0.0, (time.time() if now is None else now) - ts)
+    delta = ts - (time.time() if now is None else now)
+    seconds = abs(delta)
+    amount = f"{seconds:.0f} s"
     for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
         if seconds >= size:
-            return f"{seconds / size:.0f} {unit} ago"
-    return f"{seconds:.0f} s ago"
+            amount = f"{seconds / size:.0f} {unit}"
+            break
+    return f"in {amount}" if delta > 1 else f"{amount} ago"
 
 
 def failed(checks: Iterable[Check]) -> bool:

@@ -119,7 +119,7 @@ def _forwarding(cfg: Config, address: str, target: str, row: dict[str, Any] | No
     if status == "failed":
         reason = (row or {}).get("failure") or "the test mail did not come back"
         return warn(name, f"failed: {reason} (forward target {target})", hint)
-    never = "" if row else " (the daemon has not run yet)"
+    never = "" if row else " (the daemon has not started with this address yet)"
     return warn(name, f"pending: no mail has arrived through the forward to {target}{never}",
                 hint)
 

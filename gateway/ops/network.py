@@ -77,8 +77,9 @@ def _url_host(host: str) -> str:
 def _bindable(name: str, host: str, port: int) -> Check:
     problem = bind_problem(host, port)
     if problem is None:
-        where = "any free port" if port == 0 else f"{host}:{port}"
-        return ok(name, f"the daemon is not running; {where} is free to bind")
+        if port == 0:
+            return ok(name, "the daemon is not running; port 0: it will pick a free port")
+        return ok(name, f"the daemon is not running; {host}:{port} is free to bind")
     fix = ("run the daemon through the systemd unit (it grants CAP_NET_BIND_SERVICE) or "
            "listen on a port above 1023" if "CAP_NET_BIND_SERVICE" in problem
            else "stop the other program or change the listen address")
