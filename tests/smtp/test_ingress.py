@@ -202,3 +202,48 @@ async def test_disconnect_mid_data_stores_nothing(gateway: Gateway) -> None:
     count = gateway.db.read_sync(lambda c: c.execute("SELECT COUNT(*) FROM inbound").fetchone()[0])
     assert count == 0
 
+
+
+async def test_idle_client_is_disconnected(tmp_path: Path, secrets) -> None:
+    gw = Gateway(make_config(tmp_path, smtp={"idle_timeout": 0.5}), secrets)
+    await gw.start()
+    try:
+        host, port = gw.smtp_address
+        reader, writer = await asyncio.open_connection(host, port)
+        assert (await reader.readline()).startswith(b"220")
+        rest = await asyncio.wait_for(reader.read(), 5)  # server closes after the timeout
+        assert rest.startswith(b"421") or rest == b""
+        writer.close()
+    finally:
+        await gw.stop()
+
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "mail"
+
+
+async def test_every_fixture_is_accepted_and_processed_never_failed(tmp_path: Path,
+                                                                    secrets) -> None:
+    cfg = make_config(tmp_path, smtp={"hostname": "gateway.localhost",
+                                      "support_addresses": [{"address": "support@example.com"}]},
+                      agent={"debounce_seconds": 3600})
+    gw = Gateway(cfg, secrets)
+    await gw.start()
+    try:
+        host, port = gw.smtp_address
+        names = sorted(p.name for p in FIXTURES.glob("*.eml"))
+        for name in names:
+            async with aiosmtplib.SMTP(hostname=host, port=port) as client:
+                await client.mail("sender@somewhere.test")
+                await client.rcpt("support@example.com")
+                code, _ = await client.data((FIXTURES / name).read_bytes())
+                assert code == 250, name
+
+        def states() -> dict[str, int]:
+            return dict(gw.db.read_sync(lambda c: c.execute(
+                "SELECT state, COUNT(*) FROM inbound GROUP BY state").fetchall()))
+
+        await wait_until(lambda: "queued" not in states(), timeout=30)
+        assert "failed" not in states()
+        assert sum(states().values()) == len(names)
+    finally:
+        await gw.stop()
