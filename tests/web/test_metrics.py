@@ -36,7 +36,9 @@ async def test_metrics_move_as_mail_flows(gateway: Gateway, smtp_send: Any,
     assert value(before, "sessions", status="ai") == 0
     await smtp_send(build_mail(subject="How do I reset my password?"))
     session = await session_with_reply(gateway, CUSTOMER)
-    await smtp_send(build_mail(subject="Out of office", headers={"Auto-Submitted": "auto-replied"}))
+    await smtp_send(build_mail(sender="away@other.test", subject="Out of office",
+                               headers={"Auto-Submitted": "auto-replied"}),
+                    mail_from="away@other.test")
 
     def refuse_unknown() -> None:
         host, port = gateway.smtp_address or ("", 0)
