@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -243,3 +244,17 @@ def test_login_pause_ends_after_the_window() -> None:
     assert auth.throttled("10.0.0.1") and not auth.throttled("10.0.0.2")
     now[0] += 301
     assert not auth.throttled("10.0.0.1")
+
+
+async def test_exempt_prefixes_cannot_be_used_to_reach_protected_routes(gateway: Gateway) -> None:
+    host, port = (gateway.http_url or "")[len("http://"):].rsplit(":", 1)
+    for path in ("/static/../api/sessions", "/webhooks/../api/sessions",
+                 "/static/%2e%2e/api/sessions", "/webhooks/%2E%2E/api/queue",
+                 "/static/..%2fapi/sessions"):
+        reader, writer = await asyncio.open_connection(host, int(port))
+        writer.write(f"GET {path} HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\n".encode())
+        status_line = (await reader.readline()).decode()
+        await reader.read()
+        writer.close()
+        await writer.wait_closed()
+        assert status_line.split()[1] in ("401", "404"), (path, status_line)
