@@ -71,6 +71,11 @@ class WebhookWorker(Worker):
         await self.db.write(lambda c: hs.finish_event(c, event_id, outcome=outcome, now=now))
         log.info("webhook event=%s type=%s: %s", event_id, event["event_type"], outcome)
 
+    async def on_dead(self, job: Job, error: str) -> None:
+        event_id, now = int(job.payload["event_id"]), self.clock()
+        await self.db.write(lambda c: hs.finish_event(
+            c, event_id, outcome=f"failed: {error}", now=now, status="failed"))
+
     async def _dispatch(self, event: dict[str, Any]) -> str:
         body, kind = event["body"], event["event_type"]
         if event["kind"] == "channel":

@@ -19,7 +19,7 @@ from gateway.hubspot.setup import SetupState, check_setup, run_setup, webhook_ur
 from gateway.hubspot.sync import Health, HubSpotWorker
 from gateway.hubspot.webhooks import WebhookReceiver
 from gateway.storage import hubspot as hs
-from gateway.storage.db import Database
+from gateway.storage.db import Database, WriteConnection
 from gateway.workers import Worker
 
 log = logging.getLogger(__name__)
@@ -175,10 +175,17 @@ class HubSpotService:
         support = self.cfg.smtp.support_addresses[0].address
         state = await run_setup(self.client, self.cfg.hubspot, support_address=support,
                                 public_url=self.gw.public_url(), previous=previous)
+        fresh = self.emulator is not None and self.setup_state is None
         if self.emulator is not None:
             self.emulator.set_webhook_target(state.webhook_urls["app"])
         now = self.gw.clock()
-        await self.db.write(lambda c: hs.set_setup_values(c, state.to_values(), now))
+
+        def store(conn: WriteConnection) -> None:
+            hs.set_setup_values(conn, state.to_values(), now)
+            if fresh:  # a new in-memory HubSpot: ticket ids from an earlier run mean nothing
+                hs.clear_contact_tickets(conn)
+
+        await self.db.write(store)
         self.setup_state, self.setup_error = state, None
         log.info("hubspot setup done integration=%s channel=%s account=%s (%s)",
                  state.integration, state.channel_id, state.channel_account_id, state.reason)

@@ -233,6 +233,11 @@ def map_contact_ticket(conn: sqlite3.Connection, contact_id: str, ticket_id: str
     )
 
 
+def clear_contact_tickets(conn: sqlite3.Connection) -> int:
+    """Forget every contact -> ticket pair (the HubSpot behind them was replaced)."""
+    return conn.execute("DELETE FROM hubspot_contact_tickets").rowcount
+
+
 def unmap_ticket(conn: sqlite3.Connection, ticket_id: str) -> None:
     conn.execute("DELETE FROM hubspot_contact_tickets WHERE ticket_id=?", (ticket_id,))
 

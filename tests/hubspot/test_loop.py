@@ -8,6 +8,7 @@ from typing import Any
 
 from gateway.config import Config
 from gateway.daemon import Gateway
+from gateway.hubspot.emulator import HubSpotEmulator
 from gateway.hubspot.models import parse_time
 from gateway.storage import sessions
 from tests.conftest import CUSTOMER, SUPPORT, wait_until
@@ -43,21 +44,15 @@ async def _answered_then_escalated(gateway: Gateway) -> int:
     return int(row["session_id"])
 
 
-async def test_full_loop_ticket_thread_note_reply_and_comment(gateway: Gateway,
-                                                              config: Config) -> None:
-    emu = emulator_of(gateway)
-    sid = await _answered_then_escalated(gateway)
-    session = await gateway.db.read(lambda c: sessions.get_session(c, sid))
-    assert session is not None and session["status"] == "handed_off"
-    assert session["handoff_reason"] == "user_request"
-
+def _assert_contact_ticket_note(emu: HubSpotEmulator, session: dict[str, Any],
+                                public_url: str) -> None:
+    sid = session["id"]
     # contact: found or created by email, name and company from the mail
-    [contact] = [c for c in emu.contacts.values()]
+    [contact] = list(emu.contacts.values())
     assert contact.properties["email"] == CUSTOMER
     assert (contact.properties["firstname"], contact.properties["lastname"]) == ("Jane", "Doe")
     assert contact.properties["company"] == "Customer"
     assert session["hubspot_contact_id"] == contact.id
-
     # ticket: tag property, summary as content, pipeline/stage, associated with the contact
     [ticket] = list(emu.tickets.values())
     props = ticket.properties
@@ -68,35 +63,45 @@ async def test_full_loop_ticket_thread_note_reply_and_comment(gateway: Gateway,
         "0", "1", "HIGH")
     assert contact.id in emu.state.associated("tickets", ticket.id, "contacts")
     assert session["hubspot_ticket_id"] == ticket.id
+    # note: reason, sentiment, language and the link, on the ticket
+    [note] = list(emu.notes.values())
+    body = note.properties["hs_note_body"]
+    assert "user_request" in body and session["sentiment_label"] in body
+    assert "<b>Language:</b> en" in body and f"{public_url}/sessions/{sid}" in body
+    assert ticket.id in emu.state.associated("notes", note.id, "tickets")
 
-    # thread: the whole exchange in order, with the original times, plus the internal comment
+
+def _assert_thread(emu: HubSpotEmulator, session: dict[str, Any],
+                   history: list[dict[str, Any]]) -> None:
+    """The whole exchange in order, with the original times, plus the internal comment."""
     thread = emu.threads[session["hubspot_thread_id"]]
-    history = await messages(gateway, sid)
     turns = [m for m in history if m["role"] in ("customer", "ai")]
-    published = [emu.messages[i] for i in thread.message_ids if emu.messages[i]["type"] ==
-                 "MESSAGE"]
+    posted = [emu.messages[i] for i in thread.message_ids]
+    published = [m for m in posted if m["type"] == "MESSAGE"]
     assert [m["direction"] for m in published] == ["INCOMING", "OUTGOING", "INCOMING"]
     assert [m["text"] for m in published] == [t["text"].strip() for t in turns]
     for sent, turn in zip(published, turns, strict=True):
         stamp = parse_time(sent["createdAt"])
         assert stamp is not None and abs(stamp.timestamp() - turn["created_at"]) < 0.002
-    [comment] = [emu.messages[i] for i in thread.message_ids if emu.messages[i]["type"] ==
-                 "COMMENT"]
-    for fact in ("user_request", "Sentiment:", "Language: en", f"/sessions/{sid}"):
+    [comment] = [m for m in posted if m["type"] == "COMMENT"]
+    for fact in ("user_request", "Sentiment:", "Language: en", f"/sessions/{session['id']}"):
         assert fact in comment["text"]
 
-    # note: reason, sentiment, language and the link, on the ticket
-    [note] = list(emu.notes.values())
-    body = note.properties["hs_note_body"]
-    assert "user_request" in body and session["sentiment_label"] in body
-    assert "<b>Language:</b> en" in body and f"{gateway.public_url()}/sessions/{sid}" in body
-    assert ticket.id in emu.state.associated("notes", note.id, "tickets")
+
+async def test_full_loop_ticket_thread_note_reply_and_comment(gateway: Gateway,
+                                                              config: Config) -> None:
+    emu = emulator_of(gateway)
+    sid = await _answered_then_escalated(gateway)
+    session = await gateway.db.read(lambda c: sessions.get_session(c, sid))
+    assert session is not None and session["status"] == "handed_off"
+    assert session["handoff_reason"] == "user_request"
+    _assert_contact_ticket_note(emu, session, gateway.public_url())
+    _assert_thread(emu, session, await messages(gateway, sid))
 
     # the rep replies publicly: an email in the customer's thread, HTML kept, signed
-    before = len(maildir_messages(config))
-    rep = await emu.rep_reply(thread.id, "Hi Jane, I reset it for you.",
+    rep = await emu.rep_reply(session["hubspot_thread_id"], "Hi Jane, I reset it for you.",
                               "<p>Hi Jane, I <b>reset</b> it for you.</p>")
-    await wait_until(lambda: len(maildir_messages(config)) == before + 1, 15)
+    await wait_until(lambda: len(maildir_messages(config)) == 2, 15)  # the AI's, the rep's
     mail = maildir_messages(config)[-1]
     assert mail["To"].addresses[0].addr_spec == CUSTOMER
     assert mail["From"].addresses[0].addr_spec == SUPPORT
@@ -111,10 +116,10 @@ async def test_full_loop_ticket_thread_note_reply_and_comment(gateway: Gateway,
         ("Hi Jane, I reset it for you.", rep["id"])]
 
     # an internal comment: recorded as internal, never mailed
-    await emu.rep_comment(thread.id, "Customer is on the legacy plan, careful.")
+    await emu.rep_comment(session["hubspot_thread_id"], "Customer is on the legacy plan.")
     await wait_until(lambda: _has_role(gateway, sid, "internal"), 10)
     await idle(gateway, emu)
-    assert len(maildir_messages(config)) == before + 1
+    assert len(maildir_messages(config)) == 2
     assert count(emu.tickets.values()) == 1 and count(emu.contacts.values()) == 1
 
 
