@@ -127,7 +127,8 @@ def _setup_state(cfg: Config, stored: SetupState | None, channel: bool | None) -
         why = stored.reason if stored else "setup has never run against this portal"
         return fail(name, f"{why}: handoffs wait until it is done", SETUP_FIX)
     if stored.integration != CHANNEL:
-        line = f"private-app mode ({stored.reason}): ticket and note, no inbox thread"
+        line = (f"private-app mode ({stored.reason}): ticket and note, no inbox thread, so "
+                "rep replies cannot reach customers")
         if not cfg.hubspot.custom_channel:
             return ok(name, line)
         return warn(name, line, "for inbox threads set OPENCX_GATEWAY_HUBSPOT_DEVELOPER_KEY and "

@@ -5,20 +5,35 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
+import sqlite3
 import time
 from pathlib import Path
 
 import pytest
 
-from gateway.config import Secrets
+from gateway.config import Config, Secrets
 from gateway.daemon import Gateway
+from gateway.hubspot.client import HubSpotClient
 from gateway.hubspot.emulator import FULL_SCOPES, HubSpotEmulator
+from gateway.hubspot.setup import run_setup
+from gateway.storage import hubspot as hs
 from gateway.storage import sessions
 from gateway.storage.db import Database
 from tests.conftest import SUPPORT
 from tests.relay.sink import SinkServer
 
-from .conftest import LIVE_ENV, TOKEN, closed_port, doctor, live, ops_config, run_cli, write_config
+from .conftest import (
+    LIVE_ENV,
+    ROOT,
+    TOKEN,
+    closed_port,
+    doctor,
+    live,
+    ops_config,
+    run_cli,
+    write_config,
+)
 
 FORWARD = "support+acme.test@gw.test"
 
@@ -190,8 +205,6 @@ async def test_read_only_database_directory(tmp_path: Path) -> None:
 async def test_pending_migrations_warn(tmp_path: Path) -> None:
     cfg = ops_config(tmp_path)
     cfg.storage.path.parent.mkdir(parents=True, exist_ok=True)
-    import sqlite3
-
     sqlite3.connect(cfg.storage.path).close()  # an empty database: nothing migrated yet
     database = (await doctor(cfg, tmp_path))["database"]
     assert database.status == "warn" and "m001_inbound_and_jobs" in database.detail
@@ -270,3 +283,58 @@ async def test_cli_exit_status_and_human_output_on_failure(tmp_path: Path) -> No
     assert code == 1
     assert "FAIL  relay" in out and "-> check outbound.relay.host/port" in out
     assert "1 failed" in out
+
+
+async def _setup(cfg: Config, developer_key: str | None) -> None:
+    """What `opencx-gateway hubspot setup` stores, done against the emulator."""
+    client = HubSpotClient(TOKEN, base_url=cfg.hubspot.base_url, app_id=cfg.hubspot.app_id,
+                           developer_api_key=developer_key)
+    try:
+        state = await run_setup(client, cfg.hubspot, support_address=SUPPORT,
+                                public_url="http://127.0.0.1:1")
+    finally:
+        await client.close()
+    db = Database(cfg.storage.path).open()
+    try:
+        await db.write(lambda c: hs.set_setup_values(c, state.to_values(), time.time()))
+    finally:
+        db.close()
+
+
+async def test_private_app_fallback_warns_that_replies_cannot_sync(
+        tmp_path: Path, hubspot_emulator: HubSpotEmulator) -> None:
+    cfg = ops_config(tmp_path, hubspot=live(_url(hubspot_emulator)))
+    await _setup(cfg, developer_key=None)
+    env = {k: v for k, v in LIVE_ENV.items() if "DEVELOPER" not in k}
+    checks = await doctor(cfg, tmp_path, env)
+    assert checks["hubspot.properties"].status == "ok"
+    setup = checks["hubspot.setup"]
+    assert setup.status == "warn" and "rep replies cannot reach customers" in setup.detail
+    assert "OPENCX_GATEWAY_HUBSPOT_DEVELOPER_KEY" in setup.fix
+    chosen = ops_config(tmp_path, hubspot={**live(_url(hubspot_emulator)),
+                                           "custom_channel": False})
+    assert (await doctor(chosen, tmp_path, env))["hubspot.setup"].status == "ok"
+
+
+async def test_deleted_custom_channel_fails(tmp_path: Path,
+                                            hubspot_emulator: HubSpotEmulator) -> None:
+    cfg = ops_config(tmp_path, hubspot=live(_url(hubspot_emulator)))
+    await _setup(cfg, developer_key=LIVE_ENV["OPENCX_GATEWAY_HUBSPOT_DEVELOPER_KEY"])
+    assert (await doctor(cfg, tmp_path, LIVE_ENV))["hubspot.setup"].status == "ok"
+    hubspot_emulator.channels.clear()
+    setup = (await doctor(cfg, tmp_path, LIVE_ENV))["hubspot.setup"]
+    assert setup.status == "fail" and "no longer exists" in setup.detail
+
+
+async def test_every_check_is_explained_in_troubleshooting(
+        tmp_path: Path, hubspot_emulator: HubSpotEmulator) -> None:
+    names: set[str] = set()
+    for hubspot in ({"mode": "off"}, live(_url(hubspot_emulator)),
+                    live(f"http://127.0.0.1:{closed_port()}")):
+        checks = await doctor(ops_config(tmp_path, hubspot=hubspot), tmp_path, LIVE_ENV)
+        names |= {re.sub(r" \S+@\S+$", " <address>", name) for name in checks}
+    assert len(names) >= 18
+    doc = (ROOT / "docs" / "troubleshooting.md").read_text()
+    table = doc[doc.index("## doctor lines at a glance"):]
+    missing = sorted(n for n in names if f"`{n}`" not in table)
+    assert missing == []
