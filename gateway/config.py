@@ -149,6 +149,9 @@ class OutboundConfig(Section):
     maildir: Path = Field(Path("var/maildir"), description="Maildir for mode: maildir")
     relay: RelayConfig = Field(default_factory=RelayConfig, description="Relay for mode: smtp")
     retry_horizon_hours: float = Field(48.0, description="Give up on a temp-failing mail after")
+    render_processes: int = Field(
+        1, description="Processes rendering HTML (premailer is CPU-bound); 0 renders in a thread"
+    )
 
 
 class OpenAIConfig(Section):

@@ -35,7 +35,8 @@ def make_config(tmp_path: Path, **sections: Any) -> Config:
         "http": {"listen": "127.0.0.1:0"},
         "storage": {"path": str(tmp_path / "gateway.db")},
         "queues": {"poll_interval": 0.2, "backoff_base": 0.05, "backoff_cap": 0.5},
-        "outbound": {"mode": "maildir", "maildir": str(tmp_path / "maildir")},
+        "outbound": {"mode": "maildir", "maildir": str(tmp_path / "maildir"),
+                     "render_processes": 0},
         "agent": {"debounce_seconds": 0},
         "hubspot": {"mode": "off"},
     }
