@@ -56,7 +56,6 @@ class WebhookWorker(Worker):
         self.ready = ready
         self.app_id = app_id
         self.relayed = 0
-        self.relay_times: list[float] = []  # seconds from receipt to queued mail (bench)
 
     async def handle(self, job: Job) -> None:
         event_id = int(job.payload["event_id"])
@@ -83,18 +82,18 @@ class WebhookWorker(Worker):
             if kind != RELAYED_TYPE or not message.get("id"):
                 return f"ignored: {kind}"
             thread_id = str(message.get("conversationsThreadId") or "")
-            return await self._message(thread_id, str(message["id"]), message, event)
+            return await self._message(thread_id, str(message["id"]), message)
         if kind == "conversation.newMessage":
             return await self._message(str(body.get("objectId", "")),
-                                       str(body.get("messageId", "")), None, event)
+                                       str(body.get("messageId", "")), None)
         if kind == "ticket.propertyChange":
             return await self._ticket_change(body)
         return f"ignored: {kind}"
 
     # -- messages ---------------------------------------------------------------------------
 
-    async def _message(self, thread_id: str, message_id: str, inline: dict[str, Any] | None,
-                       event: dict[str, Any]) -> str:
+    async def _message(self, thread_id: str, message_id: str,
+                       inline: dict[str, Any] | None) -> str:
         def lookup(c: Any) -> tuple[dict | None, bool]:
             known = hs.own_object(c, message_id) or hs.message_by_external_id(
                 c, f"hubspot:{message_id}") is not None
@@ -114,7 +113,7 @@ class WebhookWorker(Worker):
         if message.type == "COMMENT":
             return await self._record_internal(session, message)
         if message.is_agent_reply(self.app_id):
-            return await self._relay(session, message, event["received_at"])
+            return await self._relay(session, message)
         return f"ignored: {message.type} {message.direction} not from an agent"
 
     async def _record_internal(self, session: dict[str, Any], message: Message) -> str:
@@ -136,7 +135,7 @@ class WebhookWorker(Worker):
             return await self.renderer.render(html=rich, signature=signature)
         return await self.renderer.render(text=message.text or rich, signature=signature)
 
-    async def _relay(self, session: dict[str, Any], message: Message, received_at: float) -> str:
+    async def _relay(self, session: dict[str, Any], message: Message) -> str:
         """Public rep reply -> rendered mail in the customer's thread -> outbox, one commit."""
         history = await self.db.read(lambda c: sessions.session_messages(c, session["id"]))
         parent = next((m for m in reversed(history)
@@ -165,7 +164,6 @@ class WebhookWorker(Worker):
         if not await self.db.write(write):
             return "ignored: reply already relayed"
         self.relayed += 1
-        self.relay_times.append(now - received_at)
         log.info("rep reply relayed session=%s hubspot-message=%s", session["id"], message.id)
         return "relayed to the customer"
 
