@@ -56,6 +56,7 @@ class Worker:
     async def run(self) -> None:
         log.info("worker started queue=%s", self.queue)
         while not self._stopping:
+            self.wakeup.clear()  # before claiming: a wake during the claim is not lost
             free = self.cfg.concurrency - len(self._inflight)
             jobs = await self._claim(free) if free > 0 else []
             for job in jobs:
@@ -65,7 +66,6 @@ class Worker:
             if jobs and len(jobs) == free:
                 await asyncio.sleep(0)
                 continue
-            self.wakeup.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.wakeup.wait(), self.cfg.poll_interval)
 
