@@ -56,7 +56,7 @@ def read_state(path: Path, fn: Callable[[sqlite3.Connection], T]) -> T | None:
 
 def check_database(cfg: Config) -> Check:
     """The file exists (or can be created), takes a write lock, and has every migration."""
-    path = cfg.storage.path
+    path = cfg.storage.path.absolute()
     problem = writable_dir_problem(path.parent)
     if problem:
         return fail("database", problem, f"make {path.parent} exist and writable by the "
@@ -169,7 +169,7 @@ def check_queues(cfg: Config, now: float | None = None) -> Check:
 
     state = read_if_ready(cfg.storage.path, read)
     if state is None:
-        return ok("queues", "no database yet")
+        return ok("queues", "no jobs table yet (the daemon has not started)")
     depths, newest_dead = state
     dead = {q: d["dead"] for q, d in depths.items() if d.get("dead")}
     waiting = sum(d.get("ready", 0) + d.get("claimed", 0) for d in depths.values())

@@ -15,6 +15,7 @@ from gateway.ops.probes import (
     connect_host,
     describe_error,
     http_get,
+    local_url,
     smtp_banner,
     writable_dir_problem,
 )
@@ -55,7 +56,7 @@ async def check_http_listener(cfg: Config) -> Listener:
     host, port = split_hostport(cfg.http.listen)
     name = "http.listen"
     if port != 0:
-        url = f"http://{_url_host(connect_host(host))}:{port}/healthz"
+        url = local_url(host, port, "/healthz")
         try:
             answer = await http_get(url, PROBE_TIMEOUT)
         except NOT_RUNNING:
@@ -68,10 +69,6 @@ async def check_http_listener(cfg: Config) -> Listener:
                                  f"(GET /healthz: HTTP {answer.status})",
                                  "stop it or move http.listen"), False)
     return Listener(_bindable(name, host, port), False)
-
-
-def _url_host(host: str) -> str:
-    return f"[{host}]" if ":" in host else host
 
 
 def _bindable(name: str, host: str, port: int) -> Check:
@@ -90,11 +87,12 @@ async def check_relay(cfg: Config, secrets: Secrets) -> Check:
     """Mode maildir: the directory is writable. Mode smtp: connect, EHLO, STARTTLS, AUTH."""
     out = cfg.outbound
     if out.mode == "maildir":
-        problem = writable_dir_problem(out.maildir)
+        where = out.maildir.absolute()
+        problem = writable_dir_problem(where)
         if problem:
-            return fail("relay", f"maildir {out.maildir}: {problem}",
+            return fail("relay", f"maildir {where}: {problem}",
                         "make the directory writable by the service user")
-        return ok("relay", f"maildir {out.maildir} is writable (mail stays on this machine)")
+        return ok("relay", f"maildir {where} is writable (mail stays on this machine)")
     return await _check_smtp_relay(out.relay, secrets.get("relay_password"), cfg.smtp.hostname)
 
 

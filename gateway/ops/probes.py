@@ -22,6 +22,12 @@ def connect_host(host: str) -> str:
     return WILDCARDS.get(host, host)
 
 
+def local_url(listen_host: str, port: int, path: str) -> str:
+    """http://HOST:PORT/path for a listener (IPv6 literals bracketed)."""
+    host = connect_host(listen_host)
+    return f"http://{f'[{host}]' if ':' in host else host}:{port}{path}"
+
+
 @dataclass(frozen=True)
 class HttpAnswer:
     """What a GET returned: status and JSON body (None when the body was not JSON)."""

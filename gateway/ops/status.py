@@ -45,10 +45,9 @@ def _job(job: queues.Job) -> dict[str, Any]:
 async def daemon_state(cfg: Config) -> dict[str, Any]:
     """The running daemon's /readyz, or running: false."""
     from gateway.ops.network import NOT_RUNNING, PROBE_TIMEOUT
-    from gateway.ops.probes import connect_host, http_get
+    from gateway.ops.probes import http_get, local_url
 
-    host, port = split_hostport(cfg.http.listen)
-    url = f"http://{connect_host(host)}:{port}/readyz"
+    url = local_url(*split_hostport(cfg.http.listen), "/readyz")
     try:
         answer = await http_get(url, PROBE_TIMEOUT)
     except NOT_RUNNING:
@@ -77,7 +76,8 @@ async def collect(cfg: Config, secrets: Secrets, *, probe: bool = True,
             check_hubspot(cfg, secrets, daemon_running=daemon["running"]),
             network.check_relay(cfg, secrets))
         health = {"hubspot": hubspot, "relay": [relay]}
-    return {"at": now, "database": str(cfg.storage.path), "daemon": daemon, "state": db,
+    return {"at": now, "database": str(cfg.storage.path.absolute()), "daemon": daemon,
+            "state": db,
             "hubspot_mode": cfg.hubspot.mode, "outbound_mode": cfg.outbound.mode,
             "health": {k: [c.as_dict() for c in v] for k, v in health.items()}}
 

@@ -20,6 +20,9 @@ from gateway.hubspot.emulator import HubSpotEmulator
 from gateway.ops.checks import Check
 from gateway.ops.doctor import run_checks
 from tests.conftest import make_config
+from tests.relay.conftest import TlsFiles, tls_files
+
+__all__ = ["TlsFiles", "tls_files"]  # the relay tests' certificate fixture, reused here
 
 ROOT = Path(__file__).resolve().parents[2]
 SIGNATURES = [{"domain": "acme.test", "text": "--\nAcme Support", "html": "<p>Acme Support</p>"}]

@@ -27,6 +27,7 @@ from .conftest import (
     LIVE_ENV,
     ROOT,
     TOKEN,
+    TlsFiles,
     closed_port,
     doctor,
     live,
@@ -178,6 +179,24 @@ async def test_relay_authentication_is_tried(tmp_path: Path) -> None:
     assert unset.status == "fail" and "is not set" in unset.detail
     assert good.status == "ok" and "connect, EHLO, no TLS, AUTH ok" in good.detail
     assert sink.messages == []  # the probe never sends mail
+
+
+async def test_relay_starttls_is_verified(tmp_path: Path, tls_files: TlsFiles) -> None:
+    sink = await SinkServer(starttls=tls_files.server_context(),
+                            auth={"gateway": "right"}).start()
+    relay = {"host": "127.0.0.1", "port": sink.port, "tls": "starttls", "username": "gateway"}
+    env = {"OPENCX_GATEWAY_RELAY_PASSWORD": "right"}
+    try:
+        trusted = ops_config(tmp_path, outbound={"mode": "smtp", "relay": {
+            **relay, "ca_file": str(tls_files.cert)}})
+        good = (await doctor(trusted, tmp_path, env))["relay"]
+        untrusted = ops_config(tmp_path, outbound={"mode": "smtp", "relay": relay})
+        bad = (await doctor(untrusted, tmp_path, env))["relay"]
+    finally:
+        await sink.stop()
+    assert good.status == "ok" and "connect, EHLO, STARTTLS, AUTH ok" in good.detail
+    assert bad.status == "fail" and "TLS failed" in bad.detail
+    assert "certificate verify failed" in bad.detail and "ca_file" in bad.fix
 
 
 async def test_unwritable_database_directory(tmp_path: Path) -> None:
