@@ -83,9 +83,10 @@ async def _account(client: HubSpotClient, cfg: Config) -> list[Check]:
     access = await client.check_access()
     base = client.base_url
     if access["token_valid"] is None:
-        return [fail("hubspot.api", f"HubSpot is unreachable at {base}: "
-                     f"{_first_problem(access)}", "check hubspot.base_url, DNS and outbound "
-                     "HTTPS from this host; handoffs wait and retry meanwhile")]
+        why = _first_problem(access).removeprefix("unreachable: ")
+        return [fail("hubspot.api", f"HubSpot is unreachable at {base}: {why}",
+                     "check hubspot.base_url, DNS and outbound HTTPS from this host; "
+                     "handoffs wait and retry meanwhile")]
     if access["token_valid"] is False:
         return [ok("hubspot.api", f"{base} answers"),
                 fail("hubspot.token", f"HubSpot rejected the access token: "
