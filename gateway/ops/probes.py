@@ -121,10 +121,13 @@ def writable_dir_problem(directory: Path) -> str | None:
     read-only mounts or a full disk.
     """
     target = Path(directory)
-    while not target.exists():
-        if target.parent == target:
-            return f"{directory}: no existing parent directory"
-        target = target.parent
+    try:
+        while not target.exists():
+            if target.parent == target:
+                return f"{directory}: no existing parent directory"
+            target = target.parent
+    except OSError as exc:
+        return f"cannot reach {target}: {exc.strerror or exc}"
     if not target.is_dir():
         return f"{target} is not a directory"
     try:

@@ -6,11 +6,13 @@ import asyncio
 import json
 import os
 import re
+import shutil
 import sqlite3
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
-
-import pytest
 
 from gateway.config import Config, Secrets
 from gateway.daemon import Gateway
@@ -208,17 +210,30 @@ async def test_unwritable_database_directory(tmp_path: Path) -> None:
     assert "writable by the service user" in database.fix
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes through permission bits")
 async def test_read_only_database_directory(tmp_path: Path) -> None:
-    state = tmp_path / "state"
+    """Permission bits stop every user but root; as root the probe runs as nobody."""
+    shared = Path(tempfile.mkdtemp(prefix="opencx-ro-", dir="/tmp"))  # traversable by nobody
+    shared.chmod(0o755)
+    state = shared / "state"
     state.mkdir()
-    state.chmod(0o500)
+    state.chmod(0o555)
     try:
-        cfg = ops_config(tmp_path, storage={"path": str(state / "gateway.db")})
-        database = (await doctor(cfg, tmp_path))["database"]
+        if os.geteuid() != 0:
+            cfg = ops_config(tmp_path, storage={"path": str(state / "gateway.db")})
+            detail = (await doctor(cfg, tmp_path))["database"].detail
+        else:
+            probe = ("import sys; from pathlib import Path; from gateway.ops.probes import "
+                     "writable_dir_problem as w; print(w(Path(sys.argv[1])))")
+            done = subprocess.run(
+                ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+                 sys.executable, "-c", probe, str(state)],
+                capture_output=True, text=True, timeout=30, cwd=Path(__file__).parents[2])
+            assert done.returncode == 0, done.stderr
+            detail = done.stdout
     finally:
         state.chmod(0o700)
-    assert database.status == "fail" and "cannot create files" in database.detail
+        shutil.rmtree(shared)
+    assert "cannot create files" in detail
 
 
 async def test_pending_migrations_warn(tmp_path: Path) -> None:
