@@ -18,6 +18,8 @@ from gateway.actions import Actions
 from gateway.agent.factory import build_agent
 from gateway.answering import AgentWorker
 from gateway.config import Config, Secrets, split_hostport
+from gateway.errors import GatewayError
+from gateway.ops.sdnotify import Notifier
 from gateway.outbox import OutboxWorker
 from gateway.pipeline import Pipeline, ProcessWorker
 from gateway.replies import Renderer
@@ -29,6 +31,8 @@ from gateway.storage.db import Database
 from gateway.workers import Worker
 
 log = logging.getLogger(__name__)
+CHALLENGE_MAX_AGE = 3600.0  # a forwarding test mail must come back within an hour
+MAINTENANCE_INTERVAL = 60.0
 
 
 def local_secret(cfg: Config, secrets: Secrets, name: str, env_name: str) -> str:
@@ -101,6 +105,7 @@ class Gateway:
         for worker in self._build_workers():
             self.workers[worker.queue] = worker
             self._tasks.append(asyncio.create_task(worker.run(), name=f"worker-{worker.queue}"))
+        self._tasks.append(asyncio.create_task(self._maintenance(), name="maintenance"))
         await self._start_http()
         self.handler = SmtpHandler(self.db, self.cfg.smtp, self.cfg.queues, clock=self.clock)
         self.smtp = SmtpServer(self.handler, self.cfg.smtp)
@@ -144,6 +149,23 @@ class Gateway:
             OutboxWorker(self.relay, self.db, self.cfg.queues, **kw),
             *(self.hubspot.workers() if self.hubspot else []),
         ]
+
+    async def maintain(self) -> dict[str, int]:
+        """Periodic upkeep: a test mail that did not come back in time fails its address."""
+        now = self.clock()
+        failed = await self.db.write(
+            lambda c: sessions.fail_overdue_challenges(c, now, CHALLENGE_MAX_AGE))
+        if failed:
+            log.warning("forwarding test failed for %d address(es): no mail came back", failed)
+        return {"challenges_failed": failed}
+
+    async def _maintenance(self) -> None:
+        while True:
+            await asyncio.sleep(MAINTENANCE_INTERVAL)
+            try:
+                await self.maintain()
+            except GatewayError as exc:
+                log.error("maintenance failed: %s", exc)
 
     def _ingest_busy(self) -> bool:
         return self.handler is not None and self.handler.busy()
@@ -204,11 +226,10 @@ async def run_forever(cfg: Config, secrets: Secrets) -> None:
         loop.add_signal_handler(sig, stop.set)
     await gateway.start()
     print(gateway.banner(), flush=True)
-    from gateway.ops.sdnotify import Notifier  # systemd Type=notify: READY, watchdog, STOPPING
-
     host, port = gateway.smtp_address or ("?", 0)
     try:
-        async with Notifier().serving(f"SMTP on {host}:{port}, web on {gateway.http_url}"):
+        async with Notifier().serving(  # systemd Type=notify: READY, watchdog, STOPPING
+                f"SMTP on {host}:{port}, web on {gateway.http_url}"):
             await stop.wait()
     finally:
         log.info("shutting down")

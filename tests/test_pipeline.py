@@ -129,3 +129,21 @@ async def test_our_challenge_coming_back_verifies_and_is_discarded(gw: Gateway) 
     row = gw.db.read_sync(lambda c: sessions.list_addresses(c))[0]
     assert row["verified_by"] in {"test mail returned", "mail received"}
     assert gw.db.read_sync(lambda c: sessions.list_sessions(c)) == []
+
+
+async def test_test_mail_that_never_returns_fails_the_address(tmp_path: Path,
+                                                              secrets: Secrets) -> None:
+    now = [1_800_000_000.0]
+    cfg = make_config(tmp_path, smtp={"hostname": "gateway.localhost",
+                                      "support_addresses": [{"address": SUPPORT}]})
+    gateway = Gateway(cfg, secrets, clock=lambda: now[0])
+    await gateway.start()
+    try:
+        await gateway.actions.send_test(SUPPORT)
+        assert (await gateway.maintain())["challenges_failed"] == 0
+        now[0] += 3601
+        assert (await gateway.maintain())["challenges_failed"] == 1
+        row = gateway.db.read_sync(lambda c: sessions.list_addresses(c))[0]
+        assert row["status"] == "failed" and "did not come back" in row["failure"]
+    finally:
+        await gateway.stop()
