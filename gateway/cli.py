@@ -267,16 +267,12 @@ def queue_requeue(obj: Ctx, job_id: int) -> None:
 
 def _register_subcommands() -> None:
     """Command groups owned by subsystems (imported lazily so `--help` stays fast)."""
+    from gateway.hubspot.cli import hubspot
     from gateway.ops.doctor import doctor
     from gateway.ops.status import status
 
-    cli.add_command(doctor)
-    cli.add_command(status)
-    try:
-        from gateway.hubspot.cli import hubspot
-    except ImportError:  # pragma: no cover - only while the subsystem is being built
-        return
-    cli.add_command(hubspot)
+    for command in (doctor, status, hubspot):
+        cli.add_command(command)
 
 
 def main(argv: list[str] | None = None) -> None:
