@@ -129,22 +129,27 @@ def update_session(conn: sqlite3.Connection, session_id: int, now: float, **fiel
     )
 
 
+def session_filter(status: str | None, query: str | None) -> tuple[str, list[Any]]:
+    """WHERE clause and arguments for the Inbox filters (status, free-text query)."""
+    sql, args = " WHERE 1=1", []
+    if status:
+        sql += " AND status=?"
+        args.append(status)
+    if query:
+        sql += " AND (contact_email LIKE ? OR contact_name LIKE ? OR subject LIKE ?)"
+        args += [f"%{query}%"] * 3
+    return sql, args
+
+
 def list_sessions(
     conn: sqlite3.Connection, *, status: str | None = None, query: str | None = None,
     limit: int = 100, offset: int = 0,
 ) -> list[dict[str, Any]]:
+    where, args = session_filter(status, query)
     sql = (
         "SELECT s.*, (SELECT COUNT(*) FROM messages m WHERE m.session_id = s.id) AS message_count"
-        " FROM sessions s WHERE 1=1"
+        f" FROM sessions s{where} ORDER BY s.last_activity_at DESC, s.id DESC LIMIT ? OFFSET ?"
     )
-    args: list[Any] = []
-    if status:
-        sql += " AND s.status=?"
-        args.append(status)
-    if query:
-        sql += " AND (s.contact_email LIKE ? OR s.contact_name LIKE ? OR s.subject LIKE ?)"
-        args += [f"%{query}%"] * 3
-    sql += " ORDER BY s.last_activity_at DESC, s.id DESC LIMIT ? OFFSET ?"
     args += [limit, offset]
     return [dict(r) for r in conn.execute(sql, args)]
 

@@ -6,24 +6,14 @@ import sqlite3
 from typing import Any
 
 from gateway.storage.queues import Job
-
-
-def _session_filter(status: str | None, query: str | None) -> tuple[str, list[Any]]:
-    sql, args = " WHERE 1=1", []
-    if status:
-        sql += " AND status=?"
-        args.append(status)
-    if query:
-        sql += " AND (contact_email LIKE ? OR contact_name LIKE ? OR subject LIKE ?)"
-        args += [f"%{query}%"] * 3
-    return sql, args
+from gateway.storage.sessions import session_filter
 
 
 def count_sessions_matching(
     conn: sqlite3.Connection, *, status: str | None = None, query: str | None = None
 ) -> int:
     """How many sessions `sessions.list_sessions` would page through with these filters."""
-    where, args = _session_filter(status, query)
+    where, args = session_filter(status, query)
     return int(conn.execute(f"SELECT COUNT(*) FROM sessions{where}", args).fetchone()[0])
 
 
