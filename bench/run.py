@@ -1,4 +1,4 @@
-"""`make bench`: run every benchmark in turn; each prints its figures and its ratio to a baseline."""
+"""`make bench`: run every benchmark in turn; each prints figures and a ratio to a baseline."""
 
 from __future__ import annotations
 
