@@ -116,7 +116,8 @@ def summarise(transcript: Transcript, reason: EscalationReason | None = None) ->
     """Short extractive summary: subject, first sentences of customer turns, the reason."""
     turns = transcript.customer_turns()
     picked = list(turns) if len(turns) <= SUMMARY_TURNS else [turns[0], *turns[-3:]]
-    lines = [f"Subject: {transcript.subject.strip() or '(none)'}."]
+    subject = transcript.subject.strip() or "(none)"
+    lines = [f"Subject: {subject}" + ("" if subject[-1] in ".?!" else ".")]
     mails = f"{len(turns)} customer mail" + ("s" if len(turns) != 1 else "")
     lines.append(f"{mails}.")
     for turn in picked:
