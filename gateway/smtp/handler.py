@@ -6,6 +6,7 @@ import itertools
 import logging
 import secrets
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +16,7 @@ from gateway.storage import queues, sessions
 from gateway.storage.db import Database, WriteConnection
 
 log = logging.getLogger(__name__)
+BURST_RATE = 50  # messages per second above which processing yields to ingest
 
 
 class InboundIds:
@@ -48,11 +50,13 @@ class SmtpHandler:
         self.new_id = new_id or InboundIds(clock)
         self.accepted = cfg.accepted_recipients()
         self.stats = {"accepted": 0, "rejected_rcpt": 0, "temp_failed": 0}
-        self.last_data_at = 0.0  # time.monotonic() of the last DATA; workers yield to ingest
+        self._recent: deque[float] = deque(maxlen=BURST_RATE)  # monotonic times of DATA
 
-    def busy(self, window: float = 0.05) -> bool:
-        """True while mail is streaming in (a DATA within the last ``window`` seconds)."""
-        return time.monotonic() - self.last_data_at < window
+    def busy(self) -> bool:
+        """True during a burst: BURST_RATE messages arrived within the last second."""
+        recent = self._recent
+        now = time.monotonic()
+        return len(recent) == recent.maxlen and now - recent[0] < 1.0 and now - recent[-1] < 0.2
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
@@ -69,7 +73,7 @@ class SmtpHandler:
         return codes.RCPT_OK
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.last_data_at = time.monotonic()
+        self._recent.append(time.monotonic())
         raw = envelope.original_content
         if raw is None:
             raw = envelope.content if isinstance(envelope.content, bytes) else b""
