@@ -7,6 +7,7 @@ from typing import Any
 
 from gateway.config import Config
 from gateway.errors import PermanentFailure, TemporaryFailure
+from gateway.outage import Outage
 from gateway.smtp.relay import Relay
 from gateway.storage import queues, sessions
 from gateway.storage.db import WriteConnection
@@ -44,6 +45,7 @@ class OutboxWorker(Worker):
     def __init__(self, relay: Relay, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.relay = relay
+        self.outage = Outage("relay", self.clock)
         self.sent = 0
         self.retried = 0
         self.dead = 0
@@ -59,14 +61,20 @@ class OutboxWorker(Worker):
             response = await self.relay.send(row["mail_from"], row["rcpt_to"], row["raw"])
         except TemporaryFailure as exc:
             self.retried += 1
+            self.outage.failed(str(exc))
             await self._mark(oid, "retrying", error=str(exc))
             raise
         except PermanentFailure as exc:
+            self.outage.recovered()  # the relay answered: it is up, this mail is refused
             await self._mark(oid, "dead", error=str(exc))
             raise
+        self.outage.recovered()
         await self._mark(oid, "sent", response=response)
         self.sent += 1
         log.info("sent outgoing=%s message-id=%s", oid, row["message_id"])
+
+    def retry_log_level(self, exc: TemporaryFailure) -> int:
+        return logging.INFO if self.outage.failures > 1 else logging.WARNING
 
     async def _mark(self, oid: int, status: str, *, error: str | None = None,
                     response: str | None = None) -> None:

@@ -92,7 +92,8 @@ class Worker:
             await self.handle(job)
         except TemporaryFailure as exc:
             delay = exc.retry_after if exc.retry_after is not None else self.backoff(job.attempts)
-            await self._retry(job, delay, str(exc) or type(exc).__name__)
+            await self._retry(job, delay, str(exc) or type(exc).__name__,
+                              level=self.retry_log_level(exc))
         except PermanentFailure as exc:
             await self._bury(job, str(exc) or type(exc).__name__)
         except Exception as exc:  # worker boundary: unexpected errors are retried, then buried
@@ -103,7 +104,12 @@ class Worker:
             now = self.clock()
             await self.db.write(lambda c: queues.finish(c, job.id, now=now))
 
-    async def _retry(self, job: Job, delay: float, error: str) -> None:
+    def retry_log_level(self, exc: TemporaryFailure) -> int:
+        """WARNING per scheduled retry; subclasses go quieter while a known outage lasts."""
+        return logging.WARNING
+
+    async def _retry(self, job: Job, delay: float, error: str,
+                     level: int = logging.WARNING) -> None:
         self.failed += 1
         now = self.clock()
         status = await self.db.write(
@@ -113,10 +119,8 @@ class Worker:
             log.error("job buried queue=%s job=%s error=%s", self.queue, job.id, error)
             await self.on_dead(job, error)
         else:
-            log.warning(
-                "job retry queue=%s job=%s attempt=%d delay=%.1fs error=%s",
-                self.queue, job.id, job.attempts, delay, error,
-            )
+            log.log(level, "job retry queue=%s job=%s attempt=%d delay=%.1fs error=%s",
+                    self.queue, job.id, job.attempts, delay, error)
 
     async def _bury(self, job: Job, error: str) -> None:
         self.failed += 1

@@ -80,3 +80,23 @@ async def test_permanent_failure_is_dead_visible_and_requeueable(
     cli_main(["--config", str(cfg_path), "queue", "requeue", str(dead[0].id)])
     await wait_until(lambda: outgoing(gw)[0]["status"] == "sent", timeout=30)
     assert len(sink.messages) == 1
+
+
+async def test_relay_outage_is_logged_once_when_it_starts_and_once_when_it_ends(
+    tmp_path: Path, sink: SinkServer, secrets: Secrets, caplog: pytest.LogCaptureFixture
+) -> None:
+    gateway = Gateway(relay_config(tmp_path, sink), secrets)
+    await gateway.start()
+    try:
+        sink.fail_next("connect", 421, "4.3.2 shutting down", count=4)
+        for n in range(3):
+            who = f"c{n}@customer.test"
+            raw = build_mail(subject=f"Reset {n}", body="How do I reset my password?", sender=who)
+            await send(gateway, raw, sender=who)
+        await wait_until(lambda: len(sink.messages) == 3, timeout=30)
+    finally:
+        await gateway.stop()
+    started = [r for r in caplog.records if "relay outage started" in r.getMessage()]
+    ended = [r for r in caplog.records if "relay outage ended" in r.getMessage()]
+    assert len(started) == 1 and started[0].levelname == "ERROR"
+    assert len(ended) == 1 and ended[0].levelname == "INFO"
