@@ -10,7 +10,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from gateway.errors import PermanentFailure, TemporaryFailure
-from gateway.hubspot.errors import HubSpotAuthError, HubSpotError
+from gateway.hubspot.errors import (
+    HubSpotAuthError,
+    HubSpotConnectionError,
+    HubSpotError,
+    HubSpotServerError,
+)
 from gateway.hubspot.handoff import Handoff
 from gateway.storage import hubspot as hs
 from gateway.storage import sessions
@@ -52,6 +57,9 @@ class Health:
                 log.error("hubspot outage: %s (jobs wait; fix the token or scopes)", exc)
             return TemporaryFailure(f"HubSpot refused our credentials: {exc}",
                                     retry_after=AUTH_RETRY_SECONDS)
+        if isinstance(exc, HubSpotConnectionError | HubSpotServerError) and self.outage is None:
+            self.outage, self.outage_since = f"{type(exc).__name__}: {exc}", self.clock()
+            log.error("hubspot outage: %s (jobs retry with back-off)", exc)
         if exc.temporary:
             return TemporaryFailure(f"HubSpot: {exc}", retry_after=exc.retry_after)
         return PermanentFailure(f"HubSpot: {exc}")

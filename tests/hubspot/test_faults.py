@@ -32,6 +32,7 @@ NOTES = r"^/crm/v3/objects/notes$"
 TICKETS = r"^/crm/v3/objects/tickets$"
 PUBLISH = r"^/conversations/v3/custom-channels/\d+/messages$"
 COMMENT = r"^/conversations/v3/conversations/threads/\d+/messages$"
+CONTACT_GET = r"^/crm/v3/objects/contacts/[^/]+$"
 CONTACTS = r"^/crm/v3/objects/contacts$"
 
 
@@ -197,3 +198,18 @@ async def test_crash_while_hubspot_commits_then_restart(
     assert_exactly_once(hubspot, row)
     step = await gw2.db.read(lambda c: hs.get_step(c, "note:10001:handoff"))
     assert step is not None and step["hubspot_id"] == next(iter(hubspot.notes))
+
+
+async def test_connection_outage_is_logged_once_and_recovers(
+    gateway: Gateway, caplog: pytest.LogCaptureFixture
+) -> None:
+    emu = emulator_of(gateway)
+    await wait_until(lambda: gateway.hubspot.setup_state is not None, 10)
+    caplog.set_level(logging.INFO, logger="gateway.hubspot.sync")
+    emu.fail_next("GET", CONTACT_GET, 503, count=6)
+    await send(gateway)
+    row = await wait_handoff(gateway, timeout=30)
+    assert_exactly_once(emu, row)
+    started = [r for r in caplog.records if "hubspot outage:" in r.getMessage()]
+    assert len(started) == 1 and started[0].levelno == logging.ERROR
+    assert [r.levelno for r in caplog.records if "outage over" in r.getMessage()] == [logging.INFO]
