@@ -1,0 +1,90 @@
+"""Disk full: the daemon answers 451 (never 5xx) once it cannot write, and loses nothing it took."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import resource
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import aiosmtplib
+import yaml
+
+from tests.conftest import SUPPORT, build_mail
+from tests.smtp.test_crash import free_port, start_daemon, wait_port
+
+LIMIT = 4 * 2**20  # bytes any one file of the daemon may grow to (RLIMIT_FSIZE)
+
+
+def limited_daemon(config: Path, log: Path) -> subprocess.Popen[bytes]:
+    def limit() -> None:  # runs in the child before exec; SIG_IGN survives exec
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (LIMIT, LIMIT))
+
+    env = {**os.environ, "OPENCX_GATEWAY_SECRET_KEY": "disk-full-test"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "gateway.cli", "--config", str(config), "run"],
+        stdout=log.open("ab"), stderr=subprocess.STDOUT, env=env, preexec_fn=limit,
+    )
+
+
+async def test_disk_full_answers_451_and_keeps_what_it_accepted(tmp_path: Path) -> None:
+    port = free_port()
+    db_path = tmp_path / "gw.db"
+    config = tmp_path / "config.yaml"
+    config.write_text(yaml.safe_dump({
+        "smtp": {"listen": f"127.0.0.1:{port}", "hostname": "gw.test",
+                 "support_addresses": [{"address": SUPPORT}]},
+        "http": {"listen": "127.0.0.1:0"}, "storage": {"path": str(db_path)},
+        "hubspot": {"mode": "off"}, "agent": {"debounce_seconds": 3600},
+        "outbound": {"maildir": str(tmp_path / "maildir")},
+    }))
+    log = tmp_path / "daemon.log"
+    proc = limited_daemon(config, log)
+    accepted: dict[str, str] = {}
+    codes: list[int] = []
+    try:
+        await wait_port(port)
+        body = ("x" * 76 + "\n") * 2600  # ~200 KB per message
+        for n in range(60):
+            mid = f"full-{n}@customer.test"
+            raw = build_mail(subject=f"big {n}", message_id=mid, body=body)
+            async with aiosmtplib.SMTP(hostname="127.0.0.1", port=port, timeout=20) as c:
+                await c.mail("jane@customer.test")
+                await c.rcpt(SUPPORT)
+                try:
+                    code, msg = await c.data(raw)
+                except aiosmtplib.SMTPDataError as exc:
+                    code, msg = exc.code, exc.message
+            codes.append(code)
+            if code == 250:
+                accepted[mid] = msg.rsplit(" ", 1)[1]
+            if codes.count(451) >= 3:
+                break
+        assert proc.poll() is None, "the daemon must survive a full disk"
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    assert 451 in codes, f"never hit the limit: {codes}"
+    assert all(c in (250, 451) for c in codes), codes
+    assert accepted, "nothing was accepted before the disk filled"
+
+    proc = start_daemon(config, log)  # space again: restart without the limit
+    try:
+        await wait_port(port)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with sqlite3.connect(db_path) as conn:
+                rows = dict(conn.execute("SELECT id, state FROM inbound").fetchall())
+            if all(rows.get(i) == "processed" for i in accepted.values()):
+                break
+            await asyncio.sleep(0.2)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+    assert all(rows.get(i) == "processed" for i in accepted.values())
