@@ -9,7 +9,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from gateway.errors import ConfigError
 
@@ -86,8 +94,18 @@ class SmtpConfig(Section):
     idle_timeout: float = Field(120.0, description="Seconds between commands before hang-up")
     line_length_limit: int = Field(65536, description="Longest accepted line in DATA, octets")
     command_limit: int = Field(50, description="Commands of one kind per connection")
+    tls_cert_file: Path | None = Field(
+        None, description="PEM certificate (chain) to offer STARTTLS; none: plain SMTP only"
+    )
+    tls_key_file: Path | None = Field(None, description="PEM private key for tls_cert_file")
 
     _listen = field_validator("listen")(lambda cls, v: _hostport(v))
+
+    @model_validator(mode="after")
+    def _tls_pair(self) -> SmtpConfig:
+        if (self.tls_cert_file is None) != (self.tls_key_file is None):
+            raise ValueError("tls_cert_file and tls_key_file go together")
+        return self
 
     def verify_address(self) -> str:
         return (self.verification_address or f"verify@{self.hostname}").lower()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 from typing import Any
 
 from aiosmtpd.smtp import SMTP
@@ -47,10 +48,14 @@ class SmtpServer:
                 super().connection_lost(error)
 
         self._protocol = GatewaySMTP
+        self._tls = tls_context(cfg)
+
 
     def _factory(self) -> SMTP:
         return self._protocol(
             self.handler,
+            tls_context=self._tls,
+            require_starttls=False,
             hostname=self.cfg.hostname,
             data_size_limit=self.cfg.max_message_bytes,
             enable_SMTPUTF8=True,
@@ -93,3 +98,12 @@ def _idle(proto: SMTP) -> bool:
     """A session is idle when no transaction (MAIL..DATA) is under way."""
     env = getattr(proto, "envelope", None)
     return env is None or env.mail_from is None
+
+
+def tls_context(cfg: SmtpConfig) -> ssl.SSLContext | None:
+    """The server context for STARTTLS, or None when no certificate is configured."""
+    if cfg.tls_cert_file is None or cfg.tls_key_file is None:
+        return None
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(cfg.tls_cert_file, cfg.tls_key_file)
+    return ctx
