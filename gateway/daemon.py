@@ -33,6 +33,7 @@ from gateway.workers import Worker
 log = logging.getLogger(__name__)
 CHALLENGE_MAX_AGE = 3600.0  # a forwarding test mail must come back within an hour
 MAINTENANCE_INTERVAL = 60.0
+DONE_JOB_RETENTION = 7 * 86400.0  # finished jobs are kept a week for `queue list --all`
 
 
 def local_secret(cfg: Config, secrets: Secrets, name: str, env_name: str) -> str:
@@ -151,13 +152,19 @@ class Gateway:
         ]
 
     async def maintain(self) -> dict[str, int]:
-        """Periodic upkeep: a test mail that did not come back in time fails its address."""
+        """Periodic upkeep: overdue forwarding tests fail; finished jobs older than a week go."""
         now = self.clock()
-        failed = await self.db.write(
-            lambda c: sessions.fail_overdue_challenges(c, now, CHALLENGE_MAX_AGE))
-        if failed:
-            log.warning("forwarding test failed for %d address(es): no mail came back", failed)
-        return {"challenges_failed": failed}
+
+        def upkeep(c: Any) -> dict[str, int]:
+            return {"challenges_failed": sessions.fail_overdue_challenges(
+                        c, now, CHALLENGE_MAX_AGE),
+                    "jobs_pruned": queues.prune_done(c, before=now - DONE_JOB_RETENTION)}
+
+        done = await self.db.write(upkeep)
+        if done["challenges_failed"]:
+            log.warning("forwarding test failed for %d address(es): no mail came back",
+                        done["challenges_failed"])
+        return done
 
     async def _maintenance(self) -> None:
         while True:

@@ -192,6 +192,13 @@ def depths(conn: sqlite3.Connection, *, now: float) -> dict[str, dict[str, Any]]
     return out
 
 
+def prune_done(conn: sqlite3.Connection, *, before: float) -> int:
+    """Forget finished jobs older than ``before`` (dead jobs stay until requeued or fixed)."""
+    return conn.execute(
+        "DELETE FROM jobs WHERE status='done' AND finished_at < ?", (before,)
+    ).rowcount
+
+
 def oldest_ready_age(conn: sqlite3.Connection, queue: str, now: float) -> float:
     """Seconds the oldest due job of ``queue`` has been waiting (0 if none)."""
     row = conn.execute(
