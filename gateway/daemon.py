@@ -174,6 +174,12 @@ class Gateway:
             except GatewayError as exc:
                 log.error("maintenance failed: %s", exc)
 
+    def down_workers(self) -> list[str]:
+        """Queues whose worker task is missing or has ended (for /readyz and status)."""
+        tasks = {t.get_name(): t for t in self._tasks}
+        return sorted(q for q in self.workers
+                      if (t := tasks.get(f"worker-{q}")) is None or t.done())
+
     def _ingest_busy(self) -> bool:
         return self.handler is not None and self.handler.busy()
 

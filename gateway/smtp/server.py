@@ -73,6 +73,10 @@ class SmtpServer:
         log.info("smtp listening on %s:%d", sock[0], sock[1])
         return sock[0], sock[1]
 
+    @property
+    def serving(self) -> bool:
+        return self._server is not None and self._server.is_serving()
+
     async def stop(self, grace: float = 10.0) -> None:
         """Stop accepting, give sessions `grace` seconds to finish their DATA, then hang up."""
         if self._server is None:

@@ -30,19 +30,16 @@ async def check_database(gw: Any) -> str | None:
 
 
 def check_smtp(gw: Any) -> str | None:
-    server = getattr(gw.smtp, "_server", None)
-    if gw.smtp_address is None or server is None or not server.is_serving():
+    if gw.smtp is None or not gw.smtp.serving:
         return "the SMTP listener is not accepting connections"
     return None
 
 
 def check_workers(gw: Any) -> str | None:
-    tasks = {t.get_name(): t for t in getattr(gw, "_tasks", [])}
-    down = [queue for queue in gw.workers
-            if (task := tasks.get(f"worker-{queue}")) is None or task.done()]
     if not gw.workers:
         return "no workers are running"
-    return f"workers not running: {', '.join(sorted(down))}" if down else None
+    down = gw.down_workers()
+    return f"workers not running: {', '.join(down)}" if down else None
 
 
 async def readyz(request: web.Request) -> web.Response:
