@@ -12,16 +12,17 @@ import pytest
 
 from gateway.config import Config, Secrets
 from gateway.daemon import Gateway
+from tests.relay.sink import SinkServer
 
 SUPPORT = "support@acme.test"
 CUSTOMER = "jane@customer.test"
 
 
-def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+def merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     out = dict(base)
     for key, value in extra.items():
         if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _merge(out[key], value)
+            out[key] = merge(out[key], value)
         else:
             out[key] = value
     return out
@@ -40,7 +41,7 @@ def make_config(tmp_path: Path, **sections: Any) -> Config:
         "agent": {"debounce_seconds": 0},
         "hubspot": {"mode": "off"},
     }
-    return Config.model_validate(_merge(base, sections))
+    return Config.model_validate(merge(base, sections))
 
 
 @pytest.fixture
@@ -112,3 +113,36 @@ async def wait_until(check: Callable[[], Any], timeout: float = 10.0) -> Any:
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"condition not met within {timeout}s")
         await asyncio.sleep(0.02)
+
+
+SIGNATURES = [
+    {"domain": "acme.test", "text": "--\nAcme Support Team", "html": "<p>Acme Support Team</p>"},
+    {"domain": "*.acme.test", "text": "--\nWildcard team", "html": "<p>Wildcard team</p>"},
+    {"domain": "*", "text": "--\nDefault", "html": "<p>Default</p>"},
+]
+
+
+def relay_config(tmp_path: Path, sink: SinkServer, **extra: Any) -> Config:
+    return make_config(
+        tmp_path,
+        outbound={"mode": "smtp", "render_processes": 1,
+                  "relay": {"host": "127.0.0.1", "port": sink.port, "timeout": 5}},
+        signatures=SIGNATURES, **extra,
+    )
+
+
+@pytest.fixture
+async def sink() -> AsyncIterator[SinkServer]:
+    """An aiosmtpd relay sink on the test loop (see tests/relay/sink.py)."""
+    server = await SinkServer().start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def gw(tmp_path: Path, sink: SinkServer, secrets: Secrets) -> AsyncIterator[Gateway]:
+    """The daemon relaying outgoing mail to `sink` over SMTP, with test signatures."""
+    gateway = Gateway(relay_config(tmp_path, sink), secrets)
+    await gateway.start()
+    yield gateway
+    await gateway.stop()

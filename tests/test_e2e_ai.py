@@ -4,47 +4,13 @@ from __future__ import annotations
 
 import email
 import email.policy
-from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
-import pytest
-
-from gateway.config import Config, Secrets
+from gateway.config import Secrets
 from gateway.daemon import Gateway
 from gateway.storage import queues, sessions
-from tests.conftest import CUSTOMER, SUPPORT, build_mail, make_config, wait_until
+from tests.conftest import CUSTOMER, SUPPORT, build_mail, relay_config, wait_until
 from tests.relay.sink import SinkServer
-
-SIGNATURES = [
-    {"domain": "acme.test", "text": "--\nAcme Support Team", "html": "<p>Acme Support Team</p>"},
-    {"domain": "*.acme.test", "text": "--\nWildcard team", "html": "<p>Wildcard team</p>"},
-    {"domain": "*", "text": "--\nDefault", "html": "<p>Default</p>"},
-]
-
-
-@pytest.fixture
-async def sink() -> AsyncIterator[SinkServer]:
-    server = await SinkServer().start()
-    yield server
-    await server.stop()
-
-
-def relay_config(tmp_path: Path, sink: SinkServer, **extra: Any) -> Config:
-    return make_config(
-        tmp_path,
-        outbound={"mode": "smtp", "render_processes": 1,
-                  "relay": {"host": "127.0.0.1", "port": sink.port, "timeout": 5}},
-        signatures=SIGNATURES, **extra,
-    )
-
-
-@pytest.fixture
-async def gw(tmp_path: Path, sink: SinkServer, secrets: Secrets) -> AsyncIterator[Gateway]:
-    gateway = Gateway(relay_config(tmp_path, sink), secrets)
-    await gateway.start()
-    yield gateway
-    await gateway.stop()
 
 
 async def send(gw: Gateway, raw: bytes, sender: str = CUSTOMER) -> None:

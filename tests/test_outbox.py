@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -11,24 +10,9 @@ from gateway.cli import main as cli_main
 from gateway.config import Secrets
 from gateway.daemon import Gateway
 from gateway.storage import queues, sessions
-from tests.conftest import build_mail, wait_until
+from tests.conftest import build_mail, relay_config, wait_until
 from tests.relay.sink import SinkServer
-from tests.test_e2e_ai import relay_config, send
-
-
-@pytest.fixture
-async def sink() -> AsyncIterator[SinkServer]:
-    server = await SinkServer().start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
-async def gw(tmp_path: Path, sink: SinkServer, secrets: Secrets) -> AsyncIterator[Gateway]:
-    gateway = Gateway(relay_config(tmp_path, sink), secrets)
-    await gateway.start()
-    yield gateway
-    await gateway.stop()
+from tests.test_e2e_ai import send
 
 
 def outgoing(gw: Gateway) -> list[dict]:

@@ -12,11 +12,10 @@ from collections import Counter
 from pathlib import Path
 
 import aiosmtplib
-import yaml
 from aiosmtpd.smtp import SMTP
 
+from tests.child import free_port, start_daemon, wait_port, write_config
 from tests.conftest import SUPPORT, build_mail
-from tests.smtp.test_crash import free_port, start_daemon, wait_port
 
 
 class SlowSink:
@@ -41,16 +40,12 @@ async def test_kill_9_mid_relay_delivers_every_reply(tmp_path: Path) -> None:
                                       "127.0.0.1", sink_port)
     port = free_port()
     db_path = tmp_path / "gw.db"
-    config = tmp_path / "config.yaml"
-    config.write_text(yaml.safe_dump({
-        "smtp": {"listen": f"127.0.0.1:{port}", "hostname": "gw.test",
-                 "support_addresses": [{"address": SUPPORT}]},
-        "http": {"listen": "127.0.0.1:0"}, "storage": {"path": str(db_path)},
-        "hubspot": {"mode": "off"},
-        "agent": {"debounce_seconds": 0, "reply_cap": {"max_replies": 100}},
-        "outbound": {"mode": "smtp", "relay": {"host": "127.0.0.1", "port": sink_port}},
-        "queues": {"poll_interval": 0.2, "backoff_base": 0.1, "backoff_cap": 0.5},
-    }))
+    config = write_config(
+        tmp_path, port,
+        agent={"debounce_seconds": 0, "reply_cap": {"max_replies": 100}},
+        outbound={"mode": "smtp", "relay": {"host": "127.0.0.1", "port": sink_port}},
+        queues={"poll_interval": 0.2, "backoff_base": 0.1, "backoff_cap": 0.5},
+    )
     log = tmp_path / "daemon.log"
     asked = [f"ask{n}@customer.test" for n in range(40)]
     proc = start_daemon(config, log)

@@ -3,46 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import socket
 import sqlite3
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import aiosmtplib
-import yaml
 
+from tests.child import free_port, start_daemon, wait_port, write_config
 from tests.conftest import SUPPORT, build_mail
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start_daemon(config: Path, log: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "OPENCX_GATEWAY_SECRET_KEY": "crash-test"}
-    return subprocess.Popen(
-        [sys.executable, "-m", "gateway.cli", "--config", str(config), "run"],
-        stdout=log.open("ab"), stderr=subprocess.STDOUT, env=env,
-    )
-
-
-async def wait_port(port: int, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            _, w = await asyncio.open_connection("127.0.0.1", port)
-            w.close()
-            await w.wait_closed()
-            return
-        except OSError:
-            await asyncio.sleep(0.1)
-    raise AssertionError(f"daemon did not listen on {port}")
 
 
 async def load(port: int, accepted: dict[str, str], stop: asyncio.Event, n: int) -> None:
@@ -63,16 +32,7 @@ async def load(port: int, accepted: dict[str, str], stop: asyncio.Event, n: int)
 async def test_kill_9_loses_nothing_that_got_250(tmp_path: Path) -> None:
     port = free_port()
     db_path = tmp_path / "gw.db"
-    config = tmp_path / "config.yaml"
-    config.write_text(yaml.safe_dump({
-        "smtp": {"listen": f"127.0.0.1:{port}", "hostname": "gw.test",
-                 "support_addresses": [{"address": SUPPORT}]},
-        "http": {"listen": "127.0.0.1:0"},
-        "storage": {"path": str(db_path)},
-        "hubspot": {"mode": "off"},
-        "agent": {"debounce_seconds": 3600},
-        "outbound": {"maildir": str(tmp_path / "maildir")},
-    }))
+    config = write_config(tmp_path, port, agent={"debounce_seconds": 3600})
     log = tmp_path / "daemon.log"
     proc = start_daemon(config, log)
     accepted: dict[str, str] = {}

@@ -3,49 +3,32 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import resource
 import signal
 import sqlite3
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import aiosmtplib
-import yaml
 
+from tests.child import free_port, start_daemon, wait_port, write_config
 from tests.conftest import SUPPORT, build_mail
-from tests.smtp.test_crash import free_port, start_daemon, wait_port
 
 LIMIT = 4 * 2**20  # bytes any one file of the daemon may grow to (RLIMIT_FSIZE)
 
 
-def limited_daemon(config: Path, log: Path) -> subprocess.Popen[bytes]:
-    def limit() -> None:  # runs in the child before exec; SIG_IGN survives exec
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-        resource.setrlimit(resource.RLIMIT_FSIZE, (LIMIT, LIMIT))
-
-    env = {**os.environ, "OPENCX_GATEWAY_SECRET_KEY": "disk-full-test"}
-    return subprocess.Popen(
-        [sys.executable, "-m", "gateway.cli", "--config", str(config), "run"],
-        stdout=log.open("ab"), stderr=subprocess.STDOUT, env=env, preexec_fn=limit,
-    )
+def limit() -> None:
+    """Runs in the child before exec; SIG_IGN survives exec, so writes fail with EFBIG."""
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (LIMIT, LIMIT))
 
 
 async def test_disk_full_answers_451_and_keeps_what_it_accepted(tmp_path: Path) -> None:
     port = free_port()
     db_path = tmp_path / "gw.db"
-    config = tmp_path / "config.yaml"
-    config.write_text(yaml.safe_dump({
-        "smtp": {"listen": f"127.0.0.1:{port}", "hostname": "gw.test",
-                 "support_addresses": [{"address": SUPPORT}]},
-        "http": {"listen": "127.0.0.1:0"}, "storage": {"path": str(db_path)},
-        "hubspot": {"mode": "off"}, "agent": {"debounce_seconds": 3600},
-        "outbound": {"maildir": str(tmp_path / "maildir")},
-    }))
+    config = write_config(tmp_path, port, agent={"debounce_seconds": 3600})
     log = tmp_path / "daemon.log"
-    proc = limited_daemon(config, log)
+    proc = start_daemon(config, log, preexec_fn=limit)
     accepted: dict[str, str] = {}
     codes: list[int] = []
     try:
