@@ -5,13 +5,10 @@ from __future__ import annotations
 import shutil
 import ssl
 import subprocess
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
-from .sink import SinkServer
 
 
 @dataclass(frozen=True)
@@ -42,10 +39,3 @@ def tls_files(tmp_path_factory: pytest.TempPathFactory) -> TlsFiles:
     )  # fmt: skip
     return TlsFiles(cert, key)
 
-
-@pytest.fixture
-async def sink() -> AsyncIterator[SinkServer]:
-    """A plain (no TLS, no AUTH) sink on 127.0.0.1, stopped after the test."""
-    server = await SinkServer().start()
-    yield server
-    await server.stop()
