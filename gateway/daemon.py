@@ -7,6 +7,7 @@ import logging
 import os
 import secrets as pysecrets
 import signal
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -33,6 +34,7 @@ from gateway.workers import Worker
 log = logging.getLogger(__name__)
 CHALLENGE_MAX_AGE = 3600.0  # a forwarding test mail must come back within an hour
 MAINTENANCE_INTERVAL = 60.0
+GIL_SWITCH_INTERVAL = 0.0005  # seconds; measured in bench/ingest.py (docs/benchmarks.md)
 DONE_JOB_RETENTION = 7 * 86400.0  # finished jobs are kept a week for `queue list --all`
 
 
@@ -232,6 +234,9 @@ class Gateway:
 
 async def run_forever(cfg: Config, secrets: Secrets) -> None:
     """`opencx-gateway run`: start, print where things are, stop cleanly on SIGTERM/SIGINT."""
+    # The writer thread needs the GIL right after each fsync; with the default 5 ms switch
+    # interval a busy event loop delays every commit (and so every 250) by up to 5 ms.
+    sys.setswitchinterval(GIL_SWITCH_INTERVAL)
     gateway = Gateway(cfg, secrets)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

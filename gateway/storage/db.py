@@ -136,13 +136,10 @@ class Database:
             conn.close()
 
     def _run_batch(self, conn: WriteConnection, batch: list[tuple[WriteFn, Any]]) -> None:
-        results: list[tuple[bool, Any]] = []
-        conn.touched_queues = set()
         try:
-            conn.execute("BEGIN IMMEDIATE")
-            for fn, _ in batch:
-                results.append(self._run_one(conn, fn))
-            conn.execute("COMMIT")
+            results = self._attempt(conn, batch, isolated=False)
+            if results is None:  # a write failed: redo the batch, each write in a savepoint
+                results = self._attempt(conn, batch, isolated=True)
         except Exception as exc:  # storage boundary: every waiter gets the failure
             log.error("write batch failed size=%d error=%s", len(batch), exc)
             if conn.in_transaction:
@@ -156,6 +153,28 @@ class Database:
         if conn.touched_queues:
             for listener in self._listeners:
                 listener(set(conn.touched_queues))
+
+    def _attempt(self, conn: WriteConnection, batch: list[tuple[WriteFn, Any]],
+                 *, isolated: bool) -> list[tuple[bool, Any]] | None:
+        """One transaction over the batch. Without savepoints (the fast, usual case) a failing
+        write rolls everything back and returns None so the caller retries it isolated."""
+        conn.touched_queues = set()
+        conn.execute("BEGIN IMMEDIATE")
+        run = self._run_one if isolated else self._run_plain
+        results = [run(conn, fn) for fn, _ in batch]
+        if not isolated and not all(ok for ok, _ in results):
+            conn.execute("ROLLBACK")
+            conn.touched_queues = set()
+            return results if len(batch) == 1 else None
+        conn.execute("COMMIT")
+        return results
+
+    @staticmethod
+    def _run_plain(conn: WriteConnection, fn: WriteFn) -> tuple[bool, Any]:
+        try:
+            return True, fn(conn)
+        except Exception as exc:  # returned to that write's caller (after a rollback)
+            return False, exc
 
     @staticmethod
     def _run_one(conn: WriteConnection, fn: WriteFn) -> tuple[bool, Any]:
