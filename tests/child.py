@@ -36,9 +36,9 @@ def write_config(tmp_path: Path, port: int, **sections: Any) -> Path:
     return config
 
 
-def start_daemon(config: Path, log: Path,
-                 preexec_fn: Callable[[], None] | None = None) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "OPENCX_GATEWAY_SECRET_KEY": "child-test"}
+def start_daemon(config: Path, log: Path, preexec_fn: Callable[[], None] | None = None,
+                 env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "OPENCX_GATEWAY_SECRET_KEY": "child-test", **(env or {})}
     return subprocess.Popen(
         [sys.executable, "-m", "gateway.cli", "--config", str(config), "run"],
         stdout=log.open("ab"), stderr=subprocess.STDOUT, env=env, preexec_fn=preexec_fn,

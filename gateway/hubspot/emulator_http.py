@@ -303,6 +303,7 @@ async def _serve(ctx: Context, request: web.Request, handler: Handler
                  ) -> tuple[web.StreamResponse, bool]:
     delay = ctx.controls.delay_for(request.path)
     if delay:
+        await request.read()  # the request has arrived: a client dying now does not undo it
         await asyncio.sleep(delay)
     method, path = request.method, request.path
     if ctx.controls.take(method, path, "drop"):

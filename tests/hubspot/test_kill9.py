@@ -1,0 +1,85 @@
+"""A real kill -9 of the daemon in the middle of the handoff saga: after a restart, exactly one
+contact, ticket, thread message, note and comment in HubSpot (which outlives the daemon)."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import aiosmtplib
+
+from gateway.hubspot.emulator import HubSpotEmulator
+from gateway.hubspot.service import (
+    EMULATOR_CLIENT_SECRET,
+    EMULATOR_DEVELOPER_KEY,
+    EMULATOR_TOKEN,
+)
+from tests.child import free_port, start_daemon, wait_port, write_config
+from tests.conftest import SUPPORT, build_mail
+
+from .conftest import HUMAN
+from .test_faults import NOTES, assert_exactly_once
+
+ENV = {"OPENCX_GATEWAY_HUBSPOT_TOKEN": EMULATOR_TOKEN,
+       "OPENCX_GATEWAY_HUBSPOT_CLIENT_SECRET": EMULATOR_CLIENT_SECRET,
+       "OPENCX_GATEWAY_HUBSPOT_DEVELOPER_KEY": EMULATOR_DEVELOPER_KEY}
+
+
+def db_row(db: Path, sql: str) -> tuple | None:
+    if not db.exists():
+        return None
+    with sqlite3.connect(db) as conn:
+        try:
+            return conn.execute(sql).fetchone()
+        except sqlite3.OperationalError:  # not migrated yet
+            return None
+
+
+async def poll(check, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.05)
+
+
+async def test_kill_9_mid_saga_then_restart_creates_everything_once(
+        tmp_path: Path, hubspot: HubSpotEmulator) -> None:
+    port, http_port = free_port(), free_port()
+    config = write_config(
+        tmp_path, port, http={"listen": f"127.0.0.1:{http_port}"},
+        agent={"debounce_seconds": 0},
+        hubspot={"mode": "live", "base_url": hubspot.base_url, "app_id": 4242, "timeout": 2.0},
+        queues={"poll_interval": 0.2, "backoff_base": 0.2, "backoff_cap": 1.0},
+    )
+    command = [sys.executable, "-m", "gateway.cli", "--config", str(config), "hubspot", "setup"]
+    setup = await asyncio.to_thread(  # the emulator answers on this loop meanwhile
+        subprocess.run, command, capture_output=True, text=True, timeout=60,
+        env={**ENV, "PATH": "/usr/bin:/bin"})
+    assert setup.returncode == 0, setup.stderr
+    db, log = tmp_path / "gw.db", tmp_path / "daemon.log"
+    hubspot.set_latency(1.0, NOTES)  # the note request is in flight when the kill comes
+    proc = start_daemon(config, log, env=ENV)
+    try:
+        await wait_port(port)
+        await aiosmtplib.send(build_mail(subject="Order", body=HUMAN),
+                              sender="jane@customer.test", recipients=[SUPPORT],
+                              hostname="127.0.0.1", port=port)
+        await poll(lambda: db_row(db, "SELECT status FROM hubspot_steps WHERE key LIKE 'note:%'")
+                   == ("started",), 30)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        await poll(lambda: len(hubspot.notes) == 1, 5)  # HubSpot finished it anyway
+        hubspot.set_latency(0, NOTES)
+        proc = start_daemon(config, log, env=ENV)
+        await poll(lambda: db_row(db, "SELECT status FROM hubspot_handoffs") == ("done",), 60)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+    row = db_row(db, "SELECT thread_id FROM hubspot_handoffs")
+    assert row is not None
+    assert_exactly_once(hubspot, {"thread_id": row[0]})
