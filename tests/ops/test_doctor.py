@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import os
 import re
@@ -19,6 +20,7 @@ from gateway.daemon import Gateway
 from gateway.hubspot.client import HubSpotClient
 from gateway.hubspot.emulator import FULL_SCOPES, HubSpotEmulator
 from gateway.hubspot.setup import run_setup
+from gateway.ops.probes import writable_dir_problem
 from gateway.storage import hubspot as hs
 from gateway.storage import sessions
 from gateway.storage.db import Database
@@ -210,6 +212,10 @@ async def test_unwritable_database_directory(tmp_path: Path) -> None:
     assert "writable by the service user" in database.fix
 
 
+# stdlib only, outside any checkout or venv that nobody could not read
+SYSTEM_PYTHON = shutil.which("python3", path="/usr/local/bin:/usr/bin:/bin") or sys.executable
+
+
 async def test_read_only_database_directory(tmp_path: Path) -> None:
     """Permission bits stop every user but root; as root the probe runs as nobody."""
     shared = Path(tempfile.mkdtemp(prefix="opencx-ro-", dir="/tmp"))  # traversable by nobody
@@ -222,12 +228,14 @@ async def test_read_only_database_directory(tmp_path: Path) -> None:
             cfg = ops_config(tmp_path, storage={"path": str(state / "gateway.db")})
             detail = (await doctor(cfg, tmp_path))["database"].detail
         else:
-            probe = ("import sys; from pathlib import Path; from gateway.ops.probes import "
-                     "writable_dir_problem as w; print(w(Path(sys.argv[1])))")
+            # the probe's own source: nobody may not be able to read this checkout
+            probe = ("import os, sys, tempfile\nfrom pathlib import Path\n"
+                     + inspect.getsource(writable_dir_problem)
+                     + "print(writable_dir_problem(Path(sys.argv[1])))\n")
             done = subprocess.run(
                 ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
-                 sys.executable, "-c", probe, str(state)],
-                capture_output=True, text=True, timeout=30, cwd=Path(__file__).parents[2])
+                 SYSTEM_PYTHON, "-I", "-c", probe, str(state)],
+                capture_output=True, text=True, timeout=30, cwd="/")
             assert done.returncode == 0, done.stderr
             detail = done.stdout
     finally:
