@@ -1,4 +1,4 @@
-"""HubSpot emulator: an aiohttp app that speaks HubSpot's API, for tests, the bench and local runs.
+"""The emulator's aiohttp app and its handle, ``HubSpotEmulator``.
 
 It serves HubSpot's own paths, camelCase JSON and error bodies from in-memory dicts
 (see docs/hubspot-emulator.md and HUBSPOT.md), with search-index lag, rate limits, fault
@@ -21,16 +21,14 @@ from typing import Any
 
 from aiohttp import web
 
-from gateway.hubspot import (
-    emulator_channels,
-    emulator_control,
-    emulator_conversations,
-    emulator_crm,
-    emulator_schema_api,
-    emulator_search,
-    emulator_webhooks,
-)
-from gateway.hubspot.emulator_http import (
+from gateway.hubspot.emulator import channels as emulator_channels
+from gateway.hubspot.emulator import control as emulator_control
+from gateway.hubspot.emulator import conversations as emulator_conversations
+from gateway.hubspot.emulator import crm as emulator_crm
+from gateway.hubspot.emulator import schema_api as emulator_schema_api
+from gateway.hubspot.emulator import search as emulator_search
+from gateway.hubspot.emulator import webhooks as emulator_webhooks
+from gateway.hubspot.emulator.http import (
     CTX,
     Call,
     Context,
@@ -38,8 +36,8 @@ from gateway.hubspot.emulator_http import (
     FaultRule,
     hubspot_middleware,
 )
-from gateway.hubspot.emulator_state import FULL_SCOPES, EmulatorState, Json, Settings
-from gateway.hubspot.emulator_webhooks import DEFAULT_RETRY_DELAYS, Delivery, Webhooks
+from gateway.hubspot.emulator.state import FULL_SCOPES, EmulatorState, Json, Settings
+from gateway.hubspot.emulator.webhooks import DEFAULT_RETRY_DELAYS, Delivery, Webhooks
 
 __all__ = ["FULL_SCOPES", "Call", "Delivery", "HubSpotEmulator", "build_app", "main", "serve"]
 
@@ -235,6 +233,3 @@ def main(argv: Sequence[str] | None = None) -> None:
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve(args.listen, **kwargs))
 
-
-if __name__ == "__main__":
-    main()

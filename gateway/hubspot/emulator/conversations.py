@@ -14,7 +14,7 @@ from typing import Any
 
 from aiohttp import web
 
-from gateway.hubspot.emulator_http import (
+from gateway.hubspot.emulator.http import (
     CTX,
     Context,
     HubSpotHTTPError,
@@ -22,7 +22,7 @@ from gateway.hubspot.emulator_http import (
     json_response,
     read_json,
 )
-from gateway.hubspot.emulator_state import EmulatorState, Json, Thread, iso
+from gateway.hubspot.emulator.state import EmulatorState, Json, Thread, iso
 
 routes = web.RouteTableDef()
 READ, WRITE = ("conversations.read",), ("conversations.write",)

@@ -13,9 +13,9 @@ from typing import Any
 
 from aiohttp import web
 
-from gateway.hubspot.emulator_crm import not_found, object_scopes, object_type
-from gateway.hubspot.emulator_http import CTX, HubSpotHTTPError, api, json_response, read_json
-from gateway.hubspot.emulator_schema import (
+from gateway.hubspot.emulator.crm import not_found, object_scopes, object_type
+from gateway.hubspot.emulator.http import CTX, HubSpotHTTPError, api, json_response, read_json
+from gateway.hubspot.emulator.schema import (
     ASSOCIATION_TYPES,
     OBJECT_ALIASES,
     OBJECT_TYPE_IDS,
@@ -23,7 +23,7 @@ from gateway.hubspot.emulator_schema import (
     THREAD_OBJECT_TYPES,
     property_definition,
 )
-from gateway.hubspot.emulator_state import EmulatorState, Json, iso
+from gateway.hubspot.emulator.state import EmulatorState, Json, iso
 
 routes = web.RouteTableDef()
 

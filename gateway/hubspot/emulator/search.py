@@ -12,10 +12,10 @@ from typing import Any
 
 from aiohttp import web
 
-from gateway.hubspot.emulator_crm import object_scopes, object_type, render
-from gateway.hubspot.emulator_http import CTX, HubSpotHTTPError, api, json_response, read_json
-from gateway.hubspot.emulator_schema import DEFAULT_PROPERTIES, OBJECT_ALIASES
-from gateway.hubspot.emulator_state import CrmObject, EmulatorState, Json
+from gateway.hubspot.emulator.crm import object_scopes, object_type, render
+from gateway.hubspot.emulator.http import CTX, HubSpotHTTPError, api, json_response, read_json
+from gateway.hubspot.emulator.schema import DEFAULT_PROPERTIES, OBJECT_ALIASES
+from gateway.hubspot.emulator.state import CrmObject, EmulatorState, Json
 
 routes = web.RouteTableDef()
 

@@ -15,9 +15,9 @@ from typing import Any
 
 from aiohttp import web
 
-from gateway.hubspot.emulator_conversations import add_message, integration_client, render_message
-from gateway.hubspot.emulator_crm import create_object
-from gateway.hubspot.emulator_http import (
+from gateway.hubspot.emulator.conversations import add_message, integration_client, render_message
+from gateway.hubspot.emulator.crm import create_object
+from gateway.hubspot.emulator.http import (
     CTX,
     Context,
     HubSpotHTTPError,
@@ -25,7 +25,7 @@ from gateway.hubspot.emulator_http import (
     json_response,
     read_json,
 )
-from gateway.hubspot.emulator_state import EmulatorState, Json, Thread, iso, parse_time
+from gateway.hubspot.emulator.state import EmulatorState, Json, Thread, iso, parse_time
 
 routes = web.RouteTableDef()
 BASE = "/conversations/v3/custom-channels"

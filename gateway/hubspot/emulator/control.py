@@ -13,16 +13,16 @@ from typing import Any
 
 from aiohttp import web
 
-from gateway.hubspot.emulator_conversations import (
+from gateway.hubspot.emulator.conversations import (
     agent_message,
     comment,
     get_thread,
     render_message,
     render_thread,
 )
-from gateway.hubspot.emulator_crm import is_closed_stage, render, update_object
-from gateway.hubspot.emulator_http import CTX, Context, FaultRule, HubSpotHTTPError, json_response
-from gateway.hubspot.emulator_state import Json
+from gateway.hubspot.emulator.crm import is_closed_stage, render, update_object
+from gateway.hubspot.emulator.http import CTX, Context, FaultRule, HubSpotHTTPError, json_response
+from gateway.hubspot.emulator.state import Json
 
 routes = web.RouteTableDef()
 REP = "A-1001"

@@ -29,8 +29,8 @@ import aiohttp
 import yarl
 from aiohttp import web
 
-from gateway.hubspot.emulator_http import CTX, HubSpotHTTPError, api, json_response, read_json
-from gateway.hubspot.emulator_state import EmulatorState, Json, iso
+from gateway.hubspot.emulator.http import CTX, HubSpotHTTPError, api, json_response, read_json
+from gateway.hubspot.emulator.state import EmulatorState, Json, iso
 from gateway.hubspot.signatures import sign_v1, sign_v3
 
 log = logging.getLogger(__name__)

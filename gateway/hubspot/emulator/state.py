@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
-from gateway.hubspot.emulator_schema import (
+from gateway.hubspot.emulator.schema import (
     ASSOCIATION_TYPES,
     OBJECT_TYPE_IDS,
     builtin_properties,

@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from aiohttp import web
 
-from gateway.hubspot.emulator_state import EmulatorState, Json
+from gateway.hubspot.emulator.state import EmulatorState, Json
 
 if TYPE_CHECKING:
-    from gateway.hubspot.emulator_webhooks import Webhooks
+    from gateway.hubspot.emulator.webhooks import Webhooks
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 Scopes = tuple[str, ...] | Callable[[web.Request], tuple[str, ...]]

@@ -1,7 +1,7 @@
 """CRM v3 object endpoints of the HubSpot emulator: contacts, tickets and notes.
 
-Search lives in ``emulator_search``; pipelines, properties and v4 associations in
-``emulator_schema_api``. UNCONFIRMED details: the 404 body (HubSpot may send an empty
+Search lives in ``emulator.search``; pipelines, properties and v4 associations in
+``emulator.schema_api``. UNCONFIRMED details: the 404 body (HubSpot may send an empty
 body), the notes scopes (modelled as the contacts scopes), and the exact wording of
 validation errors other than "Property values were not valid".
 """
@@ -15,7 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
-from gateway.hubspot.emulator_http import (
+from gateway.hubspot.emulator.http import (
     CTX,
     Context,
     HubSpotHTTPError,
@@ -23,7 +23,7 @@ from gateway.hubspot.emulator_http import (
     json_response,
     read_json,
 )
-from gateway.hubspot.emulator_schema import (
+from gateway.hubspot.emulator.schema import (
     ASSOCIATION_TYPES,
     CREATED_PROPERTY,
     DEFAULT_PROPERTIES,
@@ -33,7 +33,7 @@ from gateway.hubspot.emulator_schema import (
     READ_ONLY,
     SINGULAR,
 )
-from gateway.hubspot.emulator_state import CrmObject, EmulatorState, Json, iso, parse_time
+from gateway.hubspot.emulator.state import CrmObject, EmulatorState, Json, iso, parse_time
 
 routes = web.RouteTableDef()
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
