@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from gateway import log as gwlog
-from gateway.config import Config, Secrets, load_config
+from gateway.config import Config, Secrets, database_target, load_config
 from gateway.errors import GatewayError, NotFound
 from gateway.storage import queues, sessions
 from gateway.storage.db import Database
@@ -36,7 +36,8 @@ class Ctx:
     @property
     def db(self) -> Database:
         if self._db is None:
-            self._db = Database(self.cfg.storage.path).open()
+            target = database_target(self.cfg.storage, Secrets.from_env())
+            self._db = Database(target).open()
         return self._db
 
     def close(self) -> None:

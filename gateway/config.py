@@ -138,8 +138,25 @@ class HttpConfig(Section):
 
 class StorageConfig(Section):
     path: Path = Field(Path("var/gateway.db"), description="SQLite database file")
+    url: str | None = Field(
+        None, description="postgresql://user@host/db to share one database between several "
+        "instances (password from PGPASSWORD or OPENCX_GATEWAY_DATABASE_URL); default SQLite")
     busy_timeout_ms: int = Field(5000, description="How long a connection waits for a lock")
     max_batch: int = Field(256, description="Most writes committed in one group commit")
+    heartbeat_seconds: float = Field(
+        5.0, description="How often an instance records that it is alive")
+    dead_after_seconds: float = Field(
+        30.0, description="An instance silent this long is dead: others take its jobs")
+
+    @field_validator("url")
+    @classmethod
+    def _pg_url(cls, v: str | None) -> str | None:
+        if v and not v.startswith(("postgresql://", "postgres://")):
+            raise ValueError("must start with postgresql://")
+        if v and re.search(r"://[^/@]*:[^/@]*@", v):
+            raise ValueError("no password in the config file: use PGPASSWORD or "
+                             "OPENCX_GATEWAY_DATABASE_URL")
+        return v or None
 
 
 class QueuesConfig(Section):
@@ -256,7 +273,7 @@ class WebConfig(Section):
 class Config(Section):
     smtp: SmtpConfig = Field(default_factory=SmtpConfig, description="Inbound SMTP")
     http: HttpConfig = Field(default_factory=HttpConfig, description="Web UI, API, webhooks")
-    storage: StorageConfig = Field(default_factory=StorageConfig, description="SQLite")
+    storage: StorageConfig = Field(default_factory=StorageConfig, description="Database")
     queues: QueuesConfig = Field(default_factory=QueuesConfig, description="Job queues")
     outbound: OutboundConfig = Field(default_factory=OutboundConfig, description="Outgoing mail")
     agent: AgentConfig = Field(default_factory=AgentConfig, description="The AI agent")
@@ -273,6 +290,7 @@ SECRET_NAMES = {
     "hubspot_developer_key": "OPENCX_GATEWAY_HUBSPOT_DEVELOPER_KEY",
     "relay_password": "OPENCX_GATEWAY_RELAY_PASSWORD",
     "openai_api_key": "OPENCX_GATEWAY_OPENAI_API_KEY",
+    "database_url": "OPENCX_GATEWAY_DATABASE_URL",
 }
 
 
@@ -287,6 +305,7 @@ class Secrets(BaseModel):
     hubspot_developer_key: SecretStr | None = None
     relay_password: SecretStr | None = None
     openai_api_key: SecretStr | None = None
+    database_url: SecretStr | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Secrets:
@@ -362,3 +381,8 @@ def load_config(path: Path | str | None = None, environ: Mapping[str, str] | Non
         return Config.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(_format_error(exc, str(chosen))) from None
+
+
+def database_target(storage: StorageConfig, secrets: Secrets) -> Path | str:
+    """The database to open: OPENCX_GATEWAY_DATABASE_URL, else storage.url, else the file."""
+    return secrets.get("database_url") or storage.url or storage.path

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import secrets as pysecrets
@@ -18,7 +19,7 @@ from aiohttp import web
 from gateway.actions import Actions
 from gateway.agent.factory import build_agent
 from gateway.answering import AgentWorker
-from gateway.config import Config, Secrets, split_hostport
+from gateway.config import Config, Secrets, database_target, split_hostport
 from gateway.errors import GatewayError
 from gateway.ops.sdnotify import Notifier
 from gateway.outbox import OutboxWorker
@@ -27,7 +28,7 @@ from gateway.replies import Renderer
 from gateway.smtp.handler import SmtpHandler
 from gateway.smtp.relay import build_relay
 from gateway.smtp.server import SmtpServer
-from gateway.storage import queues, sessions
+from gateway.storage import instances, queues, sessions
 from gateway.storage.db import Database
 from gateway.workers import Worker
 
@@ -61,7 +62,8 @@ class Gateway:
         self.cfg = cfg
         self.secrets = secrets
         self.clock = clock
-        self.db = Database(cfg.storage.path, busy_timeout_ms=cfg.storage.busy_timeout_ms,
+        self.db = Database(database_target(cfg.storage, secrets),
+                           busy_timeout_ms=cfg.storage.busy_timeout_ms,
                            max_batch=cfg.storage.max_batch)
         self.secret_key = b""
         self.admin_token = ""
@@ -113,6 +115,8 @@ class Gateway:
         self.handler = SmtpHandler(self.db, self.cfg.smtp, self.cfg.queues, clock=self.clock)
         self.smtp = SmtpServer(self.handler, self.cfg.smtp)
         self.smtp_address = await self.smtp.start()
+        await self.heartbeat()
+        self._tasks.append(asyncio.create_task(self._heartbeats(), name="heartbeat"))
 
     async def _start_http(self) -> None:
         from gateway.web.app import create_app
@@ -135,9 +139,15 @@ class Gateway:
         pairs = [(a.address, self.cfg.smtp.forward_address(a))
                  for a in self.cfg.smtp.support_addresses]
 
+        shared, dead_before = self.db.shared, now - self.cfg.storage.dead_after_seconds
+
         def fn(conn: Any) -> int:
             sessions.sync_addresses(conn, pairs, now)
-            return queues.recover(conn, now=now, all_claimed=True)
+            self._beat(conn, now)
+            # the only instance takes back every claimed job; one of several only the jobs
+            # of instances that stopped or died (the others' are in progress)
+            return queues.recover(conn, now=now, all_claimed=not shared,
+                                  dead_before=dead_before if shared else None)
 
         recovered = await self.db.write(fn)
         if recovered:
@@ -158,6 +168,9 @@ class Gateway:
         now = self.clock()
 
         def upkeep(c: Any) -> dict[str, int]:
+            if not instances.singleton(c, "maintenance"):  # another instance is at it
+                return {"challenges_failed": 0, "jobs_pruned": 0}
+            instances.forget_old(c, now - DONE_JOB_RETENTION)
             return {"challenges_failed": sessions.fail_overdue_challenges(
                         c, now, CHALLENGE_MAX_AGE),
                     "jobs_pruned": queues.prune_done(c, before=now - DONE_JOB_RETENTION)}
@@ -175,6 +188,36 @@ class Gateway:
                 await self.maintain()
             except GatewayError as exc:
                 log.error("maintenance failed: %s", exc)
+
+    def _beat(self, conn: Any, now: float) -> None:
+        smtp = "{}:{}".format(*self.smtp_address) if self.smtp_address else None
+        stats = {q: {"handled": w.handled, "failed": w.failed} for q, w in self.workers.items()}
+        instances.heartbeat(conn, self.db.instance_id, host=os.uname().nodename, pid=os.getpid(),
+                            smtp=smtp, http=self.http_url, started_at=self.started_at, now=now,
+                            stats=stats)
+
+    async def heartbeat(self) -> int:
+        """Say this instance is alive; on a shared database take over the jobs of dead ones."""
+        now, storage = self.clock(), self.cfg.storage
+
+        def fn(conn: Any) -> int:
+            self._beat(conn, now)
+            if not self.db.shared:
+                return 0
+            return queues.recover(conn, now=now, dead_before=now - storage.dead_after_seconds)
+
+        taken = await self.db.write(fn)
+        if taken:
+            log.warning("took over %d jobs of instances that stopped or died", taken)
+        return taken
+
+    async def _heartbeats(self) -> None:
+        while True:
+            await asyncio.sleep(self.cfg.storage.heartbeat_seconds)
+            try:
+                await self.heartbeat()
+            except GatewayError as exc:
+                log.error("heartbeat failed: %s", exc)
 
     def down_workers(self) -> list[str]:
         """Queues whose worker task is missing or has ended (for /readyz and status)."""
@@ -208,6 +251,9 @@ class Gateway:
             if asyncio.iscoroutine(result):
                 await result
         self._stack.clear()
+        with contextlib.suppress(GatewayError):
+            now = self.clock()
+            await self.db.write(lambda c: instances.stopped(c, self.db.instance_id, now))
         self.db.close()
 
     def public_url(self) -> str:
@@ -215,7 +261,7 @@ class Gateway:
 
     def banner(self) -> str:
         host, port = self.smtp_address or ("?", 0)
-        lines = [f"opencx-gateway is running (database {self.cfg.storage.path})",
+        lines = [f"opencx-gateway is running (database {self.db.where})",
                  f"  SMTP    {host}:{port}   send mail to:"]
         for a in self.cfg.smtp.support_addresses:
             target = self.cfg.smtp.forward_address(a)

@@ -20,7 +20,7 @@ from gateway.smtp.loops import Classification, classify
 from gateway.smtp.parse import Address, ParsedMail, parse_message
 from gateway.smtp.quotes import strip_quotes
 from gateway.smtp.verification import check_challenge, find_challenge, gmail_confirmation
-from gateway.storage import queues, sessions
+from gateway.storage import instances, queues, sessions
 from gateway.storage.db import Database, WriteConnection
 from gateway.storage.queues import Job
 from gateway.workers import Worker
@@ -135,6 +135,8 @@ class Pipeline:
     def _record(self, conn: WriteConnection, ctx: Context, now: float) -> int | None:
         mail, cls = ctx.mail, ctx.classification
         assert mail is not None and cls is not None
+        if ctx.customer is not None:  # one contact's mails thread one at a time, everywhere
+            instances.serialize(conn, f"contact:{ctx.customer.email}")
         session = self._thread(conn, ctx) if ctx.customer else None
         if session is None and (not cls.answerable or ctx.customer is None):
             return None

@@ -84,7 +84,7 @@ class Worker:
         now = self.clock()
         return await self.db.write(
             lambda c: queues.claim(c, self.queue, now=now, lease=self.cfg.lease_seconds,
-                                   limit=limit)
+                                   limit=limit, owner=self.db.instance_id)
         )
 
     async def _run_job(self, job: Job) -> None:

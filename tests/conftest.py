@@ -146,3 +146,21 @@ async def gw(tmp_path: Path, sink: SinkServer, secrets: Secrets) -> AsyncIterato
     await gateway.start()
     yield gateway
     await gateway.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """One throw-away PostgreSQL server for the whole test session (tests/pg.py)."""
+    from tests.pg import PgServer
+
+    server = PgServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A database target on each backend: a SQLite file, or a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return str(tmp_path / "gateway.db")
+    return request.getfixturevalue("pg_server").new_database()

@@ -6,7 +6,10 @@ import asyncio
 import concurrent.futures
 import contextlib
 import logging
+import os
 import queue
+import secrets
+import socket
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable
@@ -14,6 +17,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from gateway.errors import StorageError
+from gateway.storage import pg
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -46,10 +50,16 @@ def connect(path: Path, busy_timeout_ms: int, factory: type = sqlite3.Connection
 
 
 class Database:
-    """Owns the only write connection (in a thread) and hands out read connections per thread."""
+    """Owns the only write connection (in a thread) and hands out read connections per thread.
 
-    def __init__(self, path: Path, *, busy_timeout_ms: int = 5000, max_batch: int = 256) -> None:
-        self.path = Path(path)
+    ``target`` is the SQLite file, or a ``postgresql://`` URL: then the connections are
+    :class:`gateway.storage.pg.PgConnection` and several instances may share the database.
+    """
+
+    def __init__(self, target: Path | str, *, busy_timeout_ms: int = 5000,
+                 max_batch: int = 256) -> None:
+        self.url = str(target) if pg.is_url(target) else None
+        self.path = Path("postgresql") if self.url else Path(target)
         self.busy_timeout_ms = busy_timeout_ms
         self.max_batch = max_batch
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
@@ -59,23 +69,43 @@ class Database:
         self._readers_lock = threading.Lock()
         self._read_pool = concurrent.futures.ThreadPoolExecutor(2, thread_name_prefix="db-read")
         self._listeners: list[CommitListener] = []
+        self._notify_thread: threading.Thread | None = None
+        self._closing = threading.Event()
         self.batches = 0
         self.writes = 0
+        # who claims jobs: unique per process start, so a restarted instance is a new one
+        self.instance_id = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
 
     # -- lifecycle -----------------------------------------------------------------
     def open(self) -> Database:
         """Create the file, apply migrations, start the writer thread. Idempotent."""
         if self._writer is not None:
             return self
-        from gateway.storage.migrations import migrate
+        if self.url:
+            from gateway.storage.pgschema import migrate as migrate_pg
 
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        migrate(self.path)
+            migrate_pg(self.url)
+        else:
+            from gateway.storage.migrations import migrate
+
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            migrate(self.path)
         self._writer = threading.Thread(target=self._write_loop, name="db-writer", daemon=True)
         self._writer.start()
         return self
 
+    @property
+    def shared(self) -> bool:
+        """True when other instances may use the same database (PostgreSQL)."""
+        return self.url is not None
+
+    @property
+    def where(self) -> str:
+        """The database for logs and banners (a URL without its password)."""
+        return pg.redact(self.url) if self.url else str(self.path)
+
     def close(self) -> None:
+        self._closing.set()
         if self._writer is not None:
             self._queue.put(_STOP)
             self._writer.join()
@@ -87,8 +117,36 @@ class Database:
             self._readers.clear()
 
     def add_commit_listener(self, listener: CommitListener) -> None:
-        """Call ``listener(queues)`` (in the writer thread) after a commit that enqueued jobs."""
+        """Call ``listener(queues)`` after a commit that enqueued jobs: this instance's commits
+        (in the writer thread) and, on PostgreSQL, every instance's (LISTEN/NOTIFY thread)."""
         self._listeners.append(listener)
+        if self.url and self._notify_thread is None:
+            self._notify_thread = threading.Thread(target=self._listen_loop, name="db-listen",
+                                                   daemon=True)
+            self._notify_thread.start()
+
+    def _listen_loop(self) -> None:
+        """LISTEN for other instances' enqueues; reconnects after the server went away."""
+        assert self.url is not None
+        while not self._closing.is_set():
+            try:
+                conn = pg.connect(self.url)
+                try:
+                    conn.execute(f"LISTEN {pg.NOTIFY_CHANNEL}")
+                    self._notify_all({"*"})  # a reconnect may have missed some: look everywhere
+                    while not self._closing.is_set():
+                        touched = {n.payload for n in conn.notifies(timeout=1.0)}
+                        if touched:
+                            self._notify_all(touched)
+                finally:
+                    conn.close()
+            except Exception as exc:  # the database is away: try again shortly
+                log.warning("LISTEN connection lost: %s", exc)
+                self._closing.wait(1.0)
+
+    def _notify_all(self, touched: set[str]) -> None:
+        for listener in self._listeners:
+            listener(set(touched))
 
     # -- writes --------------------------------------------------------------------
     def submit(self, fn: WriteFn) -> concurrent.futures.Future[Any]:
@@ -111,8 +169,13 @@ class Database:
     def write_sync(self, fn: Callable[[WriteConnection], T]) -> T:
         return self.submit(fn).result()
 
+    def _connect_writer(self) -> Any:
+        if self.url:
+            return pg.PgConnection(self.url)
+        return connect(self.path, self.busy_timeout_ms, factory=WriteConnection)
+
     def _write_loop(self) -> None:
-        conn = connect(self.path, self.busy_timeout_ms, factory=WriteConnection)
+        conn = self._connect_writer()
         try:
             while True:
                 first = self._queue.get()
@@ -142,8 +205,7 @@ class Database:
                 results = self._attempt(conn, batch, isolated=True)
         except Exception as exc:  # storage boundary: every waiter gets the failure
             log.error("write batch failed size=%d error=%s", len(batch), exc)
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
+            _reset(conn)
             failure = StorageError(f"write failed: {exc}")
             _resolve_all([(False, failure)] * len(batch), batch)
             return
@@ -166,6 +228,8 @@ class Database:
             conn.execute("ROLLBACK")
             conn.touched_queues = set()
             return results if len(batch) == 1 else None
+        if self.url and conn.touched_queues:
+            conn.notify(conn.touched_queues)
         conn.execute("COMMIT")
         return results
 
@@ -194,24 +258,50 @@ class Database:
     # -- reads ---------------------------------------------------------------------
     def _reader(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
+        if conn is not None and self.url and conn.broken:
+            conn.reconnect()
         if conn is None:
-            conn = connect(self.path, self.busy_timeout_ms)
+            conn = pg.PgConnection(self.url) if self.url else connect(
+                self.path, self.busy_timeout_ms)
             self._local.conn = conn
             with self._readers_lock:
                 self._readers.append(conn)
         return conn
 
     def read_sync(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        conn = self._reader()
-        conn.execute("BEGIN")
+        try:
+            conn = self._reader()
+            conn.execute("BEGIN")
+        except pg.psycopg.Error as exc:
+            raise StorageError(f"read failed: {exc}") from exc
         try:
             return fn(conn)
         finally:
-            conn.execute("COMMIT")
+            _finish_read(conn)
 
     async def read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._read_pool, self.read_sync, fn)
+
+
+def _reset(conn: Any) -> None:
+    """After a failed batch: roll back, or on PostgreSQL reconnect a connection that broke."""
+    if isinstance(conn, pg.PgConnection) and conn.broken:
+        try:
+            conn.reconnect()
+        except pg.psycopg.Error as exc:
+            log.error("database reconnect failed: %s", exc)
+        return
+    with contextlib.suppress(sqlite3.Error, pg.psycopg.Error):
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+
+
+def _finish_read(conn: Any) -> None:
+    if getattr(conn, "broken", False):
+        return  # the next read reconnects
+    with contextlib.suppress(pg.psycopg.Error):
+        conn.execute("COMMIT")
 
 
 def _resolve_all(results: list[tuple[bool, Any]], batch: list[tuple[WriteFn, Any]]) -> None:

@@ -286,16 +286,16 @@ def store_events(conn: sqlite3.Connection, kind: str, events: list[tuple[str, st
     for key, event_type, body in events:
         cur = conn.execute(
             "INSERT INTO hubspot_webhook_events (dedupe_key, kind, event_type, body, received_at)"
-            " VALUES (?, ?, ?, ?, ?) ON CONFLICT(dedupe_key) DO NOTHING",
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT(dedupe_key) DO NOTHING RETURNING id",
             (key, kind, event_type, json.dumps(body), now),
-        )
-        if cur.rowcount == 0:
+        ).fetchall()
+        if not cur:
             duplicates += 1
             conn.execute("UPDATE hubspot_webhook_events SET duplicates=duplicates+1"
                          " WHERE dedupe_key=?", (key,))
             continue
         accepted += 1
-        queues.enqueue(conn, "webhook", {"event_id": cur.lastrowid}, now=now,
+        queues.enqueue(conn, "webhook", {"event_id": cur[0][0]}, now=now,
                        max_attempts=max_attempts, dedupe_key=f"webhook:{key}")
     return accepted, duplicates
 

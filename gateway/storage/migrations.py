@@ -134,6 +134,31 @@ def m002_sessions_and_messages(db: sqlite_utils.Database) -> None:
     )
 
 
+@core()
+def m003_instances_and_locks(db: sqlite_utils.Database) -> None:
+    """Several instances on one database: who claimed a job, heartbeats, lease locks."""
+    db.executescript(
+        """
+        ALTER TABLE jobs ADD COLUMN claimed_by TEXT;
+        CREATE TABLE instances (
+            id TEXT PRIMARY KEY,
+            host TEXT NOT NULL,
+            pid INTEGER NOT NULL,
+            smtp TEXT, http TEXT,
+            started_at REAL NOT NULL,
+            heartbeat_at REAL NOT NULL,
+            stopped_at REAL,
+            stats TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE TABLE locks (
+            name TEXT PRIMARY KEY,
+            owner TEXT NOT NULL,
+            until REAL NOT NULL
+        );
+        """
+    )
+
+
 def migrate(path: Path) -> None:
     """Apply every pending migration set to the database file (own connection, then closed)."""
     conn = sqlite3.connect(str(path))

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gateway.storage.db import WriteConnection
+from gateway.storage.pg import PgConnection, is_pg
 
 STATUSES = ("ready", "claimed", "done", "dead")
 
@@ -27,6 +28,7 @@ class Job:
     dedupe_key: str | None
     created_at: float
     updated_at: float
+    claimed_by: str | None = None  # the instance that claimed it last
 
     @classmethod
     def from_row(cls, row: sqlite3.Row | dict[str, Any]) -> Job:
@@ -54,25 +56,30 @@ def enqueue(
     cur = conn.execute(
         "INSERT INTO jobs (queue, payload, status, attempts, max_attempts, not_before, deadline,"
         " dedupe_key, created_at, updated_at) VALUES (?, ?, 'ready', 0, ?, ?, ?, ?, ?, ?)"
-        " ON CONFLICT(dedupe_key) DO NOTHING",
+        " ON CONFLICT(dedupe_key) DO NOTHING RETURNING id",
         (queue, json.dumps(payload), max_attempts, now + delay, deadline, dedupe_key, now, now),
-    )
-    if cur.rowcount == 0:
+    ).fetchall()
+    if not cur:
         return None
-    if isinstance(conn, WriteConnection):
+    if isinstance(conn, WriteConnection | PgConnection):
         conn.touched_queues.add(queue)
-    return int(cur.lastrowid or 0)
+    return int(cur[0][0])
 
 
 def claim(
-    conn: sqlite3.Connection, queue: str, *, now: float, lease: float, limit: int = 1
+    conn: sqlite3.Connection, queue: str, *, now: float, lease: float, limit: int = 1,
+    owner: str | None = None,
 ) -> list[Job]:
-    """Lease up to ``limit`` due jobs of ``queue``; each claim counts as an attempt."""
+    """Lease up to ``limit`` due jobs of ``queue``; each claim counts as an attempt.
+
+    On PostgreSQL rows another instance is claiming are skipped (FOR UPDATE SKIP LOCKED).
+    """
+    skip = " FOR UPDATE SKIP LOCKED" if is_pg(conn) else ""
     cur = conn.execute(
-        "UPDATE jobs SET status='claimed', lease_until=?, attempts=attempts+1, updated_at=?"
-        " WHERE id IN (SELECT id FROM jobs WHERE queue=? AND status='ready' AND not_before<=?"
-        " ORDER BY not_before, id LIMIT ?) RETURNING *",
-        (now + lease, now, queue, now, limit),
+        "UPDATE jobs SET status='claimed', lease_until=?, attempts=attempts+1, updated_at=?,"
+        " claimed_by=? WHERE id IN (SELECT id FROM jobs WHERE queue=? AND status='ready'"
+        f" AND not_before<=? ORDER BY not_before, id LIMIT ?{skip}) RETURNING *",
+        (now + lease, now, owner, queue, now, limit),
     )
     return sorted((Job.from_row(r) for r in cur.fetchall()), key=lambda j: j.id)
 
@@ -115,10 +122,20 @@ def bury(conn: sqlite3.Connection, job_id: int, *, now: float, error: str) -> No
     )
 
 
-def recover(conn: sqlite3.Connection, *, now: float, all_claimed: bool = False) -> int:
-    """Return expired (or, at start-up, all) claimed jobs to ready; bury the exhausted."""
-    cond = "status='claimed'" + ("" if all_claimed else " AND lease_until < ?")
-    args: tuple[Any, ...] = () if all_claimed else (now,)
+def recover(conn: sqlite3.Connection, *, now: float, all_claimed: bool = False,
+            dead_before: float | None = None) -> int:
+    """Return expired (or, at start-up of the only instance, all) claimed jobs to ready, and
+    with ``dead_before`` those of instances whose last heartbeat is older; bury the exhausted."""
+    cond = "status='claimed'"
+    args: tuple[Any, ...] = ()
+    if not all_claimed:
+        cond += " AND (lease_until < ?"
+        args = (now,)
+        if dead_before is not None:
+            cond += (" OR claimed_by IN (SELECT id FROM instances WHERE heartbeat_at < ?"
+                     " OR stopped_at IS NOT NULL)")
+            args = (now, dead_before)
+        cond += ")"
     conn.execute(
         f"UPDATE jobs SET status='dead', last_error=COALESCE(last_error, '') ||"
         f" ' (gave up: interrupted after last attempt)', updated_at=?, finished_at=?"
@@ -129,7 +146,7 @@ def recover(conn: sqlite3.Connection, *, now: float, all_claimed: bool = False) 
         f"UPDATE jobs SET status='ready', lease_until=NULL, updated_at=? WHERE {cond}",
         (now, *args),
     )
-    if isinstance(conn, WriteConnection) and cur.rowcount:
+    if isinstance(conn, WriteConnection | PgConnection) and cur.rowcount:
         conn.touched_queues.update(
             r[0] for r in conn.execute("SELECT DISTINCT queue FROM jobs WHERE status='ready'")
         )
@@ -148,7 +165,7 @@ def requeue(conn: sqlite3.Connection, job_id: int, *, now: float) -> Job | None:
     if row is None:
         return None
     job = Job.from_row(row)
-    if isinstance(conn, WriteConnection):
+    if isinstance(conn, WriteConnection | PgConnection):
         conn.touched_queues.add(job.queue)
     return job
 

@@ -63,10 +63,11 @@ def create_session(
 ) -> int:
     cur = conn.execute(
         "INSERT INTO sessions (token, support_address, contact_email, contact_name, subject,"
-        " status, created_at, updated_at, last_activity_at) VALUES (?, ?, ?, ?, ?, 'ai', ?, ?, ?)",
+        " status, created_at, updated_at, last_activity_at) VALUES (?, ?, ?, ?, ?, 'ai', ?, ?, ?)"
+        " RETURNING id",
         (token, support_address, contact_email, contact_name, subject, now, now, now),
-    )
-    return int(cur.lastrowid or 0)
+    ).fetchall()
+    return int(cur[0][0])
 
 
 def get_session(conn: sqlite3.Connection, session_id: int) -> dict[str, Any] | None:
@@ -136,7 +137,9 @@ def session_filter(status: str | None, query: str | None) -> tuple[str, list[Any
         sql += " AND status=?"
         args.append(status)
     if query:
-        sql += " AND (contact_email LIKE ? OR contact_name LIKE ? OR subject LIKE ?)"
+        # lower() on both sides: SQLite's LIKE ignores ASCII case, PostgreSQL's does not
+        sql += (" AND (lower(contact_email) LIKE lower(?) OR lower(contact_name) LIKE lower(?)"
+                " OR lower(subject) LIKE lower(?))")
         args += [f"%{query}%"] * 3
     return sql, args
 
@@ -176,10 +179,10 @@ def add_message(conn: sqlite3.Connection, *, session_id: int, role: str, now: fl
     vals += list(fields.values())
     cur = conn.execute(
         f"INSERT INTO messages ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
-        " ON CONFLICT DO NOTHING",
+        " ON CONFLICT DO NOTHING RETURNING id",
         vals,
-    )
-    return int(cur.lastrowid) if cur.rowcount else None
+    ).fetchall()
+    return int(cur[0][0]) if cur else None
 
 
 def message_id_known(conn: sqlite3.Connection, message_id: str) -> bool:
@@ -233,10 +236,11 @@ def insert_outgoing(
 ) -> int | None:
     cur = conn.execute(
         "INSERT INTO outgoing (session_id, message_row, message_id, mail_from, rcpt_to, raw,"
-        " created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(message_id) DO NOTHING",
+        " created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(message_id) DO NOTHING"
+        " RETURNING id",
         (session_id, message_row, message_id, mail_from, rcpt_to, raw, now),
-    )
-    return int(cur.lastrowid) if cur.rowcount else None
+    ).fetchall()
+    return int(cur[0][0]) if cur else None
 
 
 def get_outgoing(conn: sqlite3.Connection, outgoing_id: int) -> dict[str, Any] | None:

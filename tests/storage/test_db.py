@@ -1,4 +1,6 @@
-"""The writer thread: group commit, failure isolation inside a batch, cancelled waiters."""
+"""The writer thread: group commit, failure isolation inside a batch, cancelled waiters.
+
+Every test but the SQLite lock one runs on both backends (the ``backend`` fixture)."""
 
 from __future__ import annotations
 
@@ -15,8 +17,8 @@ from gateway.storage.db import Database
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Database:
-    database = Database(tmp_path / "t.db").open()
+def db(backend: str) -> Database:
+    database = Database(backend).open()
     yield database
     database.close()
 
@@ -29,8 +31,12 @@ async def test_concurrent_writes_share_commits_and_all_land(db: Database) -> Non
     ids = await asyncio.gather(*(db.write(insert(n)) for n in range(200)))
     assert sorted(ids) == list(range(1, 201))
     assert db.batches < 200  # grouped
-    with sqlite3.connect(db.path) as other:  # committed, visible to another connection
-        assert other.execute("SELECT COUNT(*) FROM jobs").fetchone()[0] == 200
+    other = Database(db.url or db.path).open()  # committed, visible to other connections
+    try:
+        assert other.read_sync(lambda c: c.execute("SELECT COUNT(*) FROM jobs").fetchone()[0]) \
+            == 200
+    finally:
+        other.close()
 
 
 async def test_a_failing_write_does_not_undo_its_batch_mates(db: Database) -> None:
