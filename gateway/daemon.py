@@ -229,6 +229,8 @@ class Gateway:
         return self.handler is not None and self.handler.busy()
 
     def _wake(self, touched: set[str]) -> None:
+        if "*" in touched:
+            touched = set(self.workers)
         for name in touched:
             worker = self.workers.get(name)
             if worker is not None:

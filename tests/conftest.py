@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import smtplib
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -28,8 +29,34 @@ def merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def make_config(tmp_path: Path, **sections: Any) -> Config:
-    """A config with everything on loopback port 0 and under tmp_path; sections merge in."""
+_PG: Any = None  # the PostgreSQL server of this test session, started on first use
+
+
+def shared_pg() -> Any:
+    """The session's throw-away PostgreSQL server (tests/pg.py), stopped at exit."""
+    global _PG
+    if _PG is None:
+        import atexit
+
+        from tests.pg import PgServer
+
+        _PG = PgServer().start()
+        atexit.register(_PG.stop)
+    return _PG
+
+
+def test_backend() -> str:
+    """OPENCX_TEST_BACKEND=postgresql runs every daemon-level test on PostgreSQL."""
+    return os.environ.get("OPENCX_TEST_BACKEND", "sqlite")
+
+
+def make_config(tmp_path: Path, *, backend: str | None = None, **sections: Any) -> Config:
+    """A config with everything on loopback port 0 and under tmp_path; sections merge in.
+
+    ``backend`` "postgresql" (or OPENCX_TEST_BACKEND) puts the state in a fresh PostgreSQL
+    database instead of the SQLite file."""
+    if (backend or test_backend()) == "postgresql":
+        sections = merge({"storage": {"url": shared_pg().new_database()}}, sections)
     base: dict[str, Any] = {
         "smtp": {"listen": "127.0.0.1:0", "hostname": "gw.test",
                  "support_addresses": [{"address": SUPPORT, "name": "Acme Support"}]},
@@ -149,13 +176,9 @@ async def gw(tmp_path: Path, sink: SinkServer, secrets: Secrets) -> AsyncIterato
 
 
 @pytest.fixture(scope="session")
-def pg_server():
+def pg_server() -> Any:
     """One throw-away PostgreSQL server for the whole test session (tests/pg.py)."""
-    from tests.pg import PgServer
-
-    server = PgServer().start()
-    yield server
-    server.stop()
+    return shared_pg()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

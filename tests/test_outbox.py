@@ -58,7 +58,8 @@ async def test_permanent_failure_is_dead_visible_and_requeueable(
     assert len(notes) == 1 and "5.1.1" in notes[0]["text"]
 
     cfg_path = gw.cfg.storage.path.parent / "config.yaml"
-    cfg_path.write_text(f"storage:\n  path: {gw.cfg.storage.path}\nhubspot:\n  mode: 'off'\n")
+    url = f"\n  url: '{gw.cfg.storage.url}'" if gw.cfg.storage.url else ""
+    cfg_path.write_text(f"storage:\n  path: {gw.cfg.storage.path}{url}\nhubspot:\n  mode: 'off'\n")
     cli_main(["--config", str(cfg_path), "queue", "list", "--dead"])
     assert "5.1.1" in capsys.readouterr().out
     cli_main(["--config", str(cfg_path), "queue", "requeue", str(dead[0].id)])

@@ -38,7 +38,8 @@ async def _checks(cfg: Config, secrets: Secrets) -> list[Check]:
     hubspot, relay = await asyncio.gather(
         check_hubspot(cfg, secrets, daemon_running=running),
         network.check_relay(cfg, secrets))
-    return [database, smtp.check, http.check, *local.check_forwarding(cfg), *hubspot, relay,
+    databases = database if isinstance(database, list) else [database]
+    return [*databases, smtp.check, http.check, *local.check_forwarding(cfg), *hubspot, relay,
             *local.check_signatures(cfg), local.check_queues(cfg)]
 
 

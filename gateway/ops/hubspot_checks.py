@@ -14,7 +14,7 @@ from gateway.hubspot.policy import RetryPolicy
 from gateway.hubspot.service import Credentials, credentials
 from gateway.hubspot.setup import CHANNEL, KEY_PROPERTY, SetupState, check_setup, webhook_urls
 from gateway.ops.checks import Check, ago, fail, ok, warn
-from gateway.ops.local import read_if_ready
+from gateway.ops.local import db_target, read_if_ready
 from gateway.ops.network import NOT_RUNNING, PROBE_TIMEOUT
 from gateway.ops.probes import describe_error, http_get
 from gateway.storage import hubspot as hs
@@ -104,7 +104,7 @@ async def _account(client: HubSpotClient, cfg: Config) -> list[Check]:
 
 
 async def _setup(client: HubSpotClient, cfg: Config) -> list[Check]:
-    stored = read_if_ready(cfg.storage.path, _stored_setup)
+    stored = read_if_ready(db_target(cfg), _stored_setup)
     try:
         report = await check_setup(client, cfg.hubspot, stored)
     except HubSpotError as exc:
@@ -186,7 +186,7 @@ def last_webhook(cfg: Config) -> Check:
         return values.get("last_webhook"), values.get("last_webhook_failure"), handoffs
 
     name = "hubspot.webhooks"
-    state = read_if_ready(cfg.storage.path, read)
+    state = read_if_ready(db_target(cfg), read)
     if state is None:
         return ok(name, "no database yet")
     last, refused, handoffs = state

@@ -8,12 +8,22 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
-from gateway.config import CONFIG_ENV, ENV_PREFIX, Config, load_config
+import psycopg
+
+from gateway.config import (
+    CONFIG_ENV,
+    ENV_PREFIX,
+    Config,
+    Secrets,
+    database_target,
+    load_config,
+)
 from gateway.errors import ConfigError
 from gateway.ops.checks import Check, ago, fail, ok, warn
 from gateway.ops.probes import writable_dir_problem
 from gateway.signatures import domain_of, pattern_problem, resolve_signature, signature_problems
-from gateway.storage import migrations, queues, sessions
+from gateway.storage import instances, migrations, pgschema, queues, sessions
+from gateway.storage.pg import PgConnection, redact
 
 T = TypeVar("T")
 
@@ -42,8 +52,15 @@ def check_config(config_path: str | None,
     return cfg, ok("config", f"{chosen.resolve()} ({facts})")
 
 
-def read_state(path: Path, fn: Callable[[sqlite3.Connection], T]) -> T | None:
+def db_target(cfg: Config) -> Path | str:
+    """The configured database: a SQLite file, or a PostgreSQL URL (see config.database_target)."""
+    return database_target(cfg.storage, Secrets.from_env())
+
+
+def read_state(path: Path | str, fn: Callable[[sqlite3.Connection], T]) -> T | None:
     """Run ``fn`` on a read-only connection; None when the database does not exist yet."""
+    if isinstance(path, str):
+        return read_pg(path, fn)
     if not path.is_file():
         return None
     conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5.0)
@@ -54,8 +71,70 @@ def read_state(path: Path, fn: Callable[[sqlite3.Connection], T]) -> T | None:
         conn.close()
 
 
-def check_database(cfg: Config) -> Check:
+def read_pg(url: str, fn: Callable[[Any], T]) -> T:
+    """Run ``fn`` in a read-only transaction on PostgreSQL."""
+    conn = PgConnection(url)
+    try:
+        conn.execute("BEGIN READ ONLY")
+        return fn(conn)  # type: ignore[arg-type]
+    finally:
+        conn.close()
+
+
+def check_postgres(cfg: Config, url: str) -> list[Check]:
+    """Reachable, a writable primary, synchronous commit on, schema current; then every
+    instance's heartbeat (a silent one is dead: the others have taken its jobs)."""
+    where = redact(url)
+    try:
+        conn = PgConnection(url)
+        try:
+            row = conn.execute("SELECT pg_is_in_recovery(), current_setting('synchronous_commit'),"
+                               " current_setting('server_version')").fetchone()
+        finally:
+            conn.close()
+        missing = pgschema.pending(url)
+    except psycopg.Error as exc:
+        return [fail("database", f"{where}: {str(exc).strip()}",
+                     "check storage.url, the password (PGPASSWORD or "
+                     "OPENCX_GATEWAY_DATABASE_URL) and that PostgreSQL is up")]
+    assert row is not None
+    if row[0]:
+        return [fail("database", f"{where}: a read-only standby", "point storage.url at the "
+                     "primary (after a fail-over: the promoted standby)")]
+    if row[1] != "on":
+        return [fail("database", f"{where}: synchronous_commit is {row[1]}",
+                     "set synchronous_commit = on: a 250 must mean the mail is on disk")]
+    if missing:
+        return [warn("database", f"{where}: {len(missing)} migration(s) pending: "
+                     f"{', '.join(missing)}", "restart the daemon: migrations run at start")]
+    checks = [ok("database", f"{where}: PostgreSQL {row[2]}, primary, schema up to date")]
+    return checks + instance_checks(cfg, url)
+
+
+def instance_checks(cfg: Config, target: Path | str) -> list[Check]:
+    now = time.time()
+    found = read_if_ready(target, lambda c: instances.list_instances(
+        c, now=now, since=now - 3600)) or []
+    out = []
+    for i in found:
+        name = f"instance {i['id']}"
+        share = f"{i['queue_share']:.0%} of the last hour's jobs, {i['jobs_held']} held"
+        if i["stopped_at"]:
+            out.append(ok(name, f"stopped {ago(i['stopped_at'])}; {share}"))
+        elif i["heartbeat_age"] > cfg.storage.dead_after_seconds:
+            out.append(warn(name, f"silent for {i['heartbeat_age']:.0f} s (dead?); {share}",
+                            "its jobs go to the other instances; restart it or ignore: "
+                            "the row is forgotten after a week"))
+        else:
+            out.append(ok(name, f"alive (SMTP {i['smtp']}); {share}"))
+    return out
+
+
+def check_database(cfg: Config) -> Check | list[Check]:
     """The file exists (or can be created), takes a write lock, and has every migration."""
+    target = db_target(cfg)
+    if isinstance(target, str):
+        return check_postgres(cfg, target)
     path = cfg.storage.path.absolute()
     problem = writable_dir_problem(path.parent)
     if problem:
@@ -97,7 +176,7 @@ def _write_lock_problem(path: Path, busy_timeout_ms: int) -> str | None:
 
 def check_forwarding(cfg: Config) -> list[Check]:
     """Each support address: has mail come back through its forward yet?"""
-    rows = read_if_ready(cfg.storage.path, sessions.list_addresses) or []
+    rows = read_if_ready(db_target(cfg), sessions.list_addresses) or []
     known = {r["address"]: r for r in rows}
     return [_forwarding(cfg, a.address, cfg.smtp.forward_address(a), known.get(a.address))
             for a in cfg.smtp.support_addresses]
@@ -124,11 +203,11 @@ def _forwarding(cfg: Config, address: str, target: str, row: dict[str, Any] | No
                 hint)
 
 
-def read_if_ready(path: Path, fn: Callable[[sqlite3.Connection], T]) -> T | None:
+def read_if_ready(path: Path | str, fn: Callable[[sqlite3.Connection], T]) -> T | None:
     """read_state, but None also when the tables are not there yet (not migrated)."""
     try:
         return read_state(path, fn)
-    except sqlite3.Error:
+    except (sqlite3.Error, psycopg.errors.UndefinedTable):
         return None
 
 
@@ -167,7 +246,7 @@ def check_queues(cfg: Config, now: float | None = None) -> Check:
         return (queues.depths(conn, now=now),
                 queues.list_jobs(conn, statuses=("dead",), limit=1))
 
-    state = read_if_ready(cfg.storage.path, read)
+    state = read_if_ready(db_target(cfg), read)
     if state is None:
         return ok("queues", "no jobs table yet (the daemon has not started)")
     depths, newest_dead = state

@@ -14,7 +14,8 @@ import click
 from gateway.config import Config, Secrets, load_config, split_hostport
 from gateway.ops.checks import Check, ago
 from gateway.storage import hubspot as hs
-from gateway.storage import ops, queues, sessions
+from gateway.storage import instances, ops, queues, sessions
+from gateway.storage.pg import psycopg, redact
 
 JOB_FIELDS = ("id", "queue", "status", "attempts", "max_attempts", "not_before", "last_error",
               "updated_at")
@@ -31,6 +32,7 @@ def read_database(conn: sqlite3.Connection, now: float) -> dict[str, Any]:
         "last_inbound": ops.last_inbound(conn),
         "inbound_24h": ops.inbound_count(conn, now - 86400),
         "outgoing": ops.outgoing_summary(conn),
+        "instances": instances.list_instances(conn, now=now, since=now - 3600),
         "hubspot": {"handoffs": hs.handoff_counts(conn),
                     "last_error": hs.last_job_error(conn, ("hubspot", "webhook")),
                     "last_webhook": values.get("last_webhook"),
@@ -61,14 +63,14 @@ async def collect(cfg: Config, secrets: Secrets, *, probe: bool = True,
                   now: float | None = None) -> dict[str, Any]:
     from gateway.ops import network  # imported here so that `--help` stays fast
     from gateway.ops.hubspot_checks import check_hubspot
-    from gateway.ops.local import read_if_ready
+    from gateway.ops.local import db_target, read_if_ready
 
     now = time.time() if now is None else now
+    target = db_target(cfg)
     try:
-        db = await asyncio.to_thread(read_if_ready, cfg.storage.path,
-                                     lambda c: read_database(c, now))
-    except sqlite3.Error as exc:
-        db = {"error": str(exc)}
+        db = await asyncio.to_thread(read_if_ready, target, lambda c: read_database(c, now))
+    except (sqlite3.Error, psycopg.Error) as exc:
+        db = {"error": str(exc).strip()}
     daemon = await daemon_state(cfg)
     health: dict[str, list[Check]] = {}
     if probe:
@@ -76,7 +78,8 @@ async def collect(cfg: Config, secrets: Secrets, *, probe: bool = True,
             check_hubspot(cfg, secrets, daemon_running=daemon["running"]),
             network.check_relay(cfg, secrets))
         health = {"hubspot": hubspot, "relay": [relay]}
-    return {"at": now, "database": str(cfg.storage.path.absolute()), "daemon": daemon,
+    where = redact(target) if isinstance(target, str) else str(cfg.storage.path.absolute())
+    return {"at": now, "database": where, "daemon": daemon,
             "state": db,
             "hubspot_mode": cfg.hubspot.mode, "outbound_mode": cfg.outbound.mode,
             "health": {k: [c.as_dict() for c in v] for k, v in health.items()}}
@@ -135,6 +138,7 @@ def _render_state(s: dict[str, Any], now: float) -> None:
     mail = f"last {_ts(last['received_at'])}" if last else "none received yet"
     _line("mail in", f"{mail}; {s['inbound_24h']} in the last 24 h")
     _render_queues(s["queues"])
+    _render_instances(s.get("instances", []))
     for job in s["dead_jobs"]:
         _line("dead", f"job {job['id']} {job['queue']} after {job['attempts']} attempt(s), "
               f"{_ts(job['updated_at'])}: {job['last_error']}")
@@ -164,6 +168,20 @@ def _render_queues(depths: dict[str, dict[str, Any]]) -> None:
         oldest = f"{d['oldest_age']:.0f} s" if d.get("oldest_age") is not None else "-"
         _line("", f"{name:<10}{d.get('ready', 0):>7}{d.get('claimed', 0):>9}"
               f"{d.get('retrying', 0):>10}{d.get('dead', 0):>6}  {oldest}")
+
+
+def _render_instances(found: list[dict[str, Any]]) -> None:
+    """One line per instance: heartbeat age, jobs held now, share of the last hour's jobs."""
+    if len(found) < 2 and not any(i["stopped_at"] is None for i in found[1:]):
+        if found:
+            i = found[-1]
+            _line("instance", f"{i['id']} heartbeat {i['heartbeat_age']:.0f} s ago")
+        return
+    _line("instances", f"{'instance':<28}{'heartbeat':>10}{'held':>6}{'share':>7}  smtp")
+    for i in found:
+        beat = "stopped" if i["stopped_at"] else f"{i['heartbeat_age']:.0f} s"
+        _line("", f"{i['id'][:27]:<28}{beat:>10}{i['jobs_held']:>6}{i['queue_share']:>7.0%}"
+              f"  {i['smtp'] or '-'}")
 
 
 def _render_health(subject: str, found: list[dict[str, Any]] | None, data: dict[str, Any]

@@ -106,6 +106,9 @@ class Database:
 
     def close(self) -> None:
         self._closing.set()
+        if self._notify_thread is not None:
+            self._notify_thread.join()
+            self._notify_thread = None
         if self._writer is not None:
             self._queue.put(_STOP)
             self._writer.join()
@@ -135,7 +138,7 @@ class Database:
                     conn.execute(f"LISTEN {pg.NOTIFY_CHANNEL}")
                     self._notify_all({"*"})  # a reconnect may have missed some: look everywhere
                     while not self._closing.is_set():
-                        touched = {n.payload for n in conn.notifies(timeout=1.0)}
+                        touched = {n.payload for n in conn.notifies(timeout=0.25)}
                         if touched:
                             self._notify_all(touched)
                 finally:
@@ -146,7 +149,8 @@ class Database:
 
     def _notify_all(self, touched: set[str]) -> None:
         for listener in self._listeners:
-            listener(set(touched))
+            with contextlib.suppress(RuntimeError):  # the listener's event loop has closed
+                listener(set(touched))
 
     # -- writes --------------------------------------------------------------------
     def submit(self, fn: WriteFn) -> concurrent.futures.Future[Any]:

@@ -162,7 +162,8 @@ def begin_step(conn: sqlite3.Connection, key: str, *, session_id: int, kind: str
     conn.execute(
         "INSERT INTO hubspot_steps (key, session_id, kind, status, ref, started_at)"
         " VALUES (?, ?, ?, 'started', ?, ?) ON CONFLICT(key) DO UPDATE SET"
-        " attempts=attempts+1, started_at=excluded.started_at WHERE status='started'",
+        " attempts=hubspot_steps.attempts+1, started_at=excluded.started_at"
+        " WHERE hubspot_steps.status='started'",
         (key, session_id, kind, ref, now),
     )
 

@@ -133,7 +133,7 @@ async def test_no_signatures_at_all_warns_per_address(tmp_path: Path) -> None:
 async def test_unverified_failed_and_gmail_addresses(tmp_path: Path) -> None:
     cfg = ops_config(tmp_path, smtp={"support_addresses": [
         {"address": SUPPORT}, {"address": "help@acme.test"}, {"address": "sales@acme.test"}]})
-    db = Database(cfg.storage.path).open()
+    db = Database(cfg.storage.url or cfg.storage.path).open()
     now = time.time()
     pairs = [(a.address, cfg.smtp.forward_address(a)) for a in cfg.smtp.support_addresses]
 
@@ -206,7 +206,7 @@ async def test_relay_starttls_is_verified(tmp_path: Path, tls_files: TlsFiles) -
 async def test_unwritable_database_directory(tmp_path: Path) -> None:
     blocker = tmp_path / "state"
     blocker.write_text("a file where the state directory should be")
-    cfg = ops_config(tmp_path, storage={"path": str(blocker / "gateway.db")})
+    cfg = ops_config(tmp_path, storage={"path": str(blocker / "gateway.db"), "url": None})
     database = (await doctor(cfg, tmp_path))["database"]
     assert database.status == "fail" and "is not a directory" in database.detail
     assert "writable by the service user" in database.fix
@@ -336,7 +336,7 @@ async def _setup(cfg: Config, developer_key: str | None) -> None:
                                 public_url="http://127.0.0.1:1")
     finally:
         await client.close()
-    db = Database(cfg.storage.path).open()
+    db = Database(cfg.storage.url or cfg.storage.path).open()
     try:
         await db.write(lambda c: hs.set_setup_values(c, state.to_values(), time.time()))
     finally:
@@ -354,7 +354,8 @@ async def test_private_app_fallback_warns_that_replies_cannot_sync(
     assert setup.status == "warn" and "rep replies cannot reach customers" in setup.detail
     assert "OPENCX_GATEWAY_HUBSPOT_DEVELOPER_KEY" in setup.fix
     chosen = ops_config(tmp_path, hubspot={**live(_url(hubspot_emulator)),
-                                           "custom_channel": False})
+                                           "custom_channel": False},
+                        storage={"url": cfg.storage.url})  # the same database
     assert (await doctor(chosen, tmp_path, env))["hubspot.setup"].status == "ok"
 
 

@@ -21,7 +21,7 @@ NOW = 1_800_000_000.0
 
 def _seed(cfg: Config) -> dict[str, int]:
     """Jobs in every state, two sessions, one inbound mail, one failed outgoing mail."""
-    db = Database(cfg.storage.path).open()
+    db = Database(cfg.storage.url or cfg.storage.path).open()
 
     def fn(conn: sqlite3.Connection) -> dict[str, int]:
         kw = {"max_attempts": 3}
