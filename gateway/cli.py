@@ -8,6 +8,7 @@ import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import click
@@ -264,6 +265,37 @@ def queue_requeue(obj: Ctx, job_id: int) -> None:
     if job is None:
         raise NotFound(f"job {job_id} is not dead or waiting (see `queue list --all`)")
     click.echo(f"requeued job {job_id} ({job.queue})")
+
+
+# -- storage -------------------------------------------------------------------------------
+@cli.group()
+def storage() -> None:
+    """The database: move an SQLite installation to PostgreSQL."""
+
+
+@storage.command("migrate-to-postgres")
+@click.option("--from", "source", type=click.Path(path_type=Path), default=None,
+              help="SQLite file (default: storage.path of the config).")
+@click.option("--to", "target", default=None, metavar="URL",
+              help="postgresql://... (default: OPENCX_GATEWAY_DATABASE_URL, then storage.url).")
+@click.pass_obj
+def storage_migrate(obj: Ctx, source: Path | None, target: str | None) -> None:
+    """Copy every row into an empty PostgreSQL database (stop the daemon first)."""
+    import psycopg
+
+    from gateway.storage.transfer import copy_sqlite_to_postgres
+
+    url = target or Secrets.from_env().get("database_url") or obj.cfg.storage.url
+    if not url or not url.startswith(("postgresql://", "postgres://")):
+        raise click.UsageError("--to postgresql://... (or OPENCX_GATEWAY_DATABASE_URL) needed")
+    path = source or obj.cfg.storage.path
+    try:
+        counts = copy_sqlite_to_postgres(path, url)
+    except (ValueError, psycopg.Error) as exc:
+        raise GatewayError(str(exc).strip().splitlines()[0]) from exc
+    for table, n in counts.items():
+        click.echo(f"{table:<26} {n:>8} rows")
+    click.echo(f"copied {sum(counts.values())} rows from {path}; set storage.url and restart")
 
 
 def _register_subcommands() -> None:

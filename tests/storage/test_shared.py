@@ -1,0 +1,196 @@
+"""Several instances on one database: claims never overlap, a dead instance's jobs come back,
+lease locks, singletons, per-contact serialisation, LISTEN/NOTIFY wake-ups; migration."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gateway.storage import instances, queues, sessions
+from gateway.storage.db import Database
+from gateway.storage.transfer import copy_sqlite_to_postgres
+
+
+@pytest.fixture
+def pair(pg_server: Any) -> Iterator[tuple[Database, Database]]:
+    url = pg_server.new_database()
+    a, b = Database(url).open(), Database(url).open()
+    yield a, b
+    a.close()
+    b.close()
+
+
+def enqueue_many(db: Database, n: int) -> None:
+    db.write_sync(lambda c: [queues.enqueue(c, "process", {"n": i}, now=time.time(),
+                                            max_attempts=3) for i in range(n)])
+
+
+async def test_concurrent_claims_of_two_instances_never_overlap(
+        pair: tuple[Database, Database]) -> None:
+    a, b = pair
+    enqueue_many(a, 300)
+
+    async def drain(db: Database) -> list[int]:
+        got: list[int] = []
+        while True:
+            jobs = await db.write(lambda c: queues.claim(
+                c, "process", now=time.time(), lease=60, limit=7, owner=db.instance_id))
+            if not jobs:
+                return got
+            got += [j.id for j in jobs]
+
+    ids_a, ids_b = await asyncio.gather(drain(a), drain(b))
+    assert not set(ids_a) & set(ids_b)
+    assert len(ids_a) + len(ids_b) == 300 and ids_a and ids_b
+
+
+def test_a_dead_instances_jobs_return_the_live_ones_stay(
+        pair: tuple[Database, Database]) -> None:
+    a, b = pair
+    enqueue_many(a, 4)
+    now = time.time()
+    for db, beat in ((a, now - 60), (b, now)):  # a last beat a minute ago: dead
+        db.write_sync(lambda c, db=db, beat=beat: instances.heartbeat(
+            c, db.instance_id, host="h", pid=1, smtp=None, http=None, started_at=beat,
+            now=beat, stats={}))
+        db.write_sync(lambda c, db=db: queues.claim(c, "process", now=now, lease=300, limit=2,
+                                                     owner=db.instance_id))
+    back = b.write_sync(lambda c: queues.recover(c, now=now, dead_before=now - 30))
+    assert back == 2
+    claimed = b.read_sync(lambda c: queues.list_jobs(c, statuses=("claimed",)))
+    assert {j.claimed_by for j in claimed} == {b.instance_id}
+    seen = b.read_sync(lambda c: instances.list_instances(c, now=now, since=now - 3600))
+    assert {i["id"]: i["jobs_held"] for i in seen} == {a.instance_id: 0, b.instance_id: 2}
+
+
+def test_lease_lock_is_exclusive_until_released_or_expired(
+        pair: tuple[Database, Database]) -> None:
+    a, b = pair
+    now = time.time()
+
+    def lock(db: Database, at: float) -> bool:
+        return db.write_sync(lambda c: instances.try_lock(c, "x", db.instance_id, now=at, ttl=10))
+
+    assert lock(a, now) and lock(a, now + 1)  # renewing your own lock
+    assert not lock(b, now + 2)
+    assert lock(b, now + 12)  # a's lease ran out (a died)
+    b.write_sync(lambda c: instances.unlock(c, "x", b.instance_id))
+    assert lock(a, now + 13)
+
+
+def test_singleton_is_taken_by_one_transaction_at_a_time(
+        pair: tuple[Database, Database]) -> None:
+    a, b = pair
+    inside, release = threading.Event(), threading.Event()
+
+    def hold(c: Any) -> bool:
+        got = instances.singleton(c, "maintenance")
+        inside.set()
+        release.wait(10)
+        return got
+
+    first = a.submit(hold)
+    assert inside.wait(10)
+    assert b.write_sync(lambda c: instances.singleton(c, "maintenance")) is False
+    release.set()
+    assert first.result() is True
+    assert b.write_sync(lambda c: instances.singleton(c, "maintenance")) is True
+
+
+def test_one_contact_is_threaded_by_one_transaction_at_a_time(
+        pair: tuple[Database, Database]) -> None:
+    a, b = pair
+    inside, order = threading.Event(), []
+
+    def first(c: Any) -> None:
+        instances.serialize(c, "contact:jane@customer.test")
+        inside.set()
+        time.sleep(0.3)  # holds the contact while the other instance asks for it
+        order.append("a")
+
+    def second(c: Any) -> None:
+        instances.serialize(c, "contact:jane@customer.test")
+        order.append("b")
+
+    held = a.submit(first)
+    assert inside.wait(10)
+    b.write_sync(second)
+    held.result()
+    assert order == ["a", "b"]
+
+
+async def test_an_enqueue_on_one_instance_wakes_the_other(
+        pair: tuple[Database, Database]) -> None:
+    a, b = pair
+    loop, woken = asyncio.get_running_loop(), asyncio.Event()
+    seen: list[set[str]] = []
+
+    def listener(touched: set[str]) -> None:
+        seen.append(touched)
+        if "agent" in touched:
+            loop.call_soon_threadsafe(woken.set)
+
+    b.add_commit_listener(listener)
+    while not seen:  # the LISTEN connection is up once it reported its first (catch-up) wake
+        await asyncio.sleep(0.01)
+    await a.write(lambda c: queues.enqueue(c, "agent", {}, now=time.time(), max_attempts=1))
+    await asyncio.wait_for(woken.wait(), 10)
+
+
+def test_sqlite_data_moves_to_postgres(tmp_path: Path, pg_server: Any) -> None:
+    lite = Database(tmp_path / "old.db").open()
+    now = time.time()
+
+    def seed(c: Any) -> int:
+        sid = sessions.create_session(c, token="tok", support_address="s@a.test",
+                                      contact_email="jane@c.test", contact_name="Jane",
+                                      subject="Hi", now=now)
+        sessions.add_message(c, session_id=sid, role="customer", now=now, text="hello",
+                             message_id="<m1@c.test>")
+        sessions.insert_inbound(c, id="in-1", now=now, peer="p", helo="h", mail_from="j@c",
+                                rcpt_tos=["s@a.test"], raw=b"\x00raw bytes\xff")
+        queues.enqueue(c, "agent", {"session_id": sid}, now=now, max_attempts=3)
+        return sid
+
+    sid = lite.write_sync(seed)
+    lite.close()
+    url = pg_server.new_database()
+    counts = copy_sqlite_to_postgres(tmp_path / "old.db", url)
+    assert counts["sessions"] == 1 and counts["messages"] == 1 and counts["jobs"] == 1
+    pg = Database(url).open()
+    try:
+        assert pg.read_sync(lambda c: sessions.get_session(c, sid))["contact_name"] == "Jane"
+        assert pg.read_sync(lambda c: sessions.get_inbound(c, "in-1"))["raw"] == \
+            b"\x00raw bytes\xff"
+        nxt = pg.write_sync(lambda c: sessions.create_session(
+            c, token="t2", support_address="s@a.test", contact_email="x@c.test",
+            contact_name="", subject="", now=now))
+        assert nxt == sid + 1  # identity sequences continue after the copied rows
+    finally:
+        pg.close()
+    with pytest.raises(ValueError, match="not empty"):
+        copy_sqlite_to_postgres(tmp_path / "old.db", url)
+
+
+def test_migrate_to_postgres_command(tmp_path: Path, pg_server: Any,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    from gateway.cli import main
+
+    Database(tmp_path / "gw.db").open().close()
+    config = tmp_path / "config.yaml"
+    config.write_text(f"storage:\n  path: {tmp_path / 'gw.db'}\n")
+    with pytest.raises(SystemExit) as bad:
+        main(["--config", str(config), "storage", "migrate-to-postgres", "--to", "mysql://x"])
+    assert bad.value.code != 0 and "postgresql://" in capsys.readouterr().err
+    url = pg_server.new_database()
+    main(["--config", str(config), "storage", "migrate-to-postgres", "--to", url])
+    assert "copied" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as twice:
+        main(["--config", str(config), "storage", "migrate-to-postgres", "--to", url])
+    assert twice.value.code == 1 and "not empty" in capsys.readouterr().err
