@@ -182,7 +182,9 @@ def test_migrate_to_postgres_command(tmp_path: Path, pg_server: Any,
                                      capsys: pytest.CaptureFixture[str]) -> None:
     from gateway.cli import main
 
-    Database(tmp_path / "gw.db").open().close()
+    lite = Database(tmp_path / "gw.db").open()
+    lite.write_sync(lambda c: queues.enqueue(c, "agent", {}, now=time.time(), max_attempts=1))
+    lite.close()
     config = tmp_path / "config.yaml"
     config.write_text(f"storage:\n  path: {tmp_path / 'gw.db'}\n")
     with pytest.raises(SystemExit) as bad:
