@@ -14,8 +14,10 @@ import click
 from gateway.config import Config, Secrets
 from gateway.errors import GatewayError
 from gateway.hubspot.errors import HubSpotError
+from gateway.hubspot.service import SETUP_LOCK_TTL
 from gateway.hubspot.setup import SetupState, run_setup
 from gateway.hubspot.webhooks import APP_PATH
+from gateway.locks import lease_lock
 from gateway.storage import hubspot as hs
 from gateway.storage.db import Database
 
@@ -86,17 +88,18 @@ def setup_cmd(ctx: click.Context) -> None:
 
 async def _setup(cfg: Config, db: Database) -> SetupState:
     client = _client(cfg)
-    try:
-        previous = SetupState.from_values(await db.read(hs.setup_values))
-        state = await run_setup(client, cfg.hubspot,
-                                support_address=cfg.smtp.support_addresses[0].address,
-                                public_url=_public_url(cfg), previous=previous)
+    try:  # one instance (or operator) at a time sets HubSpot up, then stores what it made
+        async with lease_lock(db, "hubspot-setup", ttl=SETUP_LOCK_TTL, wait=SETUP_LOCK_TTL):
+            previous = SetupState.from_values(await db.read(hs.setup_values))
+            state = await run_setup(client, cfg.hubspot,
+                                    support_address=cfg.smtp.support_addresses[0].address,
+                                    public_url=_public_url(cfg), previous=previous)
+            now = time.time()
+            await db.write(lambda c: hs.set_setup_values(c, state.to_values(), now))
     except HubSpotError as exc:
         raise GatewayError(f"HubSpot setup failed: {exc}") from None
     finally:
         await client.close()
-    now = time.time()
-    await db.write(lambda c: hs.set_setup_values(c, state.to_values(), now))
     if cfg.hubspot.mode == "emulator":
         await _emulator_call(cfg, "PATCH", "/_emulator/settings",
                              {"webhookTargetUrl": _public_url(cfg) + APP_PATH})

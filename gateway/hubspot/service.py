@@ -18,6 +18,7 @@ from gateway.hubspot.inbound import WebhookWorker
 from gateway.hubspot.setup import SetupState, check_setup, run_setup, webhook_urls
 from gateway.hubspot.sync import Health, HubSpotWorker
 from gateway.hubspot.webhooks import WebhookReceiver
+from gateway.locks import lease_lock
 from gateway.storage import hubspot as hs
 from gateway.storage.db import Database, WriteConnection
 from gateway.workers import Worker
@@ -32,6 +33,7 @@ EMULATOR_PORTAL_ID = 62515
 READY_WAIT = 10.0  # seconds a job waits for start-up setup before it is retried
 INCOMPLETE_RETRY = 60.0
 SETUP_RETRY_CAP = 60.0
+SETUP_LOCK_TTL = 120.0  # seconds another instance waits for (and trusts) a running setup
 
 
 @dataclass(frozen=True)
@@ -170,6 +172,11 @@ class HubSpotService:
 
     async def run_setup(self) -> SetupState:
         """Idempotent setup against the current HubSpot; stores and returns the result."""
+        assert self.client is not None
+        async with lease_lock(self.db, "hubspot-setup", ttl=SETUP_LOCK_TTL, wait=SETUP_LOCK_TTL):
+            return await self._run_setup()
+
+    async def _run_setup(self) -> SetupState:
         assert self.client is not None
         previous = self.setup_state or await stored_setup(self.db)
         support = self.cfg.smtp.support_addresses[0].address

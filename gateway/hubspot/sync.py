@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 import weakref
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from gateway.errors import PermanentFailure, TemporaryFailure
@@ -18,8 +17,9 @@ from gateway.hubspot.errors import (
     HubSpotServerError,
 )
 from gateway.hubspot.handoff import Handoff
+from gateway.locks import lease_lock
 from gateway.storage import hubspot as hs
-from gateway.storage import instances, sessions
+from gateway.storage import sessions
 from gateway.storage.db import WriteConnection
 from gateway.storage.queues import Job
 from gateway.workers import Worker
@@ -110,7 +110,11 @@ class HubSpotWorker(Worker):
         lock = self._locks.get(session["contact_email"])
         if lock is None:
             lock = self._locks[session["contact_email"]] = asyncio.Lock()
-        async with lock, self._shared_lock(f"hubspot-contact:{session['contact_email']}"):
+        # with several instances on one database, one contact's jobs run on one at a time
+        shared = lease_lock(self.db, f"hubspot-contact:{session['contact_email']}",
+                            ttl=self.cfg.lease_seconds, wait=max(self.cfg.lease_seconds / 10, 1),
+                            clock=self.clock)
+        async with lock, shared:
             if action == "handoff":
                 outcome = await guarded(self.health, f"handoff {sid}", self.handoff.run(sid))
             else:
@@ -119,25 +123,6 @@ class HubSpotWorker(Worker):
                                         self.handoff.append(sid, row))
         self.outcomes[action] = self.outcomes.get(action, 0) + 1
         log.info("hubspot job=%s action=%s session=%s: %s", job.id, action, sid, outcome)
-
-    @contextlib.asynccontextmanager
-    async def _shared_lock(self, name: str) -> AsyncIterator[None]:
-        """With several instances on one database, one contact's jobs run on one instance at
-        a time (a lease lock that expires if the holder dies); waits up to a lease's tenth."""
-        if not self.db.shared:
-            yield
-            return
-        owner, ttl = self.db.instance_id, self.cfg.lease_seconds
-        deadline = time.monotonic() + max(ttl / 10, 1.0)
-        while not await self.db.write(
-                lambda c: instances.try_lock(c, name, owner, now=self.clock(), ttl=ttl)):
-            if time.monotonic() > deadline:
-                raise TemporaryFailure(f"{name} is busy on another instance", retry_after=1.0)
-            await asyncio.sleep(0.1)
-        try:
-            yield
-        finally:
-            await self.db.write(lambda c: instances.unlock(c, name, owner))
 
     async def on_dead(self, job: Job, error: str) -> None:
         """A handoff given up on stays visible: saga marked failed, a note on the session."""
