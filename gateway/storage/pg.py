@@ -121,7 +121,7 @@ class PgConnection:
             cur.executemany(translate(sql), seq)
 
     def executescript(self, script: str) -> None:
-        self._conn.execute(script.encode())
+        self._conn.execute(script.encode(), prepare=False)
 
     @property
     def in_transaction(self) -> bool:
@@ -138,8 +138,8 @@ class PgConnection:
 
     def notify(self, queues: set[str]) -> None:
         """Wake the other instances' workers; NOTIFY is sent on COMMIT of this transaction."""
-        for name in sorted(queues):
-            self._conn.execute("SELECT pg_notify(%s, %s)", (NOTIFY_CHANNEL, name))
+        self._conn.execute("SELECT pg_notify(%s, q) FROM unnest(%s::text[]) AS q",
+                           (NOTIFY_CHANNEL, sorted(queues)))
 
     @property
     def raw(self) -> psycopg.Connection[Row]:
@@ -154,6 +154,7 @@ def connect(url: str, *, autocommit: bool = True) -> psycopg.Connection[Row]:
     """A psycopg connection with our row type and loaders; synchronous_commit stays on."""
     conn = psycopg.connect(url, autocommit=autocommit, row_factory=_row_factory,
                            options="-c synchronous_commit=on")
+    conn.prepare_threshold = 0  # the same few statements all day: parse them once
     conn.adapters.register_loader("numeric", _NumericLoader)
     conn.adapters.register_dumper(bool, _BoolAsInt)
     return conn
