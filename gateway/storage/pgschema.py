@@ -105,3 +105,57 @@ def pending(url: str) -> list[str]:
         conn.close()
     return [m.name for s in migration_sets() for m in s._migrations
             if (s.name, m.name) not in applied]
+
+
+# -- PostgreSQL forms of migrations that use SQLite-only features -----------------------------
+
+
+def _indexed_hot_paths(conn: PgConnection) -> None:
+    """gateway/m003_indexed_hot_paths: the same indexes; the status counters kept by a
+    PL/pgSQL trigger; instead of the FTS5 table, trigram indexes for the Inbox search
+    (pg_trgm when the database lets us create it, else a plain ILIKE scan)."""
+    conn.executescript(
+        """
+        CREATE INDEX sessions_contact_latest ON sessions(contact_email, status, last_activity_at);
+        DROP INDEX IF EXISTS sessions_contact;
+        CREATE INDEX sessions_status_activity ON sessions(status, last_activity_at);
+        CREATE INDEX sessions_contact_activity ON sessions(contact_email, last_activity_at);
+        CREATE INDEX outgoing_message_row ON outgoing(message_row);
+        CREATE TABLE session_counts (status TEXT PRIMARY KEY, n BIGINT NOT NULL);
+        INSERT INTO session_counts (status, n) SELECT status, COUNT(*) FROM sessions
+            GROUP BY status;
+        CREATE FUNCTION session_counts_keep() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF TG_OP IN ('UPDATE', 'DELETE') THEN
+                UPDATE session_counts SET n = n - 1 WHERE status = OLD.status;
+            END IF;
+            IF TG_OP IN ('INSERT', 'UPDATE') THEN
+                INSERT INTO session_counts (status, n) VALUES (NEW.status, 1)
+                    ON CONFLICT (status) DO UPDATE SET n = session_counts.n + 1;
+            END IF;
+            RETURN NULL;
+        END $$;
+        CREATE TRIGGER session_counts_insert AFTER INSERT OR DELETE ON sessions
+            FOR EACH ROW EXECUTE FUNCTION session_counts_keep();
+        CREATE TRIGGER session_counts_update AFTER UPDATE OF status ON sessions
+            FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status)
+            EXECUTE FUNCTION session_counts_keep();
+        """
+    )
+    conn.execute("SAVEPOINT trgm")
+    try:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    except Exception:  # not allowed here: search falls back to a scan (docs/operations.md)
+        conn.execute("ROLLBACK TO trgm")
+        return
+    conn.execute("RELEASE trgm")
+    conn.executescript(
+        """
+        CREATE INDEX sessions_search ON sessions USING gin (
+            lower(contact_email) gin_trgm_ops, lower(contact_name) gin_trgm_ops,
+            lower(subject) gin_trgm_ops);
+        """
+    )
+
+
+OVERRIDES["gateway/m003_indexed_hot_paths"] = _indexed_hot_paths

@@ -196,3 +196,26 @@ def test_migrate_to_postgres_command(tmp_path: Path, pg_server: Any,
     with pytest.raises(SystemExit) as twice:
         main(["--config", str(config), "storage", "migrate-to-postgres", "--to", url])
     assert twice.value.code == 1 and "not empty" in capsys.readouterr().err
+
+
+def test_postgres_form_of_the_hot_path_migration_keeps_counts(pg_server: Any) -> None:
+    """The PostgreSQL override for the perf branch's m003 (session counters, search index)."""
+    from gateway.storage import pgschema
+    from gateway.storage.pg import PgConnection
+
+    url = pg_server.new_database()
+    pgschema.migrate(url)
+    conn = PgConnection(url)
+    try:
+        conn.execute("BEGIN")
+        pgschema.OVERRIDES["gateway/m003_indexed_hot_paths"](conn)
+        conn.execute("COMMIT")
+        for n in range(3):
+            sessions.create_session(conn, token=f"t{n}", support_address="s@a.test",
+                                    contact_email="j@c.test", contact_name="", subject="Hi",
+                                    now=time.time())
+        sessions.update_session(conn, 10001, time.time(), status="closed")
+        counts = dict(conn.execute("SELECT status, n FROM session_counts").fetchall())
+        assert counts == {"ai": 2, "closed": 1}
+    finally:
+        conn.close()
