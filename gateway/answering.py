@@ -8,6 +8,7 @@ from typing import Any
 
 from gateway.agent.base import Agent, Analysis, Decision, Escalation, Reply, Transcript, Turn
 from gateway.config import Config
+from gateway.locks import lease_lock
 from gateway.outbox import queue_mail
 from gateway.replies import OutgoingMail, Renderer, build_message
 from gateway.signatures import resolve_signature
@@ -74,6 +75,13 @@ class AgentWorker(Worker):
         self.escalations: dict[str, int] = {}
 
     async def handle(self, job: Job) -> None:
+        # several instances on one database: one session is answered on one at a time
+        sid, lease = job.payload["session_id"], self.cfg.lease_seconds
+        async with lease_lock(self.db, f"agent-session:{sid}", ttl=lease,
+                              wait=max(lease / 10, 1), clock=self.clock):
+            await self._answer(job)
+
+    async def _answer(self, job: Job) -> None:
         sid, row = job.payload["session_id"], job.payload["message_row"]
         cap = self.config.agent.reply_cap
         since = self.clock() - cap.window_minutes * 60

@@ -48,11 +48,14 @@ class PgServer:
             shutil.chown(self.root, RUN_AS)
         self._run(str(self.bindir / "initdb"), "-D", str(self.data), "-U", self.user,
                   "--auth=trust", "-E", "UTF8", "--no-sync")
+        self._pg_start()
+        return self
+
+    def _pg_start(self) -> None:
         self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-l",
                   str(self.root / "server.log"), "-w", "-o",
                   f"-p {self.port} -k {self.root} -c listen_addresses='' -c fsync=on"
                   " -c max_connections=200", "start")
-        return self
 
     def url(self, dbname: str = "postgres") -> str:
         return f"postgresql://{self.user}@/{dbname}?host={self.root}&port={self.port}"
@@ -62,6 +65,12 @@ class PgServer:
         with psycopg.connect(self.url(), autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
+
+    def restart(self) -> None:
+        """A server restart (as in a fail-over): every connection is cut."""
+        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w",
+                  "stop")
+        self._pg_start()
 
     def stop(self) -> None:
         try:

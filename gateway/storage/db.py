@@ -280,6 +280,8 @@ class Database:
             raise StorageError(f"read failed: {exc}") from exc
         try:
             return fn(conn)
+        except pg.psycopg.OperationalError as exc:  # the server went away mid-read
+            raise StorageError(f"read failed: {exc}") from exc
         finally:
             _finish_read(conn)
 

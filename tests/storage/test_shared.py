@@ -4,6 +4,7 @@ lease locks, singletons, per-contact serialisation, LISTEN/NOTIFY wake-ups; migr
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
 from collections.abc import Iterator
@@ -12,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from gateway.errors import StorageError
 from gateway.storage import instances, queues, sessions
 from gateway.storage.db import Database
 from gateway.storage.transfer import copy_sqlite_to_postgres
@@ -219,3 +221,25 @@ def test_postgres_form_of_the_hot_path_migration_keeps_counts(pg_server: Any) ->
         assert counts == {"ai": 2, "closed": 1}
     finally:
         conn.close()
+
+
+async def test_writes_and_reads_resume_after_the_server_restarts(pg_server: Any) -> None:
+    db = Database(pg_server.new_database()).open()
+    try:
+        assert await db.write(lambda c: queues.enqueue(c, "agent", {}, now=time.time(),
+                                                       max_attempts=1)) == 1
+        assert db.read_sync(lambda c: queues.get(c, 1)) is not None  # a reader connection
+        await asyncio.to_thread(pg_server.restart)
+        outcomes = []
+        for _ in range(3):  # the first use of each broken connection fails, then reconnects
+            try:
+                outcomes.append(await db.write(lambda c: queues.enqueue(
+                    c, "agent", {}, now=time.time(), max_attempts=1)))
+            except StorageError:
+                outcomes.append("451")
+        assert outcomes[-1] not in (None, "451")
+        with contextlib.suppress(StorageError):
+            db.read_sync(lambda c: queues.get(c, 1))
+        assert db.read_sync(lambda c: queues.get(c, 1)) is not None
+    finally:
+        db.close()
