@@ -123,7 +123,7 @@ async def main_async(args: argparse.Namespace) -> None:
     server.close()
     lat = [sink.arrived[m] - t for m, t in accepted.items() if m in sink.arrived]
     print(f"latency: {len(accepted)} mails at {args.rate}/s for {args.seconds:.0f} s, "
-          f"{len(lat)} answered; built-in agent, premailer renderer, debounce 0, after warm-up")
+          f"{len(lat)} answered; built-in agent, css-inline renderer, debounce 0, after warm-up")
     print(f"  baseline SMTP hop      p50 {percentile(hop, 50)*1e3:7.1f} ms   "
           f"p99 {percentile(hop, 99)*1e3:7.1f} ms")
     print(f"  accepted -> at relay   p50 {percentile(lat, 50)*1e3:7.1f} ms   "

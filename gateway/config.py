@@ -168,7 +168,7 @@ class OutboundConfig(Section):
     relay: RelayConfig = Field(default_factory=RelayConfig, description="Relay for mode: smtp")
     retry_horizon_hours: float = Field(48.0, description="Give up on a temp-failing mail after")
     render_processes: int = Field(
-        1, description="Processes rendering HTML (premailer is CPU-bound); 0 renders in a thread"
+        0, description="Ignored, kept so older config files load: replies render in a thread"
     )
 
 

@@ -91,8 +91,7 @@ class Gateway:
         await self._recover()
         self.agent = build_agent(self.cfg.agent, self.secrets)
         self._stack.append(self.agent.close)
-        workers = self.cfg.outbound.render_processes
-        self.renderer = Renderer(max(workers, 1), processes=workers > 0)
+        self.renderer = Renderer()
         self._stack.append(self.renderer.close)
         self._tasks.append(asyncio.create_task(self.renderer.warm_up(), name="renderer-warm-up"))
         self.relay = build_relay(self.cfg.outbound, self.secrets, self.cfg.smtp.hostname)
