@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -98,13 +99,21 @@ def session_by_message_ids(
 def latest_session_for_contact(
     conn: sqlite3.Connection, email: str, statuses: Sequence[str]
 ) -> dict[str, Any] | None:
-    marks = ",".join("?" * len(statuses))
-    row = conn.execute(
-        f"SELECT * FROM sessions WHERE contact_email=? AND status IN ({marks})"
-        " ORDER BY last_activity_at DESC LIMIT 1",
-        (email, *statuses),
-    ).fetchone()
-    return dict(row) if row else None
+    """The contact's most recently active session in one of these statuses.
+
+    One indexed probe per status (sessions_contact_latest), so the cost stays flat however
+    many sessions the contact has; an IN list would sort all of them.
+    """
+    best: dict[str, Any] | None = None
+    for status in statuses:
+        row = conn.execute(
+            "SELECT * FROM sessions WHERE contact_email=? AND status=?"
+            " ORDER BY last_activity_at DESC LIMIT 1",
+            (email, status),
+        ).fetchone()
+        if row and (best is None or row["last_activity_at"] > best["last_activity_at"]):
+            best = dict(row)
+    return best
 
 
 def touch_session(conn: sqlite3.Connection, session_id: int, now: float) -> None:
@@ -129,34 +138,54 @@ def update_session(conn: sqlite3.Connection, session_id: int, now: float, **fiel
     )
 
 
-def session_filter(status: str | None, query: str | None) -> tuple[str, list[Any]]:
-    """WHERE clause and arguments for the Inbox filters (status, free-text query)."""
-    sql, args = " WHERE 1=1", []
+_WORD = re.compile(r"\w+")
+
+
+def fts_query(text: str) -> str | None:
+    """Free text to an FTS5 query: every word must match the start of a word (prefix)."""
+    words = _WORD.findall(text)
+    return " ".join(f'"{w}"*' for w in words) if words else None
+
+
+def session_filter(status: str | None, query: str | None) -> tuple[str, str, list[Any]]:
+    """FROM and WHERE clauses (sessions as s) and arguments for the Inbox filters.
+
+    The free-text query goes through the FTS5 index sessions_fts (contact e-mail, name,
+    subject; word prefixes, case and accents ignored), never a LIKE scan. CROSS JOIN keeps
+    the matches as the outer loop: with a status filter the planner would otherwise walk
+    every session of that status and probe the index for each.
+    """
+    source, where, args = "sessions s", " WHERE 1=1", []
+    if query is not None:
+        match = fts_query(query)
+        if match is None:
+            return source, " WHERE 0", []
+        source = "sessions_fts CROSS JOIN sessions s ON s.id = sessions_fts.rowid"
+        where += " AND sessions_fts MATCH ?"
+        args.append(match)
     if status:
-        sql += " AND status=?"
+        where += " AND s.status=?"
         args.append(status)
-    if query:
-        sql += " AND (contact_email LIKE ? OR contact_name LIKE ? OR subject LIKE ?)"
-        args += [f"%{query}%"] * 3
-    return sql, args
+    return source, where, args
 
 
 def list_sessions(
     conn: sqlite3.Connection, *, status: str | None = None, query: str | None = None,
     limit: int = 100, offset: int = 0,
 ) -> list[dict[str, Any]]:
-    where, args = session_filter(status, query)
+    source, where, args = session_filter(status, query)
     sql = (
         "SELECT s.*, (SELECT COUNT(*) FROM messages m WHERE m.session_id = s.id) AS message_count"
-        f" FROM sessions s{where} ORDER BY s.last_activity_at DESC, s.id DESC LIMIT ? OFFSET ?"
+        f" FROM {source}{where} ORDER BY s.last_activity_at DESC, s.id DESC LIMIT ? OFFSET ?"
     )
     args += [limit, offset]
     return [dict(r) for r in conn.execute(sql, args)]
 
 
 def count_sessions(conn: sqlite3.Connection) -> dict[str, int]:
+    """Sessions per status, from the session_counts table its triggers keep current."""
     out = {"ai": 0, "handed_off": 0, "closed": 0}
-    for r in conn.execute("SELECT status, COUNT(*) n FROM sessions GROUP BY status"):
+    for r in conn.execute("SELECT status, n FROM session_counts"):
         out[r["status"]] = r["n"]
     return out
 
@@ -216,10 +245,16 @@ def set_message_hubspot_id(conn: sqlite3.Connection, message_row: int, hubspot_i
 
 
 def ai_replies_since(conn: sqlite3.Connection, contact_email: str, since: float) -> int:
+    """AI replies to this contact created at or after `since` (the reply cap).
+
+    Only sessions active since then are probed (sessions_contact_activity): an AI reply
+    touches its session, so a session with one since `since` was active since then.
+    """
     row = conn.execute(
-        "SELECT COUNT(*) FROM messages m JOIN sessions s ON s.id = m.session_id"
-        " WHERE s.contact_email=? AND m.role='ai' AND m.created_at >= ?",
-        (contact_email, since),
+        "SELECT COUNT(*) FROM sessions s JOIN messages m ON m.session_id = s.id"
+        " WHERE s.contact_email=? AND s.last_activity_at >= ?"
+        " AND m.role='ai' AND m.created_at >= ?",
+        (contact_email, since, since),
     ).fetchone()
     return int(row[0])
 

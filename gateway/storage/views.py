@@ -6,15 +6,22 @@ import sqlite3
 from typing import Any
 
 from gateway.storage.queues import Job
-from gateway.storage.sessions import session_filter
+from gateway.storage.sessions import count_sessions, session_filter
 
 
 def count_sessions_matching(
     conn: sqlite3.Connection, *, status: str | None = None, query: str | None = None
 ) -> int:
-    """How many sessions `sessions.list_sessions` would page through with these filters."""
-    where, args = session_filter(status, query)
-    return int(conn.execute(f"SELECT COUNT(*) FROM sessions{where}", args).fetchone()[0])
+    """How many sessions `sessions.list_sessions` would page through with these filters.
+
+    Without a query the answer comes from the session_counts table; with one, from the
+    full-text matches (as many rows as match, never the whole table).
+    """
+    if query is None:
+        counts = count_sessions(conn)
+        return counts.get(status, 0) if status else sum(counts.values())
+    source, where, args = session_filter(status, query)
+    return int(conn.execute(f"SELECT COUNT(*) FROM {source}{where}", args).fetchone()[0])
 
 
 def outgoing_for_session(conn: sqlite3.Connection, session_id: int) -> list[dict[str, Any]]:
