@@ -11,6 +11,7 @@ BENCHES = [
     ("ingest", ["bench.ingest"]),
     ("latency", ["bench.latency"]),
     ("render", ["bench.render"]),
+    ("growth", ["bench.growth"]),
     ("agent", ["bench.agent_eval"]),
     ("hubspot", ["bench.hubspot"]),
 ]

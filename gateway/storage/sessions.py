@@ -139,44 +139,60 @@ def update_session(conn: sqlite3.Connection, session_id: int, now: float, **fiel
 
 
 _WORD = re.compile(r"\w+")
+SEARCH_COUNT_CAP = 1000  # a search counts its matches up to this many, then says "more"
 
 
 def fts_query(text: str) -> str | None:
-    """Free text to an FTS5 query: every word must match the start of a word (prefix)."""
-    words = _WORD.findall(text)
-    return " ".join(f'"{w}"*' for w in words) if words else None
+    """Free text to an FTS5 query: every word must match, the last one as a prefix.
 
-
-def session_filter(status: str | None, query: str | None) -> tuple[str, str, list[Any]]:
-    """FROM and WHERE clauses (sessions as s) and arguments for the Inbox filters.
-
-    The free-text query goes through the FTS5 index sessions_fts (contact e-mail, name,
-    subject; word prefixes, case and accents ignored), never a LIKE scan. CROSS JOIN keeps
-    the matches as the outer loop: with a status filter the planner would otherwise walk
-    every session of that status and probe the index for each.
+    Only the last word is a prefix (the one being typed): a prefix term makes FTS5 merge
+    the postings of every word it starts, which grows with the table for short prefixes.
     """
-    source, where, args = "sessions s", " WHERE 1=1", []
-    if query is not None:
+    words = _WORD.findall(text)
+    if not words:
+        return None
+    return " ".join([*(f'"{w}"' for w in words[:-1]), f'"{words[-1]}"*'])
+
+
+def session_filter(status: str | None, query: str | None) -> tuple[str, str, list[Any], str]:
+    """FROM, WHERE, arguments and ORDER BY (sessions as s) for the Inbox filters.
+
+    Without a query: newest activity first, walking sessions_activity or
+    sessions_status_activity. A query that is one word with an '@' is a contact address
+    (prefix, lower case) looked up in the contact index; any other query goes through the
+    FTS5 index sessions_fts (contact e-mail, name, subject; case and accents ignored).
+    Search results come newest session first, in the index's own order, so a page costs
+    the same however many sessions match. CROSS JOIN keeps the matches as the outer loop.
+    """
+    if query is None:
+        where, args = (" WHERE s.status=?", [status]) if status else ("", [])
+        return "sessions s", where, args, "s.last_activity_at DESC, s.id DESC"
+    words = query.split()
+    if len(words) == 1 and "@" in words[0]:
+        prefix = words[0].lower()
+        where, args = " WHERE s.contact_email >= ? AND s.contact_email < ?", [
+            prefix, prefix + "\U0010ffff"]
+        source, order = "sessions s", "s.id DESC"
+    else:
         match = fts_query(query)
         if match is None:
-            return source, " WHERE 0", []
+            return "sessions s", " WHERE 0", [], "s.id DESC"
         source = "sessions_fts CROSS JOIN sessions s ON s.id = sessions_fts.rowid"
-        where += " AND sessions_fts MATCH ?"
-        args.append(match)
-    if status:
-        where += " AND s.status=?"
+        where, args, order = " WHERE sessions_fts MATCH ?", [match], "sessions_fts.rowid DESC"
+    if status:  # unary + : never drive the search from the (huge) status index
+        where += " AND +s.status=?"
         args.append(status)
-    return source, where, args
+    return source, where, args, order
 
 
 def list_sessions(
     conn: sqlite3.Connection, *, status: str | None = None, query: str | None = None,
     limit: int = 100, offset: int = 0,
 ) -> list[dict[str, Any]]:
-    source, where, args = session_filter(status, query)
+    source, where, args, order = session_filter(status, query)
     sql = (
         "SELECT s.*, (SELECT COUNT(*) FROM messages m WHERE m.session_id = s.id) AS message_count"
-        f" FROM {source}{where} ORDER BY s.last_activity_at DESC, s.id DESC LIMIT ? OFFSET ?"
+        f" FROM {source}{where} ORDER BY {order} LIMIT ? OFFSET ?"
     )
     args += [limit, offset]
     return [dict(r) for r in conn.execute(sql, args)]
