@@ -253,6 +253,15 @@ class WebConfig(Section):
     session_hours: float = Field(12.0, description="Login cookie lifetime")
 
 
+class MemoryConfig(Section):
+    inflight_bytes: int = Field(
+        256 * 2**20,
+        description="Mail bytes received and not yet parsed, across SMTP sessions and the"
+        " processing worker; beyond it SMTP answers 451 4.3.1 and the sender retries",
+        ge=1,
+    )
+
+
 class Config(Section):
     smtp: SmtpConfig = Field(default_factory=SmtpConfig, description="Inbound SMTP")
     http: HttpConfig = Field(default_factory=HttpConfig, description="Web UI, API, webhooks")
@@ -263,6 +272,7 @@ class Config(Section):
     hubspot: HubSpotConfig = Field(default_factory=HubSpotConfig, description="HubSpot")
     signatures: list[Signature] = Field(default_factory=list, description="Per-domain signatures")
     web: WebConfig = Field(default_factory=WebConfig, description="Web UI")
+    memory: MemoryConfig = Field(default_factory=MemoryConfig, description="Memory bounds")
 
 
 SECRET_NAMES = {

@@ -18,6 +18,7 @@ from aiohttp import web
 from gateway.actions import Actions
 from gateway.agent.factory import build_agent
 from gateway.answering import AgentWorker
+from gateway.budget import ByteBudget
 from gateway.config import Config, Secrets, split_hostport
 from gateway.errors import GatewayError
 from gateway.ops.sdnotify import Notifier
@@ -63,6 +64,7 @@ class Gateway:
         self.clock = clock
         self.db = Database(cfg.storage.path, busy_timeout_ms=cfg.storage.busy_timeout_ms,
                            max_batch=cfg.storage.max_batch)
+        self.budget = ByteBudget(cfg.memory.inflight_bytes)
         self.secret_key = b""
         self.admin_token = ""
         self.started_at = 0.0
@@ -109,7 +111,8 @@ class Gateway:
             self._tasks.append(asyncio.create_task(worker.run(), name=f"worker-{worker.queue}"))
         self._tasks.append(asyncio.create_task(self._maintenance(), name="maintenance"))
         await self._start_http()
-        self.handler = SmtpHandler(self.db, self.cfg.smtp, self.cfg.queues, clock=self.clock)
+        self.handler = SmtpHandler(self.db, self.cfg.smtp, self.cfg.queues, clock=self.clock,
+                                   budget=self.budget)
         self.smtp = SmtpServer(self.handler, self.cfg.smtp)
         self.smtp_address = await self.smtp.start()
 
@@ -144,7 +147,8 @@ class Gateway:
 
     def _build_workers(self) -> list[Worker]:
         kw: dict[str, Any] = {"clock": self.clock}
-        pipeline = Pipeline(self.db, self.cfg, self.secret_key, clock=self.clock)
+        pipeline = Pipeline(self.db, self.cfg, self.secret_key, clock=self.clock,
+                            budget=self.budget)
         return [
             ProcessWorker(pipeline, self.db, self.cfg.queues, busy=self._ingest_busy, **kw),
             AgentWorker(self.agent, self.renderer, self.cfg, self.db, self.cfg.queues, **kw),

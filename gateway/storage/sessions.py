@@ -22,14 +22,27 @@ def insert_inbound(
     )
 
 
-def get_inbound(conn: sqlite3.Connection, inbound_id: str) -> dict[str, Any] | None:
-    row = conn.execute("SELECT * FROM inbound WHERE id=?", (inbound_id,)).fetchone()
+def get_inbound(
+    conn: sqlite3.Connection, inbound_id: str, *, raw: bool = True
+) -> dict[str, Any] | None:
+    """The inbound row; raw=False leaves out the mail bytes (the row's bulk)."""
+    cols = "*" if raw else (
+        "id, received_at, peer, helo, mail_from, rcpt_tos, size, state, kind, reasons,"
+        " message_id, session_id, error"
+    )
+    row = conn.execute(f"SELECT {cols} FROM inbound WHERE id=?", (inbound_id,)).fetchone()
     if row is None:
         return None
     d = dict(row)
     d["rcpt_tos"] = json.loads(d["rcpt_tos"])
     d["reasons"] = json.loads(d["reasons"]) if d["reasons"] else []
     return d
+
+
+def inbound_raw(conn: sqlite3.Connection, inbound_id: str) -> bytes | None:
+    """Only the stored bytes of an inbound mail."""
+    row = conn.execute("SELECT raw FROM inbound WHERE id=?", (inbound_id,)).fetchone()
+    return None if row is None else bytes(row[0])
 
 
 def mark_inbound(
