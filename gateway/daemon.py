@@ -21,6 +21,7 @@ from gateway.answering import AgentWorker
 from gateway.budget import ByteBudget
 from gateway.config import Config, Secrets, split_hostport
 from gateway.errors import GatewayError
+from gateway.malloc import return_big_blocks_to_os
 from gateway.ops.sdnotify import Notifier
 from gateway.outbox import OutboxWorker
 from gateway.pipeline import Pipeline, ProcessWorker
@@ -240,6 +241,7 @@ async def run_forever(cfg: Config, secrets: Secrets) -> None:
     # The writer thread needs the GIL right after each fsync; with the default 5 ms switch
     # interval a busy event loop delays every commit (and so every 250) by up to 5 ms.
     sys.setswitchinterval(GIL_SWITCH_INTERVAL)
+    return_big_blocks_to_os()  # peak RSS for big mail: docs/benchmarks.md
     gateway = Gateway(cfg, secrets)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -11,15 +11,27 @@ from typing import Any
 # -- inbound ---------------------------------------------------------------------------
 
 
+BLOB_CHUNK = 1 << 20  # mail above this size is written and read in chunks of it
+
+
 def insert_inbound(
     conn: sqlite3.Connection, *, id: str, now: float, peer: str, helo: str,
     mail_from: str, rcpt_tos: Sequence[str], raw: bytes,
 ) -> None:
-    conn.execute(
+    """Store a received mail. Big mail goes in through incremental blob I/O: binding it
+    whole would make SQLite copy it twice (the bound value, then the record)."""
+    big = len(raw) > BLOB_CHUNK
+    cur = conn.execute(
         "INSERT INTO inbound (id, received_at, peer, helo, mail_from, rcpt_tos, size, raw)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (id, now, peer, helo, mail_from, json.dumps(list(rcpt_tos)), len(raw), raw),
+        f" VALUES (?, ?, ?, ?, ?, ?, ?, {'zeroblob(?)' if big else '?'})",
+        (id, now, peer, helo, mail_from, json.dumps(list(rcpt_tos)), len(raw),
+         len(raw) if big else raw),
     )
+    if big:
+        view = memoryview(raw)
+        with conn.blobopen("inbound", "raw", int(cur.lastrowid or 0)) as blob:
+            for start in range(0, len(raw), BLOB_CHUNK):
+                blob.write(view[start : start + BLOB_CHUNK])
 
 
 def get_inbound(
@@ -40,9 +52,17 @@ def get_inbound(
 
 
 def inbound_raw(conn: sqlite3.Connection, inbound_id: str) -> bytes | None:
-    """Only the stored bytes of an inbound mail."""
-    row = conn.execute("SELECT raw FROM inbound WHERE id=?", (inbound_id,)).fetchone()
-    return None if row is None else bytes(row[0])
+    """Only the stored bytes of an inbound mail, read straight into one bytes object."""
+    row = conn.execute(
+        "SELECT rowid, size, CASE WHEN size > ? THEN NULL ELSE raw END FROM inbound WHERE id=?",
+        (BLOB_CHUNK, inbound_id),
+    ).fetchone()
+    if row is None:
+        return None
+    if row[2] is not None:
+        return bytes(row[2])
+    with conn.blobopen("inbound", "raw", row[0], readonly=True) as blob:
+        return blob.read()
 
 
 def mark_inbound(
