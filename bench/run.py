@@ -12,6 +12,7 @@ BENCHES = [
     ("latency", ["bench.latency"]),
     ("render", ["bench.render"]),
     ("growth", ["bench.growth"]),
+    ("memory", ["bench.memory"]),
     ("agent", ["bench.agent_eval"]),
     ("hubspot", ["bench.hubspot"]),
 ]
