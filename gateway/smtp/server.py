@@ -11,6 +11,7 @@ from aiosmtpd.smtp import SMTP
 
 from gateway.config import SmtpConfig, split_hostport
 from gateway.smtp import codes
+from gateway.smtp.data import OneBufferData
 from gateway.smtp.handler import SmtpHandler
 
 log = logging.getLogger(__name__)
@@ -27,7 +28,7 @@ class SmtpServer:
         self._server: asyncio.Server | None = None
         owner = self
 
-        class GatewaySMTP(SMTP):
+        class GatewaySMTP(OneBufferData, SMTP):
             line_length_limit = cfg.line_length_limit
 
             def connection_made(self, transport: asyncio.BaseTransport) -> None:
