@@ -151,15 +151,27 @@ class ConversationsClient:
         return [Channel.from_api(r) for r in rows]
 
     async def create_custom_channel(
-        self, name: str, webhook_url: str, capabilities: dict[str, Any]
+        self, name: str, webhook_url: str, capabilities: dict[str, Any], *,
+        description: str | None = None, logo_url: str | None = None,
     ) -> Channel:
-        body = {"name": name, "webhookUrl": webhook_url, "capabilities": capabilities}
+        body = {"name": name, "webhookUrl": webhook_url, "capabilities": capabilities,
+                **_described(description, logo_url)}
         data = await self._call("POST", CHANNELS, CHANNELS, body=body, developer=True)
         return Channel.from_api(data)
 
-    async def update_custom_channel(self, channel_id: str, fields: dict[str, Any]) -> Channel:
+    async def update_custom_channel(
+        self, channel_id: str, *, name: str, webhook_url: str, capabilities: dict[str, Any],
+        description: str, logo_url: str, redirect_url: str | None = None,
+    ) -> Channel:
+        """PATCH the whole channel object: HubSpot's schema requires capabilities,
+        channelDescription and channelLogoUrl in every update (a partial one gets 400)."""
+        body: dict[str, Any] = {"name": name, "webhookUrl": webhook_url,
+                                "capabilities": capabilities, "channelDescription": description,
+                                "channelLogoUrl": logo_url}
+        if redirect_url:
+            body["channelAccountConnectionRedirectUrl"] = redirect_url
         path = f"{CHANNELS}/{channel_id}"
-        data = await self._call("PATCH", f"{CHANNELS}/{{channelId}}", path, body=fields,
+        data = await self._call("PATCH", f"{CHANNELS}/{{channelId}}", path, body=body,
                                 developer=True)
         return Channel.from_api(data)
 
@@ -239,6 +251,11 @@ class ConversationsClient:
         data = await self._call("POST", f"{CONV}/threads/{{threadId}}/messages",
                                 f"{CONV}/threads/{thread_id}/messages", body=body)
         return Message.from_api(data)
+
+
+def _described(description: str | None, logo_url: str | None) -> dict[str, str]:
+    out = {"channelDescription": description, "channelLogoUrl": logo_url}
+    return {k: v for k, v in out.items() if v}
 
 
 def _party(name: str, email: str) -> dict[str, Any]:

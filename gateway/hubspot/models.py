@@ -271,6 +271,9 @@ class Channel:
     webhook_url: str | None
     capabilities: dict[str, Any]
     created_at: datetime | None
+    description: str | None = None
+    logo_url: str | None = None
+    redirect_url: str | None = None
 
     @classmethod
     def from_api(cls, data: dict[str, Any]) -> Channel:
@@ -280,6 +283,9 @@ class Channel:
             webhook_url=data.get("webhookUrl"),
             capabilities=dict(data.get("capabilities") or {}),
             created_at=parse_time(data.get("createdAt")),
+            description=data.get("channelDescription"),
+            logo_url=data.get("channelLogoUrl"),
+            redirect_url=data.get("channelAccountConnectionRedirectUrl"),
         )
 
 

@@ -25,6 +25,7 @@ from gateway.hubspot.emulator.http import (
     json_response,
     read_json,
 )
+from gateway.hubspot.emulator.portal import auto_ticket
 from gateway.hubspot.emulator.state import EmulatorState, Json, Thread, iso, parse_time
 
 routes = web.RouteTableDef()
@@ -93,6 +94,8 @@ def _channel(state: EmulatorState, channel_id: str) -> Json:
     return channel
 
 
+PATCH_REQUIRED = ("capabilities", "channelDescription", "channelLogoUrl")
+"""Required in a channel PATCH by HubSpot's published schema (custom_channel_update_params)."""
 _CHANNEL_FIELDS = ("webhookUrl", "channelAccountConnectionRedirectUrl", "channelDescription",
                    "channelLogoUrl")
 
@@ -135,6 +138,11 @@ async def patch_channel(request: web.Request) -> web.Response:
     channel, body = _channel(state, request.match_info["channel_id"]), await read_json(request)
     if not isinstance(body, dict):
         raise HubSpotHTTPError(400, "Body must be an object")
+    missing = [k for k in PATCH_REQUIRED if k not in body]
+    if missing and state.settings.strict_channel_patch:
+        raise HubSpotHTTPError(
+            400, f"Invalid input JSON: missing required fields {', '.join(missing)}",
+            "VALIDATION_ERROR", context={"missingFields": missing})
     if "capabilities" in body:
         channel["capabilities"] = {**channel["capabilities"],
                                    **check_capabilities(body["capabilities"])}
@@ -317,6 +325,7 @@ def publish(ctx: Context, channel: Json, body: Any) -> Json:
             fields[key] = body[key]
     when = parse_time(body["timestamp"]) if body.get("timestamp") else None
     message = add_message(ctx, thread, fields, created_at=when)
+    auto_ticket(ctx, thread, message)
     if idem:
         state.publish_keys[(channel["id"], str(idem))] = message["id"]
     return message

@@ -142,6 +142,16 @@ class Settings:
     search_per_second: int
     truncate_at: int
     webhook_target_url: str | None
+    channel_client_secret: str | None = None  # the channel app's secret (default: client_secret)
+    channel_webhook_shape: str = "object"  # "object" or "array" (both seen at HubSpot)
+    channel_signature: str = "v3"  # "v3" or "v1"
+    helpdesk_auto_ticket: bool = False  # a help-desk inbox makes a ticket for each new thread
+    strict_channel_patch: bool = True  # PATCH channel without the required fields -> 400
+
+    @property
+    def channel_secret(self) -> str:
+        """The secret channel webhooks are signed with."""
+        return self.channel_client_secret or self.client_secret
 
 
 class EmulatorState:
