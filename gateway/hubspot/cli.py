@@ -14,7 +14,7 @@ import click
 from gateway.config import Config, Secrets
 from gateway.errors import GatewayError
 from gateway.hubspot.errors import HubSpotError
-from gateway.hubspot.setup import SetupState, run_setup
+from gateway.hubspot.setup import SetupChoiceError, SetupState, check_routes, run_setup
 from gateway.hubspot.webhooks import APP_PATH
 from gateway.storage import hubspot as hs
 from gateway.storage.db import Database
@@ -64,33 +64,64 @@ def hubspot() -> None:
 
 
 @hubspot.command("setup")
+@click.option("--pipeline", default=None, help="Ticket pipeline id for new tickets (listed "
+              "by this command); stored and used from now on")
+@click.option("--stage", default=None, help="Stage id in that pipeline for new tickets "
+              "(default: its first open stage)")
 @click.pass_context
-def setup_cmd(ctx: click.Context) -> None:
-    """Create the ticket properties, register the custom channel; print the webhook URLs."""
+def setup_cmd(ctx: click.Context, pipeline: str | None, stage: str | None) -> None:
+    """Create the ticket properties, register the custom channel and one channel account per
+    support address, choose the ticket pipeline; print pipelines and webhook URLs."""
     obj = _obj(ctx)
     cfg: Config = obj.cfg
-    state = asyncio.run(_setup(cfg, obj.db))
+    state, report = asyncio.run(_setup(cfg, obj.db, pipeline, stage))
     click.echo(f"ticket properties: {cfg.hubspot.tag_property} "
                f"{'ok' if state.tag_property else 'MISSING'}, opencx_handoff_key "
                f"{'ok' if state.key_property else 'MISSING'}")
+    _echo_pipelines(report)
     if state.integration == "channel":
-        click.echo(f"custom channel {state.channel_id}, channel account "
-                   f"{state.channel_account_id} in inbox {state.inbox_id}")
+        click.echo(f"custom channel {state.channel_id}")
+        for address, ids in state.accounts.items():
+            click.echo(f"  {address}: channel account {ids['channel_account_id']} in inbox "
+                       f"{ids['inbox_id']}")
     else:
         click.echo(f"private-app mode: {state.reason}")
     click.echo("Configure these webhook URLs in HubSpot:")
     click.echo(f"  app webhooks (Webhooks API target URL):  {state.webhook_urls['app']}")
     click.echo("    subscribe: conversation.newMessage, ticket.propertyChange (hs_pipeline_stage)")
     click.echo(f"  custom channel webhookUrl (set by setup): {state.webhook_urls['channel']}")
+    problems = [f"{who}: {r['problem']}" for who, r in report["routes"].items() if r["problem"]]
+    if problems:
+        raise GatewayError("; ".join(problems) + ": choose with `opencx-gateway hubspot setup "
+                           "--pipeline ID --stage ID` (or set hubspot.pipeline/stage)")
 
 
-async def _setup(cfg: Config, db: Database) -> SetupState:
+def _echo_pipelines(report: dict[str, Any]) -> None:
+    """The portal's ticket pipelines and stages, marking those in use."""
+    used = {(r["pipeline"], r["stage"]) for r in report["routes"].values()}
+    click.echo("ticket pipelines in the portal (id: label):")
+    for p in report["pipelines"]:
+        click.echo(f"  {p['id']}: {p['label']}")
+        for s in p["stages"]:
+            mark = "  <- in use" if (p["id"], s["id"]) in used else ""
+            closed = " [closed]" if s["closed"] else ""
+            click.echo(f"      {s['id']}: {s['label']}{closed}{mark}")
+    for who, route in report["routes"].items():
+        click.echo(f"  {who}: pipeline {route['pipeline']}, stage {route['stage']}")
+
+
+async def _setup(cfg: Config, db: Database, pipeline: str | None = None,
+                 stage: str | None = None) -> tuple[SetupState, dict[str, Any]]:
     client = _client(cfg)
+    addresses = [a.address for a in cfg.smtp.support_addresses]
     try:
         previous = SetupState.from_values(await db.read(hs.setup_values))
-        state = await run_setup(client, cfg.hubspot,
-                                support_address=cfg.smtp.support_addresses[0].address,
-                                public_url=_public_url(cfg), previous=previous)
+        state = await run_setup(client, cfg.hubspot, support_addresses=addresses,
+                                public_url=_public_url(cfg), previous=previous,
+                                pipeline=pipeline, stage=stage)
+        report = await check_routes(client, cfg.hubspot, state, addresses)
+    except SetupChoiceError as exc:
+        raise GatewayError(f"HubSpot setup: {exc}") from None
     except HubSpotError as exc:
         raise GatewayError(f"HubSpot setup failed: {exc}") from None
     finally:
@@ -100,7 +131,7 @@ async def _setup(cfg: Config, db: Database) -> SetupState:
     if cfg.hubspot.mode == "emulator":
         await _emulator_call(cfg, "PATCH", "/_emulator/settings",
                              {"webhookTargetUrl": _public_url(cfg) + APP_PATH})
-    return state
+    return state, report
 
 
 @hubspot.command("status")

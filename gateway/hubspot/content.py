@@ -65,12 +65,13 @@ def ticket_content(session: dict[str, Any], messages: list[dict[str, Any]]) -> s
 
 
 def ticket_properties(cfg: Any, session: dict[str, Any], messages: list[dict[str, Any]],
-                      key: str | None, key_property: str) -> dict[str, str]:
+                      key: str | None, key_property: str, *, pipeline: str | None = None,
+                      stage: str | None = None) -> dict[str, str]:
     props = {
         "subject": ticket_subject(session),
         "content": ticket_content(session, messages),
-        "hs_pipeline": cfg.pipeline,
-        "hs_pipeline_stage": cfg.stage,
+        "hs_pipeline": pipeline or cfg.pipeline,
+        "hs_pipeline_stage": stage or cfg.stage,
         "hs_ticket_priority": cfg.priority,
         cfg.tag_property: "true",
     }

@@ -28,7 +28,7 @@ from gateway.hubspot.errors import (
 )
 from gateway.hubspot.lifecycle import reopen_as_ai
 from gateway.hubspot.models import Message, Ticket
-from gateway.hubspot.setup import CHANNEL, KEY_PROPERTY, PRIVATE, SetupState
+from gateway.hubspot.setup import CHANNEL, KEY_PROPERTY, PRIVATE, SetupState, ticket_route
 from gateway.hubspot.steps import Steps
 from gateway.storage import hubspot as hs
 from gateway.storage import sessions
@@ -83,10 +83,14 @@ class Handoff:
         if saga.row["status"] == "done":
             return "already done"
         await self._contact(saga)
-        await self._ticket(saga)
-        if saga.row["mode"] == CHANNEL:
+        if self._adopting(saga):  # the help desk makes the ticket when the thread starts
             await self._thread(saga)
-            await self._link(saga)
+            await self._ticket(saga)
+        else:
+            await self._ticket(saga)
+            if saga.row["mode"] == CHANNEL:
+                await self._thread(saga)
+                await self._link(saga)
         await self._handoff_notes(saga)
         await self._finish(saga)
         log.info("handoff done session=%s ticket=%s (%s) thread=%s", saga.sid,
@@ -175,11 +179,16 @@ class Handoff:
 
     # -- 2. ticket ------------------------------------------------------------------------
 
+    def _adopting(self, saga: Saga) -> bool:
+        return bool(self.cfg.hubspot.adopt_helpdesk_ticket and saga.row["mode"] == CHANNEL)
+
     async def _ticket(self, saga: Saga) -> None:
         if saga.row["ticket_id"]:
             return
-        ticket_id = await self._open_ticket(saga)
-        action = "appended"
+        adopted = await self._adopt_ticket(saga) if self._adopting(saga) else None
+        ticket_id, action = adopted, "adopted"
+        if ticket_id is None:
+            ticket_id, action = await self._open_ticket(saga), "appended"
         if ticket_id is None:
             ticket_id, action = await self._create_ticket(saga), "created"
         now, contact_id = self.clock(), saga.row["contact_id"]
@@ -209,12 +218,40 @@ class Handoff:
                 return ticket.id
         return None
 
+    async def _adopt_ticket(self, saga: Saga) -> str | None:
+        """Help-desk portals: the ticket HubSpot made for our new thread becomes ours (its
+        pipeline and stage stay the help desk's). Repeating it is harmless: same thread,
+        same ticket, same properties. None when the thread has no ticket (fall back)."""
+        if not saga.row["thread_id"]:
+            return None
+        thread = await self.client.get_thread(saga.row["thread_id"])
+        ticket_id = thread.associated_ticket_id
+        if not ticket_id:
+            log.warning("help-desk adoption: thread %s has no ticket; creating one session=%s",
+                        saga.row["thread_id"], saga.sid)
+            return None
+        key = f"opencx-{saga.token}" if self.setup().key_property else None
+        props = self._ticket_props(saga, key)
+        for route in ("hs_pipeline", "hs_pipeline_stage"):
+            props.pop(route)
+        await self.client.update_ticket(ticket_id, props)
+        contact_id = saga.row["contact_id"]
+        if contact_id:
+            await self.client.associate_default("tickets", ticket_id, "contacts", contact_id)
+        log.info("adopted help-desk ticket %s for session=%s", ticket_id, saga.sid)
+        return ticket_id
+
+    def _ticket_props(self, saga: Saga, key: str | None) -> dict[str, str]:
+        pipeline, stage = ticket_route(self.cfg.hubspot, self.setup(),
+                                       saga.session["support_address"])
+        return content.ticket_properties(self.cfg.hubspot, saga.session, saga.messages, key,
+                                         KEY_PROPERTY, pipeline=pipeline, stage=stage)
+
     async def _create_ticket(self, saga: Saga) -> str:
         setup = self.setup()
         ref = f"opencx-{saga.token}"
         key = ref if setup.key_property else None
-        props = content.ticket_properties(self.cfg.hubspot, saga.session, saga.messages, key,
-                                          KEY_PROPERTY)
+        props = self._ticket_props(saga, key)
 
         async def create() -> str:
             try:
@@ -263,9 +300,10 @@ class Handoff:
         ours = (f"{name} (AI)", support)
         incoming = message["role"] == "customer"
         sender, recipient = (customer, ours) if incoming else (ours, customer)
-        assert setup.channel_id and setup.channel_account_id
+        account_id, _ = setup.account_for(support)
+        assert setup.channel_id and account_id
         return await self.client.publish_message(
-            setup.channel_id, channel_account_id=setup.channel_account_id,
+            setup.channel_id, channel_account_id=account_id,
             integration_thread_id=integration_thread,
             idempotency_id=f"opencx-{saga.token}-m{message['id']}",
             direction="INCOMING" if incoming else "OUTGOING",
