@@ -128,8 +128,9 @@ class WebhookWorker(Worker):
         return "internal comment recorded" if row else "ignored: comment already recorded"
 
     async def _render(self, session: dict[str, Any], message: Message) -> RenderedBody:
-        signature = resolve_signature(session["support_address"],
-                                      self.config.signatures).signature
+        own = self.config.hubspot.for_address(session["support_address"])
+        domain = (own.signature_domain if own else None) or session["support_address"]
+        signature = resolve_signature(domain, self.config.signatures).signature
         rich = message.rich_text or ""
         if "<" in rich:
             return await self.renderer.render(html=rich, signature=signature)
