@@ -241,6 +241,11 @@ class ConversationsClient:
                                  {"limit": limit, "sort": "createdAt"})
         return [Message.from_api(r) for r in rows]
 
+    async def get_actor(self, actor_id: str) -> dict[str, Any]:
+        """An actor (A- agent, V- visitor, I- integration, ...): {type, id, name, email}."""
+        return await self._call("GET", f"{CONV}/actors/{{actorId}}",
+                                f"{CONV}/actors/{actor_id}") or {}
+
     async def post_comment(
         self, thread_id: str, text: str, rich_text: str | None = None
     ) -> Message:

@@ -14,6 +14,7 @@ from gateway.answering import outgoing_for
 from gateway.config import Config
 from gateway.errors import PermanentFailure
 from gateway.hubspot.client import HubSpotClient
+from gateway.hubspot.errors import HubSpotError
 from gateway.hubspot.handoff import TICKET_PROPS
 from gateway.hubspot.lifecycle import close_session
 from gateway.hubspot.models import Message
@@ -56,6 +57,7 @@ class WebhookWorker(Worker):
         self.ready = ready
         self.app_id = app_id
         self.relayed = 0
+        self.actor_names: dict[str, str] = {}  # actor id -> name (HubSpot's actors API)
 
     async def handle(self, job: Job) -> None:
         event_id = int(job.payload["event_id"])
@@ -118,14 +120,30 @@ class WebhookWorker(Worker):
 
     async def _record_internal(self, session: dict[str, Any], message: Message) -> str:
         """An internal comment: shown in the Inbox as internal, never emailed."""
+        author = await self._author(message)
         now = self.clock()
-        sender = message.senders[0] if message.senders else None
-        author = (sender.name or sender.actor_id or "") if sender else ""
         row = await self.db.write(lambda c: sessions.add_message(
             c, session_id=session["id"], role="internal", now=now, author=author,
             text=message.text or "", external_id=f"hubspot:{message.id}",
             hubspot_message_id=message.id))
         return "internal comment recorded" if row else "ignored: comment already recorded"
+
+    async def _author(self, message: Message) -> str:
+        """The rep's name: the sender's own, else HubSpot's actors API (cached), else the id."""
+        sender = message.senders[0] if message.senders else None
+        if sender is None:
+            return ""
+        if sender.name or not sender.actor_id:
+            return sender.name or ""
+        actor_id = sender.actor_id
+        if actor_id not in self.actor_names:
+            try:
+                actor = await self.client.get_actor(actor_id)
+            except HubSpotError as exc:
+                log.warning("actor %s not resolved: %s", actor_id, exc)
+                return actor_id
+            self.actor_names[actor_id] = str(actor.get("name") or actor.get("email") or actor_id)
+        return self.actor_names[actor_id]
 
     async def _render(self, session: dict[str, Any], message: Message) -> RenderedBody:
         own = self.config.hubspot.for_address(session["support_address"])
@@ -146,7 +164,7 @@ class WebhookWorker(Worker):
         mail = outgoing_for(self.config, session, parent, unique=unique, auto=False)
         now = self.clock()
         raw = build_message(mail, body, date=datetime.fromtimestamp(now, UTC))
-        rep = message.senders[0].name or "HubSpot agent"
+        rep = await self._author(message) or "HubSpot agent"
 
         def write(conn: WriteConnection) -> bool:
             row = sessions.add_message(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from aiohttp import web
@@ -15,7 +15,13 @@ from gateway.hubspot.client import HubSpotClient
 from gateway.hubspot.errors import HubSpotError
 from gateway.hubspot.handoff import Handoff
 from gateway.hubspot.inbound import WebhookWorker
-from gateway.hubspot.setup import SetupState, check_setup, run_setup, webhook_urls
+from gateway.hubspot.setup import (
+    SetupState,
+    check_setup,
+    choose_route,
+    run_setup,
+    webhook_urls,
+)
 from gateway.hubspot.sync import Health, HubSpotWorker
 from gateway.hubspot.webhooks import WebhookReceiver
 from gateway.storage import hubspot as hs
@@ -204,6 +210,18 @@ class HubSpotService:
         self.setup_state, self.setup_error = state, None
         log.info("hubspot setup done integration=%s channel=%s account=%s (%s)",
                  state.integration, state.channel_id, state.channel_account_id, state.reason)
+        return state
+
+    async def choose_pipeline(self, pipeline: str, stage: str | None) -> SetupState:
+        """The operator's pipeline/stage (web UI), checked against the portal and stored."""
+        assert self.client is not None
+        base = self.setup_state or await stored_setup(self.db) or SetupState()
+        state = replace(base, accounts=dict(base.accounts))
+        await choose_route(self.client, state, pipeline, stage)
+        now = self.gw.clock()
+        await self.db.write(lambda c: hs.set_setup_values(c, state.to_values(), now))
+        self.setup_state = state
+        log.info("hubspot pipeline chosen pipeline=%s stage=%s", state.pipeline, state.stage)
         return state
 
     async def _check_live(self) -> None:

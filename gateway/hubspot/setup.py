@@ -194,6 +194,9 @@ async def _account(client: HubSpotClient, cfg: HubSpotConfig, channel_id: str,
 class SetupChoiceError(HubSpotError):
     """The pipeline/stage the operator chose does not fit the portal."""
 
+    def __str__(self) -> str:
+        return self.message
+
 
 async def choose_route(client: HubSpotClient, state: SetupState, pipeline: str | None,
                        stage: str | None) -> None:

@@ -118,6 +118,10 @@ async def test_full_loop_ticket_thread_note_reply_and_comment(gateway: Gateway,
     # an internal comment: recorded as internal, never mailed
     await emu.rep_comment(session["hubspot_thread_id"], "Customer is on the legacy plan.")
     await wait_until(lambda: _has_role(gateway, sid, "internal"), 10)
+    # the comment carries only the actor id (as at HubSpot): the name comes from the actors API
+    internal = [m for m in await messages(gateway, sid) if m["role"] == "internal"]
+    assert [m["author"] for m in internal] == ["Riley Rep"]
+    assert [m["author"] for m in agent] == ["Riley Rep"]
     await idle(gateway, emu)
     assert len(maildir_messages(config)) == 2
     assert count(emu.tickets.values()) == 1 and count(emu.contacts.values()) == 1
