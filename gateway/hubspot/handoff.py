@@ -308,7 +308,8 @@ class Handoff:
             idempotency_id=f"opencx-{saga.token}-m{message['id']}",
             direction="INCOMING" if incoming else "OUTGOING",
             sender_name=sender[0], sender_email=sender[1], recipient_name=recipient[0],
-            recipient_email=recipient[1], text=content.message_text(message), rich_text=None,
+            recipient_email=recipient[1], text=content.message_text(message),
+            rich_text=None if incoming else content.rich_text(content.message_text(message)),
             timestamp=datetime.fromtimestamp(message["created_at"], UTC),
         )
 

@@ -57,7 +57,12 @@ def _assert_contact_ticket_note(emu: HubSpotEmulator, session: dict[str, Any],
     [ticket] = list(emu.tickets.values())
     props = ticket.properties
     assert props["opencx_handedoff"] == "true"
-    assert props["content"] == session["summary"] and session["summary"]
+    description = props["content"]  # a summary a rep can act on, not the raw first mail
+    assert description.startswith(f"Problem: {session['summary'].split('. ')[0]}")
+    assert "\nAI answered: " in description and "nothing yet" not in description
+    assert "\nEscalated because: user_request" in description
+    assert f"Sentiment: {session['sentiment_label']}" in description
+    assert "language: en" in description
     assert f"[#{sid}]" in props["subject"]
     assert (props["hs_pipeline"], props["hs_pipeline_stage"], props["hs_ticket_priority"]) == (
         "0", "1", "HIGH")
@@ -80,6 +85,9 @@ def _assert_thread(emu: HubSpotEmulator, session: dict[str, Any],
     published = [m for m in posted if m["type"] == "MESSAGE"]
     assert [m["direction"] for m in published] == ["INCOMING", "OUTGOING", "INCOMING"]
     assert [m["text"] for m in published] == [t["text"].strip() for t in turns]
+    ai = [m for m in published if m["direction"] == "OUTGOING"]
+    assert ai and all(m["richText"].startswith("<p>") and "**" not in m["richText"]
+                      for m in ai)
     for sent, turn in zip(published, turns, strict=True):
         stamp = parse_time(sent["createdAt"])
         assert stamp is not None and abs(stamp.timestamp() - turn["created_at"]) < 0.002
