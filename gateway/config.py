@@ -268,6 +268,8 @@ class HubSpotConfig(Section):
         "AI email support by opencx-gateway", description="Custom channel description")
     channel_logo_url: str | None = Field(
         None, description="Custom channel logo URL; default <public_url>/static/favicon.svg")
+    max_attachment_bytes: int = Field(
+        10 * 2**20, description="Largest attachment carried either way (customer <-> rep)")
     addresses: list[HubSpotAddress] = Field(
         default_factory=list, description="Per support address: inbox, pipeline, signature")
     emulator: HubSpotEmulatorConfig = Field(

@@ -200,14 +200,17 @@ class ConversationsClient:
         idempotency_id: str, direction: str, sender_name: str, sender_email: str,
         recipient_name: str, recipient_email: str, text: str, rich_text: str | None,
         timestamp: datetime, in_reply_to_id: str | None = None,
+        file_ids: list[str] | None = None,
     ) -> Message:
-        """Publish one transcript turn; creates the inbox thread on the first turn."""
+        """Publish one transcript turn; creates the inbox thread on the first turn.
+        `file_ids`: HubSpot Files ids attached to the message."""
         body: dict[str, Any] = {
             "messageDirection": direction, "integrationThreadId": integration_thread_id,
             "integrationIdempotencyId": idempotency_id, "channelAccountId": channel_account_id,
             "senders": [_party(sender_name, sender_email)],
             "recipients": [_party(recipient_name, recipient_email)],
-            "text": text, "timestamp": format_time(timestamp), "attachments": [],
+            "text": text, "timestamp": format_time(timestamp),
+            "attachments": [{"type": "FILE", "fileId": f} for f in file_ids or []],
         }
         if rich_text:
             body["richText"] = rich_text

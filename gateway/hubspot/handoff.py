@@ -26,6 +26,7 @@ from gateway.hubspot.errors import (
     HubSpotConflict,
     HubSpotNotFound,
 )
+from gateway.hubspot.files import FileData, HubSpotFiles, mail_attachments
 from gateway.hubspot.lifecycle import reopen_as_ai
 from gateway.hubspot.models import Message, Ticket
 from gateway.hubspot.setup import CHANNEL, KEY_PROPERTY, PRIVATE, SetupState, ticket_route
@@ -72,6 +73,7 @@ class Handoff:
         self.public_url = public_url
         self.clock = clock
         self.steps = Steps(db, cfg.hubspot.timeout, clock)
+        self.files = HubSpotFiles(client, cfg.hubspot.max_attachment_bytes)
 
     # -- entry points -----------------------------------------------------------------------
 
@@ -302,6 +304,7 @@ class Handoff:
         sender, recipient = (customer, ours) if incoming else (ours, customer)
         account_id, _ = setup.account_for(support)
         assert setup.channel_id and account_id
+        file_ids = await self._upload_attachments(saga, message) if incoming else []
         return await self.client.publish_message(
             setup.channel_id, channel_account_id=account_id,
             integration_thread_id=integration_thread,
@@ -310,8 +313,30 @@ class Handoff:
             sender_name=sender[0], sender_email=sender[1], recipient_name=recipient[0],
             recipient_email=recipient[1], text=content.message_text(message),
             rich_text=None if incoming else content.rich_text(content.message_text(message)),
-            timestamp=datetime.fromtimestamp(message["created_at"], UTC),
+            timestamp=datetime.fromtimestamp(message["created_at"], UTC), file_ids=file_ids,
         )
+
+    async def _upload_attachments(self, saga: Saga, message: dict[str, Any]) -> list[str]:
+        """The customer's attached files, uploaded to HubSpot Files once each (a step per
+        file; after a crash mid-upload HubSpot may hold an unused copy, never a second
+        message). Files past the size cap are left out (logged)."""
+        if not message.get("attachments") or not message.get("inbound_id"):
+            return []
+        inbound = await self.db.read(lambda c: sessions.get_inbound(c, message["inbound_id"]))
+        if inbound is None:
+            return []
+        found = mail_attachments(bytes(inbound["raw"]), self.cfg.hubspot.max_attachment_bytes)
+        ids = []
+        for number, file in enumerate(found):
+            async def create(file: FileData = file) -> str:
+                return await self.files.upload(file)
+
+            async def find() -> str | None:
+                return None
+
+            key = f"file:{saga.sid}:m{message['id']}:{number}"
+            ids.append(await self.steps.once(saga.sid, key, "file", key, create, find))
+        return ids
 
     async def _record_published(self, saga: Saga, integration_thread: str,
                                 message: dict[str, Any], published: Message) -> None:

@@ -180,6 +180,7 @@ class Message:
     channel_id: str | None = None
     channel_account_id: str | None = None
     in_reply_to_id: str | None = None
+    attachments: tuple[dict[str, Any], ...] = ()
 
     @property
     def truncated(self) -> bool:
@@ -214,6 +215,7 @@ class Message:
             channel_id=_str(data.get("channelId")),
             channel_account_id=_str(data.get("channelAccountId")),
             in_reply_to_id=_str(data.get("inReplyToId")),
+            attachments=tuple(a for a in data.get("attachments") or [] if isinstance(a, dict)),
         )
 
 

@@ -25,6 +25,7 @@ from gateway.hubspot.emulator import channels as emulator_channels
 from gateway.hubspot.emulator import control as emulator_control
 from gateway.hubspot.emulator import conversations as emulator_conversations
 from gateway.hubspot.emulator import crm as emulator_crm
+from gateway.hubspot.emulator import files as emulator_files
 from gateway.hubspot.emulator import portal as emulator_portal
 from gateway.hubspot.emulator import schema_api as emulator_schema_api
 from gateway.hubspot.emulator import search as emulator_search
@@ -52,7 +53,7 @@ def build_app(ctx: Context) -> web.Application:
     app = web.Application(middlewares=[hubspot_middleware], client_max_size=MAX_BODY_BYTES)
     app[CTX] = ctx
     for module in (emulator_search, emulator_crm, emulator_schema_api, emulator_conversations,
-                   emulator_channels, emulator_webhooks, emulator_control):
+                   emulator_channels, emulator_webhooks, emulator_files, emulator_control):
         app.add_routes(module.routes)
 
     async def close_webhooks(_app: web.Application) -> None:
@@ -186,9 +187,17 @@ class HubSpotEmulator:
 
     # -- acting as a rep -----------------------------------------------------------------
     async def rep_reply(self, thread_id: str, text: str, rich_text: str | None = None,
-                        actor_id: str = emulator_control.REP) -> Json:
-        """A rep replies publicly in the inbox; returns the MESSAGE, webhooks go out."""
-        return emulator_control.rep_reply(self.ctx, thread_id, text, rich_text, actor_id)
+                        actor_id: str = emulator_control.REP,
+                        attachments: Sequence[tuple[str, str, bytes]] = ()) -> Json:
+        """A rep replies publicly in the inbox; returns the MESSAGE, webhooks go out.
+        ``attachments``: (file name, content type, bytes), uploaded to Files first."""
+        ids = [self.add_file(name, ctype, data)["id"] for name, ctype, data in attachments]
+        return emulator_control.rep_reply(self.ctx, thread_id, text, rich_text, actor_id, ids)
+
+    def add_file(self, name: str, content_type: str, data: bytes) -> Json:
+        """A file in the portal's Files (as if a rep uploaded it); returns its metadata."""
+        return emulator_files.store_file(self.state, self.base_url or "", name, data,
+                                         content_type)
 
     async def rep_comment(self, thread_id: str, text: str, rich_text: str | None = None,
                           actor_id: str = emulator_control.REP) -> Json:

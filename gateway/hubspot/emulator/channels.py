@@ -17,6 +17,7 @@ from aiohttp import web
 
 from gateway.hubspot.emulator.conversations import add_message, integration_client, render_message
 from gateway.hubspot.emulator.crm import create_object
+from gateway.hubspot.emulator.files import attachment_json
 from gateway.hubspot.emulator.http import (
     CTX,
     Context,
@@ -295,6 +296,7 @@ def publish(ctx: Context, channel: Json, body: Any) -> Json:
     """Create or extend a thread with one published message (idempotent per channel)."""
     state = ctx.state
     account = _check_publish(state, channel, body)
+    attachments = [attachment_json(state, a) for a in body.get("attachments") or []]
     idem = body.get("integrationIdempotencyId")
     if idem and (channel["id"], str(idem)) in state.publish_keys:
         return state.messages[state.publish_keys[(channel["id"], str(idem))]]
@@ -319,7 +321,7 @@ def publish(ctx: Context, channel: Json, body: Any) -> Json:
               "recipients": _people(body.get("recipients"), None if incoming else visitor,
                                     "recipientField"),
               "status": {"statusType": "RECEIVED" if incoming else "SENT"},
-              "attachments": body.get("attachments") or []}
+              "attachments": attachments}
     for key in ("subject", "inReplyToId"):
         if body.get(key):
             fields[key] = body[key]

@@ -21,6 +21,7 @@ from gateway.hubspot.emulator.conversations import (
     render_thread,
 )
 from gateway.hubspot.emulator.crm import is_closed_stage, render, update_object
+from gateway.hubspot.emulator.files import attachment_json
 from gateway.hubspot.emulator.http import CTX, Context, FaultRule, HubSpotHTTPError, json_response
 from gateway.hubspot.emulator.portal import add_inbox, apply_profile, default_pipeline_id
 from gateway.hubspot.emulator.state import Json
@@ -33,10 +34,12 @@ REP_CLIENT = {"clientType": "HUBSPOT"}
 # -- rep actions (shared by the Python API and the HTTP API) ------------------------------
 
 def rep_reply(ctx: Context, thread_id: str, text: str, rich_text: str | None = None,
-              actor_id: str = REP) -> Json:
+              actor_id: str = REP, file_ids: list[str] | None = None) -> Json:
     """A rep's public reply in the inbox: OUTGOING MESSAGE + channel and app webhooks."""
     thread = get_thread(ctx.state, thread_id)
-    return agent_message(ctx, thread, text, rich_text, actor_id, REP_CLIENT)
+    attachments = [attachment_json(ctx.state, {"type": "FILE", "fileId": f})
+                   for f in file_ids or []]
+    return agent_message(ctx, thread, text, rich_text, actor_id, REP_CLIENT, attachments)
 
 
 def rep_comment(ctx: Context, thread_id: str, text: str, rich_text: str | None = None,

@@ -27,6 +27,7 @@ FULL_SCOPES: frozenset[str] = frozenset(
         "conversations.write",
         "conversations.custom_channels.read",
         "conversations.custom_channels.write",
+        "files",
     }
 )
 """Every scope an emulated call can require; the default grant."""
@@ -45,6 +46,7 @@ _ID_BASES = {
     "channels": 500_001,
     "accounts": 600_001,
     "subscriptions": 700_001,
+    "files": 800_001,
     "events": 9_000_000_001,
 }
 
@@ -176,6 +178,7 @@ class EmulatorState:
         self.accounts: dict[str, Json] = {}
         self.thread_keys: dict[tuple[str, str], str] = {}
         self.publish_keys: dict[tuple[str, str], str] = {}
+        self.files: dict[str, Any] = {}  # id -> emulator.files.StoredFile
         self.agents: dict[str, Json] = {
             "A-1001": {"id": "A-1001", "type": "AGENT", "name": "Riley Rep",
                        "email": "riley.rep@emulator.test", "avatar": None},
