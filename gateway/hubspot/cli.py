@@ -167,6 +167,12 @@ def _print_status(r: dict[str, Any]) -> None:
     click.echo(f"integration: {setup.get('integration', 'not set up')} "
                f"({setup.get('reason', 'run `opencx-gateway hubspot setup`')})")
     click.echo(f"channel {setup.get('channel_id')}  account {setup.get('channel_account_id')}")
+    for address, ids in (setup.get("accounts") or {}).items():
+        click.echo(f"  {address}: channel account {ids.get('channel_account_id')} in inbox "
+                   f"{ids.get('inbox_id')}")
+    for who, route in (r["setup_check"].get("routes") or {}).items():
+        click.echo(f"tickets ({who}): pipeline {route['pipeline']} stage {route['stage']}"
+                   f"{'  PROBLEM: ' + route['problem'] if route['problem'] else ''}")
     for kind, url in r["webhook_urls"].items():
         click.echo(f"webhook {kind:<8} {url}")
     click.echo(f"last webhook: {r.get('last_webhook')}")
@@ -203,7 +209,9 @@ def emulator_cmd(ctx: click.Context) -> None:
                           app_id=hub.app_id or EMULATOR_APP_ID,
                           portal_id=hub.portal_id or EMULATOR_PORTAL_ID,
                           search_lag=hub.emulator.search_lag_seconds,
-                          webhook_target_url=_public_url(cfg) + APP_PATH))
+                          webhook_target_url=_public_url(cfg) + APP_PATH,
+                          portal=hub.emulator.portal, inboxes=hub.emulator.inboxes,
+                          helpdesk_auto_ticket=hub.emulator.helpdesk_auto_ticket))
 
 
 @hubspot.command("reply")

@@ -167,3 +167,23 @@ async def test_two_support_addresses_publish_to_their_own_account_and_inbox(
     stages = {emu.tickets[r["ticket_id"]].properties["hs_pipeline_stage"]
               for r in (first, second)}
     assert stages == {"1", "2"}
+
+
+async def test_a_new_public_url_updates_the_channel_with_the_whole_object(
+        tmp_path: Path, gateway_at: Callable[..., Any]) -> None:
+    cfg = hubspot_config(tmp_path)
+    gw: Gateway = await gateway_at(cfg)
+    emu = emulator_of(gw)
+    assert gw.hubspot is not None and emu.settings.strict_channel_patch
+    await wait_until(lambda: gw.hubspot.setup_state is not None, 15)
+    channel_id = gw.hubspot.setup_state.channel_id
+    old = emu.channels[channel_id]["webhookUrl"]
+    gw.public_url = lambda: "https://support.example.test"  # type: ignore[method-assign]
+    await gw.hubspot.run_setup()
+    channel = emu.channels[channel_id]
+    assert channel["webhookUrl"] == "https://support.example.test/webhooks/hubspot/channel" != old
+    assert channel["channelLogoUrl"] == "https://support.example.test/static/favicon.svg"
+    assert channel["channelDescription"] == cfg.hubspot.channel_description
+    patches = [c.status for c in emu.calls if c.method == "PATCH" and "/custom-channels/" in
+               c.path]
+    assert patches == [200] and len(emu.channels) == 1
