@@ -301,9 +301,11 @@ async def check_setup(client: HubSpotClient, cfg: HubSpotConfig,
     report["channel"] = await _channel_alive(client, stored)
     if not report["channel"]:
         problems.append(f"custom channel {stored.channel_id} not found: run hubspot setup")
-    missing = [a for a in addresses or [] if a.lower() not in stored.accounts]
-    if missing and stored.accounts:
-        problems.append(f"no channel account for {', '.join(missing)}: run hubspot setup")
+    covered = set(stored.accounts) or {a.lower() for a in (addresses or [])[:1]}
+    missing = [a for a in addresses or [] if a.lower() not in covered]
+    if missing:  # e.g. an address added since, or a setup from before per-address accounts
+        problems.append(f"no channel account for {', '.join(missing)} (its threads would go "
+                        "through the first address's account): run hubspot setup")
     return report
 
 

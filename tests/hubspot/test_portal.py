@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from gateway.hubspot.service import (
     EMULATOR_DEVELOPER_KEY,
     EMULATOR_TOKEN,
 )
+from gateway.hubspot.setup import check_setup
 from tests.conftest import CUSTOMER, SUPPORT, build_mail, wait_until
 
 from .conftest import (
@@ -167,6 +169,12 @@ async def test_two_support_addresses_publish_to_their_own_account_and_inbox(
     stages = {emu.tickets[r["ticket_id"]].properties["hs_pipeline_stage"]
               for r in (first, second)}
     assert stages == {"1", "2"}
+    # a setup stored before the second address existed: status says so
+    state = gw.hubspot.setup_state
+    old = replace(state, accounts={SUPPORT: state.accounts[SUPPORT]})
+    assert gw.hubspot.client is not None
+    report = await check_setup(gw.hubspot.client, cfg.hubspot, old, [SUPPORT, OTHER])
+    assert any(p.startswith(f"no channel account for {OTHER}") for p in report["problems"])
 
 
 async def test_a_new_public_url_updates_the_channel_with_the_whole_object(
