@@ -68,12 +68,17 @@ def hubspot() -> None:
               "by this command); stored and used from now on")
 @click.option("--stage", default=None, help="Stage id in that pipeline for new tickets "
               "(default: its first open stage)")
+@click.option("--choose", is_flag=True, help="Pick the pipeline and stage from a numbered "
+              "list of the portal's open stages")
 @click.pass_context
-def setup_cmd(ctx: click.Context, pipeline: str | None, stage: str | None) -> None:
+def setup_cmd(ctx: click.Context, pipeline: str | None, stage: str | None,
+              choose: bool) -> None:
     """Create the ticket properties, register the custom channel and one channel account per
     support address, choose the ticket pipeline; print pipelines and webhook URLs."""
     obj = _obj(ctx)
     cfg: Config = obj.cfg
+    if choose and not pipeline:
+        pipeline, stage = _pick_route(asyncio.run(_pipelines(cfg)))
     state, report = asyncio.run(_setup(cfg, obj.db, pipeline, stage))
     click.echo(f"ticket properties: {cfg.hubspot.tag_property} "
                f"{'ok' if state.tag_property else 'MISSING'}, opencx_handoff_key "
@@ -94,6 +99,28 @@ def setup_cmd(ctx: click.Context, pipeline: str | None, stage: str | None) -> No
     if problems:
         raise GatewayError("; ".join(problems) + ": choose with `opencx-gateway hubspot setup "
                            "--pipeline ID --stage ID` (or set hubspot.pipeline/stage)")
+
+
+async def _pipelines(cfg: Config) -> list[Any]:
+    client = _client(cfg)
+    try:
+        return list(await client.ticket_pipelines())
+    except HubSpotError as exc:
+        raise GatewayError(f"cannot list the ticket pipelines: {exc}") from None
+    finally:
+        await client.close()
+
+
+def _pick_route(pipelines: list[Any]) -> tuple[str, str]:
+    """A numbered list of every open stage; the operator types a number."""
+    options = [(p, s) for p in pipelines for s in p.stages if not s.is_closed]
+    if not options:
+        raise GatewayError("the portal has no ticket pipeline with an open stage")
+    for number, (p, s) in enumerate(options, 1):
+        click.echo(f"  {number:>2}. {p.label} ({p.id}) > {s.label} ({s.id})")
+    number = click.prompt("New tickets go to", type=click.IntRange(1, len(options)))
+    chosen_pipeline, chosen_stage = options[number - 1]
+    return chosen_pipeline.id, chosen_stage.id
 
 
 def _echo_pipelines(report: dict[str, Any]) -> None:

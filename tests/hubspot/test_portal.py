@@ -58,6 +58,9 @@ async def test_non_default_pipeline_chosen_through_hubspot_setup(
     code, out = await run_cli(path, "hubspot", "setup", "--pipeline", ESCALATIONS, env=ENV)
     assert code == 0, out  # its first open stage
     assert f"{TRIAGE}: Triage  <- in use" in out
+    code, out = await run_cli(path, "hubspot", "setup", "--choose", env=ENV, stdin=b"4\n")
+    assert code == 0 and f"4. Escalations ({ESCALATIONS}) > Triage ({TRIAGE})" in out, out
+    assert f"{TRIAGE}: Triage  <- in use" in out  # the operator typed 4
     code, out = await run_cli(path, "hubspot", "status", "--json", env=ENV)
     report = json.loads(out[out.index("{"):])
     assert report["setup_check"]["problems"] == [], report["setup_check"]
