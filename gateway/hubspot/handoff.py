@@ -1,4 +1,5 @@
-"""The handoff saga: contact -> ticket -> thread -> note + comment, each step recorded.
+"""The handoff saga: contact -> ticket -> thread -> note + comment, each step recorded
+(help-desk adoption: contact -> thread -> the ticket HubSpot made for it -> note + comment).
 
 Every step first looks at what the database says is done, so a retry or a restart after a
 crash resumes where it stopped. Creates that HubSpot cannot deduplicate itself (ticket,
