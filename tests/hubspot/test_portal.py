@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import aiosmtplib
+import pytest
 
 from gateway.config import Config
 from gateway.daemon import Gateway
@@ -29,6 +30,7 @@ from .conftest import (
     emulator_of,
     hubspot_config,
     live_config,
+    maildir_messages,
     newest_session,
     send,
     wait_handoff,
@@ -198,3 +200,20 @@ async def test_a_new_public_url_updates_the_channel_with_the_whole_object(
     patches = [c.status for c in emu.calls if c.method == "PATCH" and "/custom-channels/" in
                c.path]
     assert patches == [200] and len(emu.channels) == 1
+
+
+@pytest.mark.parametrize(("shape", "signature"), [("array", "v1"), ("object", "v3")])
+async def test_rep_reply_arrives_by_the_channel_stream_alone_in_either_shape(
+        tmp_path: Path, gateway_at: Callable[..., Any], shape: str, signature: str) -> None:
+    cfg = hubspot_config(tmp_path)
+    gw: Gateway = await gateway_at(cfg)
+    emu = emulator_of(gw)
+    await send(gw)
+    row = await wait_handoff(gw, timeout=30)
+    emu.set_webhook_target(None)  # no app webhooks: only the channel's, signed by its app
+    emu.settings.channel_webhook_shape, emu.settings.channel_signature = shape, signature
+    assert emu.settings.channel_secret != emu.settings.client_secret
+    await emu.rep_reply(row["thread_id"], "Fixed it for you.")
+    await wait_until(lambda: any("Fixed it for you." in m.get_body(("plain",)).get_content()
+                                 for m in maildir_messages(cfg)), 15)
+    assert [d.status for d in emu.deliveries if d.kind == "channel"][-1] == 200
