@@ -164,7 +164,7 @@ async def _channel(client: HubSpotClient, cfg: HubSpotConfig, webhook_url: str,
     if (found.webhook_url, found.description, found.logo_url) != wanted:
         found = await client.update_custom_channel(
             found.id, name=found.name, webhook_url=webhook_url,
-            capabilities={**CAPABILITIES, **found.capabilities, **CAPABILITIES},
+            capabilities={**found.capabilities, **CAPABILITIES},
             description=cfg.channel_description, logo_url=logo, redirect_url=found.redirect_url)
         log.info("hubspot setup: channel id=%s updated (webhookUrl %s)", found.id, webhook_url)
     return found
