@@ -5,8 +5,9 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
+from gateway.storage import sessions
 from gateway.storage.queues import Job
-from gateway.storage.sessions import SEARCH_COUNT_CAP, count_sessions, session_filter
+from gateway.storage.sessions import count_sessions, session_filter
 
 
 def count_sessions_matching(
@@ -24,7 +25,7 @@ def count_sessions_matching(
     if status is None and source.startswith("sessions_fts"):  # one FTS row per session
         source, where = "sessions_fts", " WHERE sessions_fts MATCH ?"
     sql = f"SELECT COUNT(*) FROM (SELECT 1 FROM {source}{where} LIMIT ?)"
-    return int(conn.execute(sql, [*args, SEARCH_COUNT_CAP + 1]).fetchone()[0])
+    return int(conn.execute(sql, [*args, sessions.SEARCH_COUNT_CAP + 1]).fetchone()[0])
 
 
 def outgoing_for_session(conn: sqlite3.Connection, session_id: int) -> list[dict[str, Any]]:

@@ -180,3 +180,26 @@ def test_migration_indexes_existing_rows(tmp_path: Path) -> None:
             "Legacy refund"]
     finally:
         c.close()
+
+
+async def test_search_total_stops_at_the_cap(conn: Recording,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    from gateway.web import model
+
+    monkeypatch.setattr(sessions, "SEARCH_COUNT_CAP", 10)
+    assert views.count_sessions_matching(conn, query="password") == 11  # "more than 10"
+    assert views.count_sessions_matching(conn, query="password", status="ai") == 11
+    assert views.count_sessions_matching(conn, query="reset 7") == 1
+
+    class Db:
+        async def read(self, fn: Callable[[Recording], Any]) -> Any:
+            return fn(conn)
+
+    class Gw:
+        db = Db()
+
+    page = await model.inbox(Gw(), status=None, q="password", limit=5, offset=0)
+    assert (page["total"], page["total_exact"], len(page["sessions"])) == (10, False, 5)
+    assert [s["id"] for s in page["sessions"]] == list(range(10030, 10025, -1))  # newest first
+    exact = await model.inbox(Gw(), status=None, q="reset 7", limit=5, offset=0)
+    assert (exact["total"], exact["total_exact"]) == (1, True)
