@@ -24,12 +24,13 @@ def _obj(ctx: click.Context) -> Any:
     return ctx.find_root().obj  # gateway.cli.Ctx: lazily loaded config and database
 
 
-def _client(cfg: Config) -> Any:
+def _client(cfg: Config, db: Database | None = None) -> Any:
     from gateway.hubspot.service import credentials, make_client
 
     if cfg.hubspot.mode == "off":
         raise GatewayError("hubspot.mode is off")
-    return make_client(cfg, credentials(cfg, Secrets.from_env()))
+    return make_client(cfg, credentials(cfg, Secrets.from_env()), db,
+                       public_url=_public_url(cfg))
 
 
 def _public_url(cfg: Config) -> str:
@@ -85,7 +86,7 @@ def setup_cmd(ctx: click.Context) -> None:
 
 
 async def _setup(cfg: Config, db: Database) -> SetupState:
-    client = _client(cfg)
+    client = _client(cfg, db)
     try:
         previous = SetupState.from_values(await db.read(hs.setup_values))
         state = await run_setup(client, cfg.hubspot,
@@ -114,7 +115,7 @@ def status_cmd(ctx: click.Context, as_json: bool) -> None:
     cfg: Config = obj.cfg
 
     async def go() -> dict[str, Any]:
-        client = _client(cfg)
+        client = _client(cfg, obj.db)
         try:
             return await collect_status(client, cfg, obj.db, mode=cfg.hubspot.mode,
                                         public_url=_public_url(cfg))
@@ -131,6 +132,13 @@ def status_cmd(ctx: click.Context, as_json: bool) -> None:
 def _print_status(r: dict[str, Any]) -> None:
     setup = r.get("setup") or {}
     click.echo(f"mode {r['mode']}  {r['base_url']}  app id {r['app_id']}")
+    cred = r.get("credentials") or {}
+    click.echo(f"credentials: {cred.get('label')}: {cred.get('explain')}")
+    oauth = cred.get("oauth")
+    if oauth:
+        click.echo(f"oauth: installed {oauth['installed']}  status {oauth['status']}  "
+                   f"renewals {oauth['refreshes']}" + (f"  error {oauth['error']}"
+                                                       if oauth.get("error") else ""))
     click.echo(f"token valid: {r['token_valid']}  missing scopes: "
                f"{', '.join(r['missing_scopes']) or 'none'}")
     click.echo(f"integration: {setup.get('integration', 'not set up')} "

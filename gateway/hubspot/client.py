@@ -23,6 +23,7 @@ from hubspot.crm.tickets import (
     SimplePublicObjectInputForCreate,
 )
 
+from gateway.hubspot.auth import TokenSource, expired
 from gateway.hubspot.conversations import CHANNELS, CONV, ConversationsClient
 from gateway.hubspot.errors import (
     HubSpotAuthError,
@@ -73,7 +74,7 @@ class HubSpotClient(ConversationsClient):
 
     def __init__(
         self,
-        access_token: str,
+        access_token: str | TokenSource,
         base_url: str = "https://api.hubapi.com",
         developer_api_key: str | None = None,
         app_id: int | None = None,
@@ -90,7 +91,8 @@ class HubSpotClient(ConversationsClient):
         self._executor = executor or ThreadPoolExecutor(4, thread_name_prefix="hubspot")
         url = self.base_url
         retry_obj = HubSpotRetry.build(self.retry, self.stats.retry)
-        self._sdk = HubSpot(access_token=access_token, host=url, base_url=url, retry=retry_obj)
+        # The token goes with each call (_request_auth): an OAuth token changes over time.
+        self._sdk = HubSpot(access_token="", host=url, base_url=url, retry=retry_obj)
         self._apis: dict[str, Any] = {}
         self._pipelines: tuple[float, list[Pipeline]] | None = None
 
@@ -112,10 +114,14 @@ class HubSpotClient(ConversationsClient):
             self._apis[dotted] = functools.reduce(getattr, dotted.split("."), self._sdk)
         return self._apis[dotted]
 
-    def _run(self, fn: Callable[..., Any], args: tuple[Any, ...], kw: dict[str, Any]) -> Any:
+    def _run(self, fn: Callable[..., Any], token: str, args: tuple[Any, ...],
+             kw: dict[str, Any]) -> Any:
         """Blocking part, on the executor: call, read the raw JSON, translate failures."""
+        auth = {"in": "header", "key": "Authorization", "value": f"Bearer {token}",
+                "type": "bearer"}
         try:
-            resp = fn(*args, _request_timeout=self.timeout, _preload_content=False, **kw)
+            resp = fn(*args, _request_timeout=self.timeout, _preload_content=False,
+                      _request_auth=auth, **kw)
             raw, status = resp.data, resp.status
             resp.release_conn()
         except Exception as exc:  # library boundary: every failure leaves as a HubSpotError
@@ -133,7 +139,14 @@ class HubSpotClient(ConversationsClient):
         self.stats.call(method, path)
         loop = asyncio.get_running_loop()
         try:
-            return await loop.run_in_executor(self._executor, self._run, fn, args, kw)
+            token = await self.tokens.token()
+            try:
+                return await loop.run_in_executor(self._executor, self._run, fn, token, args, kw)
+            except HubSpotError as exc:
+                fresh = await self.tokens.renew(token) if expired(exc) else None
+                if fresh is None:
+                    raise
+                return await loop.run_in_executor(self._executor, self._run, fn, fresh, args, kw)
         except HubSpotError as exc:
             self.stats.error(method, path, exc)
             raise

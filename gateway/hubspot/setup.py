@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from gateway.config import HubSpotConfig
+from gateway.hubspot.auth import PRIVATE_APP as PRIVATE_APP_TOKEN
 from gateway.hubspot.client import HubSpotClient
 from gateway.hubspot.errors import HubSpotAuthError, HubSpotConflict, HubSpotError
 from gateway.hubspot.models import Channel
@@ -74,6 +75,17 @@ class SetupState:
             return None
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         return cls(**known)
+
+
+def channel_refused_reason(kind: str, exc: HubSpotError) -> str:
+    """Why inbox threads are off after HubSpot refused a custom-channel call, and the fix."""
+    if kind == PRIVATE_APP_TOKEN:
+        return ("inbox threads need the app's token: custom channels are not supported for a "
+                f"legacy private app's token (HubSpot: {exc.message}); tickets, contacts and "
+                "notes still work. Install hubspot-app/ and use its OAuth or static token "
+                "(docs/hubspot.md)")
+    return (f"custom channel registration forbidden ({exc}): ticket and note only, no inbox "
+            "thread")
 
 
 def webhook_urls(public_url: str) -> dict[str, str]:
@@ -149,7 +161,7 @@ async def run_setup(client: HubSpotClient, cfg: HubSpotConfig, *, support_addres
         channel = await _channel(client, cfg, state.webhook_urls["channel"], known)
         account_id, inbox_id = await _account(client, cfg, channel.id, support_address)
     except HubSpotAuthError as exc:
-        state.reason = f"custom channel registration forbidden ({exc}): private-app mode"
+        state.reason = channel_refused_reason(client.token_kind, exc)
         log.warning("hubspot setup: %s", state.reason)
         return state
     state.integration, state.reason = CHANNEL, "custom channel registered"

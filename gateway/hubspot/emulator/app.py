@@ -21,6 +21,7 @@ from typing import Any
 
 from aiohttp import web
 
+from gateway.hubspot.emulator import auth as emulator_auth
 from gateway.hubspot.emulator import channels as emulator_channels
 from gateway.hubspot.emulator import control as emulator_control
 from gateway.hubspot.emulator import conversations as emulator_conversations
@@ -50,8 +51,8 @@ def build_app(ctx: Context) -> web.Application:
     """The aiohttp application: every HubSpot route plus ``/_emulator/...``."""
     app = web.Application(middlewares=[hubspot_middleware], client_max_size=MAX_BODY_BYTES)
     app[CTX] = ctx
-    for module in (emulator_search, emulator_crm, emulator_schema_api, emulator_conversations,
-                   emulator_channels, emulator_webhooks, emulator_control):
+    for module in (emulator_auth, emulator_search, emulator_crm, emulator_schema_api,
+                   emulator_conversations, emulator_channels, emulator_webhooks, emulator_control):
         app.add_routes(module.routes)
 
     async def close_webhooks(_app: web.Application) -> None:
@@ -75,7 +76,10 @@ class HubSpotEmulator:
                  search_per_second: int = 5, clock: Callable[[], float] = time.time,
                  webhook_retry_delays: Sequence[float] = DEFAULT_RETRY_DELAYS,
                  webhook_timeout: float = 10.0, webhook_target_url: str | None = None,
-                 truncate_at: int = 4096) -> None:
+                 truncate_at: int = 4096, token_kind: str = emulator_auth.STATIC,
+                 client_id: str = "emulator-client-id",
+                 private_app_token: str | None = "pat-na1-emulator",
+                 access_token_lifetime: float = 1800.0) -> None:
         settings = Settings(token=token, client_secret=client_secret,
                             developer_api_key=developer_api_key, app_id=app_id,
                             portal_id=portal_id,
@@ -86,7 +90,15 @@ class HubSpotEmulator:
         self.state = EmulatorState(settings, clock)
         self.controls = Controls()
         self.webhooks = Webhooks(self.state, webhook_retry_delays, webhook_timeout)
-        self.ctx = Context(self.state, self.controls, self.webhooks)
+        self.auth = emulator_auth.AuthModel(client_id, client_secret, app_id,
+                                            access_lifetime=access_token_lifetime)
+        self.auth.fixed_token = lambda: self.state.settings.token
+        self.auth.fixed_grant = emulator_auth.Grant(  # scopes None: live settings.scopes
+            token_kind, None if token_kind == emulator_auth.PRIVATE_APP else app_id,
+            emulator_auth.CRM_SCOPES if token_kind == emulator_auth.PRIVATE_APP else None)
+        if private_app_token:
+            self.auth.mint(emulator_auth.PRIVATE_APP, 0.0, token=private_app_token)
+        self.ctx = Context(self.state, self.controls, self.webhooks, self.auth)
         self.app = build_app(self.ctx)
         self.contacts, self.tickets, self.notes = (self.state.contacts, self.state.tickets,
                                                    self.state.notes)
