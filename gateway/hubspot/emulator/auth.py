@@ -167,7 +167,7 @@ async def authorize(request: web.Request) -> web.StreamResponse:
         auth.codes[code] = (redirect_uri, scopes, ctx.state.now() + CODE_LIFETIME)
         params["code"] = code
     sep = "&" if "?" in redirect_uri else "?"
-    raise web.HTTPFound(redirect_uri + sep + urlencode(params))
+    return web.Response(status=302, headers={"Location": redirect_uri + sep + urlencode(params)})
 
 
 @routes.post("/oauth/v1/token")
