@@ -32,6 +32,7 @@ EXPIRED = "EXPIRED_AUTHENTICATION"
 TOKEN_PATH = "/oauth/v3/token"  # v1 (/oauth/v1/token) is deprecated on 2027-02-16
 AUTHORIZE_URL = "https://app.hubspot.com/oauth/authorize"
 REFRESH_MARGIN = 300.0  # renew this many seconds before the access token expires
+RECHECK_AFTER = 60.0  # a 401 that is not EXPIRED refreshes at most this often
 REQUIRED_SCOPES = [  # the same list as hubspot-app/src/app/app-hsmeta.json (a test checks)
     "oauth", "crm.objects.contacts.read", "crm.objects.contacts.write", "tickets",
     "crm.objects.owners.read", "conversations.read", "conversations.write",
@@ -60,9 +61,10 @@ FEATURES: dict[str, dict[str, Any]] = {
 }
 
 
-def expired(error: HubSpotError) -> bool:
-    """A 401 EXPIRED_AUTHENTICATION: a renewed OAuth token can cure it."""
-    return error.status == 401 and error.category == EXPIRED
+def unauthorized(error: HubSpotError) -> bool:
+    """A 401: EXPIRED_AUTHENTICATION (a renewed OAuth token cures it) or another refusal
+    (after an uninstall: the refresh then says so)."""
+    return error.status == 401
 
 
 def token_kind(token: str, declared: str = "auto") -> str:
@@ -87,7 +89,7 @@ class TokenSource(Protocol):
 
     async def token(self) -> str: ...
 
-    async def renew(self, stale: str) -> str | None: ...
+    async def renew(self, stale: str, category: str | None = None) -> str | None: ...
 
 
 class FixedToken:
@@ -100,7 +102,7 @@ class FixedToken:
     async def token(self) -> str:
         return self._token
 
-    async def renew(self, stale: str) -> str | None:
+    async def renew(self, stale: str, category: str | None = None) -> str | None:
         return None  # nothing to renew with: the caller reports the 401
 
 
@@ -167,7 +169,16 @@ class OAuthTokens:
             return tokens.access_token
         return await self._refresh(tokens.access_token if tokens else None)
 
-    async def renew(self, stale: str) -> str | None:
+    async def renew(self, stale: str, category: str | None = None) -> str | None:
+        """After a 401: refresh (once for all callers). A 401 that is not EXPIRED right after
+        a refresh is not cured by another one: None, the caller reports it."""
+        tokens = self._tokens
+        if (category != EXPIRED and tokens is not None and tokens.status == "ok"
+                and tokens.refreshed_at is not None):
+            if tokens.access_token != stale:
+                return tokens.access_token  # someone renewed it meanwhile: try that one
+            if self.clock() - tokens.refreshed_at < RECHECK_AFTER:
+                return None
         return await self._refresh(stale)
 
     async def _refresh(self, stale: str | None) -> str:

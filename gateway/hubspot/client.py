@@ -23,7 +23,7 @@ from hubspot.crm.tickets import (
     SimplePublicObjectInputForCreate,
 )
 
-from gateway.hubspot.auth import TokenSource, expired
+from gateway.hubspot.auth import TokenSource, unauthorized
 from gateway.hubspot.conversations import CHANNELS, CONV, ConversationsClient
 from gateway.hubspot.errors import (
     HubSpotAuthError,
@@ -143,7 +143,8 @@ class HubSpotClient(ConversationsClient):
             try:
                 return await loop.run_in_executor(self._executor, self._run, fn, token, args, kw)
             except HubSpotError as exc:
-                fresh = await self.tokens.renew(token) if expired(exc) else None
+                fresh = (await self.tokens.renew(token, exc.category) if unauthorized(exc)
+                         else None)
                 if fresh is None:
                     raise
                 return await loop.run_in_executor(self._executor, self._run, fn, fresh, args, kw)

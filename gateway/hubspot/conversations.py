@@ -11,7 +11,7 @@ from typing import Any
 
 import aiohttp
 
-from gateway.hubspot.auth import FixedToken, TokenSource, expired
+from gateway.hubspot.auth import FixedToken, TokenSource, unauthorized
 from gateway.hubspot.errors import (
     HubSpotConnectionError,
     HubSpotError,
@@ -132,8 +132,8 @@ class ConversationsClient:
             wait = self.retry.wait_for(method, status, headers.get("Retry-After"), attempt)
             if wait is None:
                 error = error_from_response(status, raw, headers)
-                if token is not None and not renewed and expired(error):
-                    fresh = await self.tokens.renew(token)
+                if token is not None and not renewed and unauthorized(error):
+                    fresh = await self.tokens.renew(token, error.category)
                     if fresh is not None:
                         token, renewed = fresh, True
                         continue
