@@ -32,7 +32,6 @@ EXPIRED = "EXPIRED_AUTHENTICATION"
 TOKEN_PATH = "/oauth/v3/token"  # v1 (/oauth/v1/token) is deprecated on 2027-02-16
 AUTHORIZE_URL = "https://app.hubspot.com/oauth/authorize"
 REFRESH_MARGIN = 300.0  # renew this many seconds before the access token expires
-RECHECK_AFTER = 60.0  # a 401 that is not EXPIRED refreshes at most this often
 REQUIRED_SCOPES = [  # the same list as hubspot-app/src/app/app-hsmeta.json (a test checks)
     "oauth", "crm.objects.contacts.read", "crm.objects.contacts.write", "tickets",
     "crm.objects.owners.read", "conversations.read", "conversations.write",
@@ -149,6 +148,7 @@ class OAuthTokens:
         self._loaded = False
         self._lock = asyncio.Lock()
         self.refreshes = 0  # refresh requests sent (for status and tests)
+        self._after_401: str | None = None  # a token got by refreshing after a plain 401
 
     @property
     def reinstall_hint(self) -> str:
@@ -170,16 +170,20 @@ class OAuthTokens:
         return await self._refresh(tokens.access_token if tokens else None)
 
     async def renew(self, stale: str, category: str | None = None) -> str | None:
-        """After a 401: refresh (once for all callers). A 401 that is not EXPIRED right after
-        a refresh is not cured by another one: None, the caller reports it."""
+        """After a 401: refresh (once for all callers). A plain 401 (not EXPIRED) refreshes
+        once, so an uninstall surfaces as a refused refresh token; if the fresh token is
+        refused too, another refresh cannot help: None, the caller reports the 401."""
         tokens = self._tokens
-        if (category != EXPIRED and tokens is not None and tokens.status == "ok"
-                and tokens.refreshed_at is not None):
+        if category != EXPIRED and tokens is not None and tokens.status == "ok":
             if tokens.access_token != stale:
                 return tokens.access_token  # someone renewed it meanwhile: try that one
-            if self.clock() - tokens.refreshed_at < RECHECK_AFTER:
-                return None
-        return await self._refresh(stale)
+            if stale == self._after_401:
+                return None  # a token fresh from a refresh is refused: not a matter of expiry
+        fresh = await self._refresh(stale)
+        if category != EXPIRED:
+            self._after_401 = fresh
+        return fresh
+
 
     async def _refresh(self, stale: str | None) -> str:
         async with self._lock:
