@@ -156,6 +156,44 @@ def _print_status(r: dict[str, Any]) -> None:
         click.echo(f"problem: {problem}")
 
 
+@hubspot.command("verify-live")
+@click.option("--settle", default=5.0, show_default=True,
+              help="Seconds to wait for a help-desk portal to create a ticket.")
+@click.pass_context
+def verify_live_cmd(ctx: click.Context, settle: float) -> None:
+    """Try every UNCONFIRMED HubSpot behaviour with throw-away objects (a developer test
+    account, please); print what HubSpot did per point; delete what it made."""
+    from gateway.hubspot.verify import verify_live
+
+    obj = _obj(ctx)
+    cfg: Config = obj.cfg
+
+    async def go() -> Any:
+        client = _client(cfg, obj.db)
+        values = await obj.db.read(hs.setup_values)
+        stored = SetupState.from_values(values)
+        try:
+            return await verify_live(
+                client, pipeline=cfg.hubspot.pipeline, stage=cfg.hubspot.stage,
+                channel_id=stored.channel_id if stored else None,
+                account_id=stored.channel_account_id if stored else None,
+                inbox_id=cfg.hubspot.inbox_id, webhook_url=_public_url(cfg) + "/webhooks/"
+                "hubspot/channel", last_webhook=values.get("last_webhook"), settle=settle)
+        finally:
+            await client.close()
+
+    run = asyncio.run(go())
+    target = cfg.hubspot.base_url if cfg.hubspot.mode == "live" else "the emulator"
+    click.echo(f"verify-live {run.tag} against {target}:")
+    for finding in run.findings:
+        click.echo(f"  {finding.point:<16} {finding.outcome:<15} {finding.detail}")
+    click.echo(f"deleted: {', '.join(run.deleted) or 'nothing'}")
+    if run.leftovers:
+        click.echo(f"NOT deleted (remove by hand): {'; '.join(run.leftovers)}")
+    if any(f.outcome == "error" for f in run.findings) or run.leftovers:
+        raise SystemExit(1)
+
+
 @hubspot.command("emulator")
 @click.pass_context
 def emulator_cmd(ctx: click.Context) -> None:

@@ -359,6 +359,23 @@ class HubSpotClient(ConversationsClient):
             from_type, str(from_id), to_type, str(to_id),
         )
 
+    async def associate(self, from_type: str, from_id: str, to_type: str, to_id: str,
+                        type_id: int, category: str = "HUBSPOT_DEFINED") -> None:
+        """A v4 association with an explicit type id (e.g. ticket -> Conversation, 32)."""
+        spec = AssociationSpec(association_category=category, association_type_id=type_id)
+        await self._crm(
+            "PUT /crm/v4/objects/{fromType}/{fromId}/associations/{toType}/{toId}",
+            "crm.associations.v4.basic_api.create",
+            from_type, str(from_id), to_type, str(to_id), [spec],
+        )
+
+    async def archive(self, object_type: str, object_id: str) -> None:
+        """Archive a contact, ticket or note (moved to HubSpot's recycle bin)."""
+        apis = {"contacts": "crm.contacts.basic_api", "tickets": "crm.tickets.basic_api",
+                "notes": "crm.objects.notes.basic_api"}
+        await self._crm(f"DELETE /crm/v3/objects/{object_type}/{{objectId}}",
+                        f"{apis[object_type]}.archive", str(object_id))
+
     # -- doctor -----------------------------------------------------------------------------
 
     async def check_access(self) -> dict[str, Any]:

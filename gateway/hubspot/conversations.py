@@ -244,6 +244,15 @@ class ConversationsClient:
                                  {"limit": limit, "sort": "createdAt"})
         return [Message.from_api(r) for r in rows]
 
+    async def archive_thread(self, thread_id: str) -> None:
+        """Archive an inbox thread (moved to the trash)."""
+        await self._call("DELETE", f"{CONV}/threads/{{threadId}}", f"{CONV}/threads/{thread_id}")
+
+    async def delete_custom_channel(self, channel_id: str) -> None:
+        """Delete a custom channel (developer key)."""
+        await self._call("DELETE", f"{CHANNELS}/{{channelId}}", f"{CHANNELS}/{channel_id}",
+                         developer=True)
+
     async def post_comment(
         self, thread_id: str, text: str, rich_text: str | None = None
     ) -> Message:

@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 from gateway.hubspot.emulator.schema import (
     ASSOCIATION_TYPES,
     OBJECT_TYPE_IDS,
+    THREAD_OBJECT_TYPES,
     builtin_properties,
     default_inbox,
     default_pipelines,
@@ -142,6 +143,9 @@ class Settings:
     search_per_second: int
     truncate_at: int
     webhook_target_url: str | None
+    idempotency_dedupe: bool = True  # UNCONFIRMED: HubSpot dedupes integrationIdempotencyId
+    thread_object_types: set[str] = field(  # UNCONFIRMED: names for a ticket-thread link
+        default_factory=lambda: set(THREAD_OBJECT_TYPES))
 
 
 class EmulatorState:

@@ -1,0 +1,109 @@
+"""`hubspot verify-live` against the emulator in each of its switchable behaviours."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from gateway.hubspot.client import HubSpotClient
+from gateway.hubspot.emulator import HubSpotEmulator
+from gateway.hubspot.service import (
+    EMULATOR_CLIENT_SECRET,
+    EMULATOR_DEVELOPER_KEY,
+    EMULATOR_TOKEN,
+)
+from gateway.hubspot.verify import Run, verify_live
+from tests.hubspot.test_cli import run_cli, write_config
+
+from .conftest import live_config
+
+PAT = "pat-na1-emulator"
+
+
+@pytest.fixture
+async def emu() -> AsyncIterator[HubSpotEmulator]:
+    emulator = HubSpotEmulator(search_lag=0.0, app_id=4242)
+    await emulator.start()
+    yield emulator
+    await emulator.stop()
+
+
+async def run_against(emu: HubSpotEmulator, token: str = EMULATOR_TOKEN) -> Run:
+    assert emu.base_url
+    client = HubSpotClient(token, base_url=emu.base_url, developer_api_key=EMULATOR_DEVELOPER_KEY,
+                           app_id=4242, timeout=5.0)
+    try:
+        return await verify_live(client, pipeline="0", stage="1", settle=0.0)
+    finally:
+        await client.close()
+
+
+def outcomes(run: Run) -> dict[str, str]:
+    return {f.point: f.outcome for f in run.findings}
+
+
+def detail(run: Run, point: str) -> str:
+    return next(f.detail for f in run.findings if f.point == point)
+
+
+def nothing_left(emu: HubSpotEmulator) -> bool:
+    live = [o for store in (emu.contacts, emu.tickets) for o in store.values() if not o.archived]
+    threads = [t for t in emu.threads.values() if not t.archived]
+    channels = [c for c in emu.channels.values() if not c.get("archived")]
+    return not live and not threads and not channels
+
+
+async def test_defaults_app_token_every_point_as_the_gateway_assumes(
+        emu: HubSpotEmulator) -> None:
+    run = await run_against(emu)
+    assert outcomes(run) == {"token-kind": "confirmed", "idempotency": "confirmed",
+                             "helpdesk-ticket": "observed", "association": "confirmed",
+                             "webhooks": "not observable"}
+    assert "no ticket was created" in detail(run, "helpdesk-ticket")
+    assert "conversations accepted" in detail(run, "association")
+    assert not run.leftovers and nothing_left(emu)
+    assert any(d.startswith("custom channel") for d in run.deleted)
+
+
+async def test_private_app_token_is_refused_for_channels_and_the_rest_is_skipped(
+        emu: HubSpotEmulator) -> None:
+    run = await run_against(emu, PAT)
+    found = outcomes(run)
+    assert found["token-kind"] == "confirmed" and "refused" in detail(run, "token-kind")
+    assert found["idempotency"] == found["association"] == "skipped"
+    assert not run.leftovers and nothing_left(emu) and not emu.threads
+
+
+async def test_no_idempotency_dedupe_is_reported(emu: HubSpotEmulator) -> None:
+    emu.settings.idempotency_dedupe = False
+    run = await run_against(emu)
+    assert outcomes(run)["idempotency"] == "differs"
+    assert "second message" in detail(run, "idempotency")
+    assert nothing_left(emu)
+
+
+async def test_association_names_as_the_public_integration_found(emu: HubSpotEmulator) -> None:
+    emu.settings.thread_object_types = {"conversation"}  # `Thread` refused, `Conversation` ok
+    run = await run_against(emu)
+    assert outcomes(run)["association"] == "differs"
+    text = detail(run, "association")
+    assert "conversations refused" in text and "Conversation/32 accepted" in text
+    assert "Thread/32 refused" in text
+    assert nothing_left(emu)
+
+
+async def test_cli_prints_a_line_per_point(tmp_path: Path, emu: HubSpotEmulator) -> None:
+    cfg = live_config(tmp_path, emu, timeout=5.0)
+    path = write_config(cfg, tmp_path / "config.yaml")
+    env = {"OPENCX_GATEWAY_HUBSPOT_TOKEN": EMULATOR_TOKEN,
+           "OPENCX_GATEWAY_HUBSPOT_CLIENT_SECRET": EMULATOR_CLIENT_SECRET,
+           "OPENCX_GATEWAY_HUBSPOT_DEVELOPER_KEY": EMULATOR_DEVELOPER_KEY}
+    assert not any(k.startswith("OPENCX_GATEWAY_HUBSPOT_CLIENT_ID") for k in os.environ)
+    code, out = await run_cli(path, "hubspot", "verify-live", "--settle", "0", env=env)
+    assert code == 0, out
+    for point in ("token-kind", "idempotency", "helpdesk-ticket", "association", "webhooks"):
+        assert point in out
+    assert "deleted:" in out and "NOT deleted" not in out
