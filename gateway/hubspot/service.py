@@ -289,7 +289,9 @@ class HubSpotService:
 
     async def installed(self) -> None:
         """The app was (re)installed: check the setup again (emulator: run it)."""
-        if self._ready is not None and self._ready.is_set():
+        if self.mode != "emulator":
+            await self._check_live()
+        elif self._ready is not None and self._ready.is_set():
             self._task = asyncio.create_task(self._prepare(), name="hubspot-setup")
 
     async def status(self) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
 import pytest
+from pydantic import SecretStr
 
 from gateway.config import Config, Secrets
 from gateway.daemon import Gateway
@@ -75,7 +76,13 @@ async def test_oauth_install_end_to_end_then_handoff(
     assert report["credentials"]["kind"] == "oauth"
     assert report["credentials"]["oauth"]["installed"] is False and report["token_valid"] is False
     async with aiohttp.ClientSession() as http:
+        async with http.get(f"{gw.http_url}/settings/hubspot", headers=ADMIN) as resp:
+            page = await resp.text()
+        assert "not installed yet" in page and 'href="/hubspot/oauth/install"' in page
         callback = await install(gw, http)
+        async with http.get(f"{gw.http_url}/settings/hubspot", headers=ADMIN) as resp:
+            page = await resp.text()
+        assert "app OAuth (renewed automatically)" in page and "not installed" not in page
         async with http.get(callback, headers=ADMIN, allow_redirects=False) as resp:
             assert resp.status == 403  # the state was used once: a replay is refused
         forged = callback.replace("state=", "state=x")
@@ -131,8 +138,7 @@ async def test_revoked_install_is_one_outage_with_the_fix_in_doctor(
 
 async def test_private_app_token_gets_ticket_and_note_and_an_explained_no_thread(
         tmp_path: Path, hubspot: HubSpotEmulator, gateway_at: Callable[..., Any]) -> None:
-    secrets = LIVE_SECRETS.model_copy(update={"hubspot_token": LIVE_SECRETS.hubspot_token
-                                              .__class__(PAT)})
+    secrets = LIVE_SECRETS.model_copy(update={"hubspot_token": SecretStr(PAT)})
     gw: Gateway = await gateway_at(live_config(tmp_path, hubspot, timeout=2.0), secrets)
     assert gw.hubspot is not None
     state = await gw.hubspot.run_setup()
@@ -154,8 +160,7 @@ async def test_private_app_token_after_channel_setup_skips_the_thread_once(
     assert first.hubspot is not None
     assert (await first.hubspot.run_setup()).integration == "channel"
     await first.stop()
-    secrets = LIVE_SECRETS.model_copy(update={"hubspot_token": LIVE_SECRETS.hubspot_token
-                                              .__class__(PAT)})
+    secrets = LIVE_SECRETS.model_copy(update={"hubspot_token": SecretStr(PAT)})
     assert LIVE_SECRETS.get("hubspot_token") == EMULATOR_TOKEN
     gw: Gateway = await gateway_at(cfg, secrets)
     await send(gw)
@@ -166,3 +171,19 @@ async def test_private_app_token_after_channel_setup_skips_the_thread_once(
     assert [c.status for c in publishes] == [403]  # refused once, not retried
     notes = [m["text"] for m in await messages(gw, saga["session_id"]) if m["kind"] == "note"]
     assert any("inbox threads need the app's token" in n for n in notes)
+
+
+def test_the_shipped_app_project_requests_every_scope_the_gateway_asks_for() -> None:
+    import json
+
+    root = Path(__file__).resolve().parents[2] / "hubspot-app"
+    project = json.loads((root / "hsproject.json").read_text())
+    app = json.loads((root / "src" / "app" / "app-hsmeta.json").read_text())
+    hooks = json.loads((root / "src" / "app" / "webhooks" / "webhooks-hsmeta.json").read_text())
+    assert project["srcDir"] == "src" and app["type"] == "app"
+    auth = app["config"]["auth"]
+    assert auth["type"] == "oauth" and auth["requiredScopes"] == REQUIRED_SCOPES
+    assert all(url.endswith("/hubspot/oauth/callback") for url in auth["redirectUrls"])
+    subs = hooks["config"]["subscriptions"]
+    assert {s["subscriptionType"] for s in subs["hubEvents"]} == {"conversation.newMessage"}
+    assert hooks["config"]["settings"]["targetUrl"].endswith("/webhooks/hubspot/app")
