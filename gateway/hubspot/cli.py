@@ -82,7 +82,8 @@ def setup_cmd(ctx: click.Context) -> None:
     click.echo("Configure these webhook URLs in HubSpot:")
     click.echo(f"  app webhooks (Webhooks API target URL):  {state.webhook_urls['app']}")
     click.echo("    subscribe: conversation.newMessage, ticket.propertyChange (hs_pipeline_stage)")
-    click.echo(f"  custom channel webhookUrl (set by setup): {state.webhook_urls['channel']}")
+    if state.integration == "channel":
+        click.echo(f"  custom channel webhookUrl (set by setup): {state.webhook_urls['channel']}")
 
 
 async def _setup(cfg: Config, db: Database) -> SetupState:
