@@ -291,8 +291,11 @@ class HubSpotService:
         """The app was (re)installed: check the setup again (emulator: run it)."""
         if self.mode != "emulator":
             await self._check_live()
-        elif self._ready is not None and self._ready.is_set():
-            self._task = asyncio.create_task(self._prepare(), name="hubspot-setup")
+            return
+        try:  # the start-up loop may be sleeping off its back-off: do not wait for it
+            await self.run_setup()
+        except HubSpotError as exc:
+            self.setup_error = str(exc)
 
     async def status(self) -> dict[str, Any]:
         assert self.client is not None and self.receiver is not None

@@ -187,3 +187,18 @@ def test_the_shipped_app_project_requests_every_scope_the_gateway_asks_for() -> 
     subs = hooks["config"]["subscriptions"]
     assert {s["subscriptionType"] for s in subs["hubEvents"]} == {"conversation.newMessage"}
     assert hooks["config"]["settings"]["targetUrl"].endswith("/webhooks/hubspot/app")
+
+
+async def test_emulator_mode_can_try_the_oauth_install_locally(
+        tmp_path: Path, gateway_at: Callable[..., Any]) -> None:
+    from tests.hubspot.conftest import hubspot_config
+
+    cfg = hubspot_config(tmp_path, {"auth": "oauth"})
+    gw: Gateway = await gateway_at(cfg)
+    assert gw.hubspot is not None and gw.hubspot.setup_state is None
+    async with aiohttp.ClientSession() as http:
+        await install(gw, http)
+    assert gw.hubspot.setup_state is not None and gw.hubspot.setup_state.complete
+    await send(gw)
+    saga = await wait_handoff(gw)
+    assert saga["thread_id"]

@@ -229,6 +229,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--rate-limit", type=int, default=190, help="calls per 10 s per token")
     parser.add_argument("--search-per-second", type=int, default=5)
     parser.add_argument("--webhook-url", default=None, help="app webhook target URL")
+    parser.add_argument("--client-id", default="emulator-client-id", help="OAuth client id")
+    parser.add_argument("--access-token-lifetime", type=float, default=1800.0,
+                        help="seconds an OAuth access token lives")
     return parser
 
 
@@ -241,7 +244,8 @@ def main(argv: Sequence[str] | None = None) -> None:
               "portal_id": args.portal_id, "search_lag": args.search_lag,
               "rate_limit_per_10s": args.rate_limit,
               "search_per_second": args.search_per_second,
-              "webhook_target_url": args.webhook_url}
+              "webhook_target_url": args.webhook_url, "client_id": args.client_id,
+              "access_token_lifetime": args.access_token_lifetime}
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve(args.listen, **kwargs))
 
