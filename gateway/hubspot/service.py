@@ -21,6 +21,7 @@ from gateway.hubspot.setup import SetupState, check_setup, run_setup, webhook_ur
 from gateway.hubspot.sync import Health, HubSpotWorker
 from gateway.hubspot.webhooks import WebhookReceiver
 from gateway.storage import hubspot as hs
+from gateway.storage import queues
 from gateway.storage.db import Database, WriteConnection
 from gateway.workers import Worker
 
@@ -288,14 +289,19 @@ class HubSpotService:
         hub_oauth.add_routes(app, self)
 
     async def installed(self) -> None:
-        """The app was (re)installed: check the setup again (emulator: run it)."""
+        """The app was (re)installed: check the setup again (emulator: run it) and let the
+        jobs that wait out an auth outage run now."""
         if self.mode != "emulator":
             await self._check_live()
-            return
-        try:  # the start-up loop may be sleeping off its back-off: do not wait for it
-            await self.run_setup()
-        except HubSpotError as exc:
-            self.setup_error = str(exc)
+        else:
+            try:  # the start-up loop may be sleeping off its back-off: do not wait for it
+                await self.run_setup()
+            except HubSpotError as exc:
+                self.setup_error = str(exc)
+        now = self.gw.clock()
+        woken = await self.db.write(lambda c: queues.wake(c, ("hubspot", "webhook"), now=now))
+        if woken:
+            log.info("hubspot: %d waiting job(s) resume after the app install", woken)
 
     async def status(self) -> dict[str, Any]:
         assert self.client is not None and self.receiver is not None

@@ -132,7 +132,8 @@ async def test_revoked_install_is_one_outage_with_the_fix_in_doctor(
     assert "reinstall" in token.fix and "/hubspot/oauth/install" in token.fix
     async with aiohttp.ClientSession() as http:  # the fix: install again
         await install(gw, http)
-    await gw.hubspot.client.list_inboxes()
+    await wait_handoff(gw)  # the waiting handoff resumes at once, not after 5 minutes
+    assert health.outage is None and len(hubspot.tickets) == 1
     checks = {c.name: c for c in await check_hubspot(cfg, OAUTH_SECRETS, daemon_running=True)}
     assert checks["hubspot.token"].status == "ok"
 
