@@ -179,7 +179,8 @@ def verify_live_cmd(ctx: click.Context, settle: float) -> None:
                 channel_id=stored.channel_id if stored else None,
                 account_id=stored.channel_account_id if stored else None,
                 inbox_id=cfg.hubspot.inbox_id, webhook_url=_public_url(cfg) + "/webhooks/"
-                "hubspot/channel", last_webhook=values.get("last_webhook"), settle=settle)
+                "hubspot/channel", settle=settle,
+                webhooks_seen={k: values.get(f"last_webhook_{k}") for k in ("app", "channel")})
         finally:
             await client.close()
 

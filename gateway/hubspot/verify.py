@@ -65,7 +65,7 @@ class Run:
 async def verify_live(client: HubSpotClient, *, pipeline: str, stage: str,
                       channel_id: str | None = None, account_id: str | None = None,
                       inbox_id: str | None = None, webhook_url: str = "",
-                      last_webhook: dict[str, Any] | None = None,
+                      webhooks_seen: dict[str, Any] | None = None,
                       settle: float = 5.0) -> Run:
     """Run every point; always clean up. `settle`: seconds to wait for a help-desk ticket."""
     run = Run(client, "opencx-verify-" + secrets.token_hex(4))
@@ -83,7 +83,7 @@ async def verify_live(client: HubSpotClient, *, pipeline: str, stage: str,
         run.found("run", "error", f"stopped: {exc}")
     finally:
         await run.clean()
-    _webhooks(run, last_webhook)
+    _webhooks(run, webhooks_seen or {})
     return run
 
 
@@ -196,12 +196,13 @@ async def _association(run: Run, thread_id: str | None, pipeline: str, stage: st
                                     "fails here"))
 
 
-def _webhooks(run: Run, last: dict[str, Any] | None) -> None:
-    """webhooks: shapes and signatures are seen by the daemon's receiver, not by this run."""
-    if last:
-        run.found("webhooks", "observed", f"the daemon last accepted a {last.get('kind')} "
-                  f"webhook ({last.get('events')} event(s)); reply to the thread in HubSpot "
-                  "and watch `hubspot status` for shapes the receiver refuses")
+def _webhooks(run: Run, seen: dict[str, Any]) -> None:
+    """webhooks: shapes and signatures, as the daemon's receiver last saw each stream."""
+    lines = [f"{kind}: {last.get('shape', '?')} signed {last.get('signature', '?')}"
+             for kind in ("app", "channel") if (last := seen.get(kind))]
+    if lines:
+        run.found("webhooks", "observed", "last accepted " + "; ".join(lines) + " (reply on "
+                  "the thread in HubSpot to see a channel webhook)")
     else:
         run.found("webhooks", "not observable", "no webhook has reached the daemon yet: "
                   "shape (array/object) and signature (v1/v3) show once HubSpot delivers")

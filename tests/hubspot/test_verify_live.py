@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from gateway.daemon import Gateway
 from gateway.hubspot.client import HubSpotClient
 from gateway.hubspot.emulator import HubSpotEmulator
 from gateway.hubspot.service import (
@@ -16,9 +18,11 @@ from gateway.hubspot.service import (
     EMULATOR_TOKEN,
 )
 from gateway.hubspot.verify import Run, verify_live
+from gateway.storage import hubspot as hs
+from tests.conftest import wait_until
 from tests.hubspot.test_cli import run_cli, write_config
 
-from .conftest import live_config
+from .conftest import LIVE_SECRETS, live_config, send, wait_handoff
 
 PAT = "pat-na1-emulator"
 
@@ -107,3 +111,24 @@ async def test_cli_prints_a_line_per_point(tmp_path: Path, emu: HubSpotEmulator)
     for point in ("token-kind", "idempotency", "helpdesk-ticket", "association", "webhooks"):
         assert point in out
     assert "deleted:" in out and "NOT deleted" not in out
+
+
+async def test_webhook_shapes_and_signatures_seen_by_the_daemon_are_reported(
+        tmp_path: Path, hubspot: HubSpotEmulator, gateway_at: Callable[..., Any]) -> None:
+    gw: Gateway = await gateway_at(live_config(tmp_path, hubspot, timeout=3.0), LIVE_SECRETS)
+    assert gw.hubspot is not None
+    await gw.hubspot.run_setup()
+    hubspot.set_webhook_target(gw.public_url() + "/webhooks/hubspot/app")
+    await send(gw)
+    saga = await wait_handoff(gw)
+    await hubspot.rep_reply(saga["thread_id"], "Hello from a rep")
+    await hubspot.wait_deliveries()
+    values = await wait_until(lambda: gw.db.read(lambda c: (
+        v if (v := hs.setup_values(c)).get("last_webhook_channel")
+        and v.get("last_webhook_app") else None)), 20)
+    run = await verify_live(gw.hubspot.client, pipeline="0", stage="1", settle=0.0,
+                            webhooks_seen={k: values[f"last_webhook_{k}"]
+                                           for k in ("app", "channel")})
+    assert outcomes(run)["webhooks"] == "observed"
+    text = detail(run, "webhooks")
+    assert "app: array signed v3" in text and "channel: object signed v3" in text
