@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -132,3 +133,36 @@ async def test_webhook_shapes_and_signatures_seen_by_the_daemon_are_reported(
     assert outcomes(run)["webhooks"] == "observed"
     text = detail(run, "webhooks")
     assert "app: array signed v3" in text and "channel: object signed v3" in text
+
+
+async def test_a_help_desk_ticket_for_the_new_thread_is_reported_and_removed(
+        emu: HubSpotEmulator) -> None:
+    """The emulator does not model help-desk inboxes; the test plays the portal's help desk:
+    a ticket appears on the first new thread, as HUBSPOT.md says help-desk inboxes may do."""
+    from gateway.hubspot.emulator.crm import create_object
+
+    async def help_desk() -> str:
+        while not emu.threads:
+            await asyncio.sleep(0.01)
+        thread = next(iter(emu.threads.values()))
+        ticket = create_object(emu.ctx, "tickets", {"properties": {
+            "subject": "Auto", "hs_pipeline": "0", "hs_pipeline_stage": "1"}})
+        thread.ticket_id = ticket.id
+        return ticket.id
+
+    desk = asyncio.create_task(help_desk())
+    run = await run_against_settling(emu)
+    auto = await desk
+    assert outcomes(run)["helpdesk-ticket"] == "observed"
+    assert f"the portal created ticket {auto}" in detail(run, "helpdesk-ticket")
+    assert emu.tickets[auto].archived and nothing_left(emu)
+
+
+async def run_against_settling(emu: HubSpotEmulator) -> Run:
+    assert emu.base_url
+    client = HubSpotClient(EMULATOR_TOKEN, base_url=emu.base_url,
+                           developer_api_key=EMULATOR_DEVELOPER_KEY, app_id=4242, timeout=5.0)
+    try:
+        return await verify_live(client, pipeline="0", stage="1", settle=3.0)
+    finally:
+        await client.close()
