@@ -125,10 +125,11 @@ Save = Callable[[StoredTokens], Awaitable[None]]
 class OAuthTokens:
     """OAuth access tokens renewed with the stored refresh token, one refresh at a time.
 
-    ``token()`` renews ``margin`` seconds before expiry; ``renew(stale)`` after a 401
-    EXPIRED_AUTHENTICATION. Concurrent callers wait for the one refresh under way and get
-    its token. A refused refresh token is remembered: every later call fails at once with
-    ``HubSpotRefreshRejected`` (no request) until ``exchange_code`` installs the app again.
+    ``token()`` renews ``margin`` seconds before expiry; ``renew(stale, category)`` after a
+    401 (EXPIRED_AUTHENTICATION, or once after another 401). Concurrent callers wait for
+    the one refresh under way and get its token. A refused refresh token is remembered:
+    every later call fails at once with ``HubSpotRefreshRejected`` (no request) until
+    ``exchange_code`` installs the app again.
     """
 
     kind = OAUTH
@@ -183,7 +184,6 @@ class OAuthTokens:
         if category != EXPIRED:
             self._after_401 = fresh
         return fresh
-
 
     async def _refresh(self, stale: str | None) -> str:
         async with self._lock:
@@ -257,7 +257,7 @@ class OAuthTokens:
                                   now + float(data.get("expires_in") or 1800),
                                   installed_at=now, refreshed_at=now)
             await self._save(tokens)
-            self._tokens, self._loaded = tokens, True
+            self._tokens, self._loaded, self._after_401 = tokens, True, None
             log.info("hubspot oauth: app installed, tokens stored")
             return tokens
 
