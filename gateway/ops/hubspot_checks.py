@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -115,7 +116,8 @@ async def _emulator(cfg: Config, daemon_running: bool) -> Check:
     if not daemon_running or split_hostport(listen)[1] == 0:
         return ok("hubspot", f"mode emulator: the daemon embeds a fake HubSpot at {url}; "
                   "nothing reaches a real portal")
-    client = probe_client(cfg, credentials(cfg, Secrets(), url))
+    creds = replace(credentials(cfg, Secrets(), url), auth="token")  # its static dev token
+    client = probe_client(cfg, creds)
     try:
         access = await client.check_access()
     finally:

@@ -134,3 +134,17 @@ async def test_control_api_mints_revokes_and_switches_lifetime(
             assert (await resp.json())["revoked"] == 1
         async with http.post(base + "/_emulator/tokens", json={"kind": "bogus"}) as resp:
             assert resp.status == 400
+
+
+async def test_only_the_owning_app_may_patch_its_channel(
+        emulator: HubSpotEmulator, http: aiohttp.ClientSession) -> None:
+    channel, _ = await make_channel(http, None)
+    path = f"/conversations/v3/custom-channels/{channel}"
+    body = {"webhookUrl": "https://example.test/new"}
+    async with http.patch(path, params={"hapikey": "emulator-dev-key", "appId": "999"},
+                          json=body) as resp:
+        assert resp.status == 403
+        assert "only the app that created a channel" in (await resp.json())["message"]
+    async with http.patch(path, params={"hapikey": "emulator-dev-key", "appId": "4242"},
+                          json=body) as resp:
+        assert resp.status == 200, await resp.text()

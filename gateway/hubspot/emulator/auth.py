@@ -127,6 +127,18 @@ class AuthModel:
                 "EXPIRED_AUTHENTICATION", context={"expires_at": [str(int(grant.expires_at))]})
         return grant
 
+    def check_developer(self, method: str, path: str, app_id: str | None,
+                        channels: dict[str, Any]) -> None:
+        """403 when a developer-key call changes a channel on behalf of another app."""
+        if method in ("GET", "HEAD") or not path.startswith(CHANNEL_PREFIX):
+            return
+        channel_id = path[len(CHANNEL_PREFIX):].split("/", 1)[0]
+        if channel_id in channels and app_id not in (None, str(self.app_id)):
+            raise HubSpotHTTPError(
+                403, f"Channel {channel_id} belongs to app {self.app_id}, not to app "
+                f"{app_id}: only the app that created a channel may change it.", "FORBIDDEN",
+                subCategory="CustomChannelsError.CHANNEL_NOT_OWNED")
+
     def check(self, grant: Grant, path: str, channels: dict[str, Any]) -> None:
         """403 for custom-channel calls by a private app, or by an app not owning the channel."""
         if not path.startswith(CHANNEL_PREFIX):

@@ -241,6 +241,8 @@ def authenticate(ctx: Context, request: web.Request, meta: ApiMeta) -> str:
     if meta.auth == "hapikey":
         if request.query.get("hapikey") != settings.developer_api_key:
             raise HubSpotHTTPError(401, BAD_HAPIKEY, "INVALID_AUTHENTICATION")
+        ctx.auth.check_developer(request.method, request.path, request.query.get("appId"),
+                                 ctx.state.channels)
         return "hapikey:" + settings.developer_api_key
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
