@@ -76,6 +76,12 @@ async def test_oauth_install_end_to_end_then_handoff(
     report = await gw.hubspot.status()
     assert report["credentials"]["kind"] == "oauth"
     assert report["credentials"]["oauth"]["installed"] is False and report["token_valid"] is False
+    cfg = oauth_config(tmp_path, hubspot)
+    checks = {c.name: c for c in await check_hubspot(cfg, OAUTH_SECRETS, daemon_running=True)}
+    assert checks["hubspot.token"].status == "fail"
+    assert "not installed" in checks["hubspot.token"].detail
+    assert "/hubspot/oauth/install" in checks["hubspot.token"].fix
+    assert checks["hubspot.credentials"].status == "ok"
     async with aiohttp.ClientSession() as http:
         async with http.get(f"{gw.http_url}/settings/hubspot", headers=ADMIN) as resp:
             page = await resp.text()
@@ -149,6 +155,11 @@ async def test_private_app_token_gets_ticket_and_note_and_an_explained_no_thread
     report = await gw.hubspot.status()
     assert report["credentials"]["kind"] == "private_app"
     assert report["credentials"]["inbox_threads"] is False
+    cfg = live_config(tmp_path, hubspot, timeout=2.0)
+    checks = {c.name: c for c in await check_hubspot(cfg, secrets, daemon_running=True)}
+    cred = checks["hubspot.credentials"]
+    assert cred.status == "warn" and "inbox threads need the app's token" in cred.detail
+    assert "hubspot-app/" in cred.fix and checks["hubspot.token"].status == "ok"
     await send(gw)
     saga = await wait_handoff(gw)
     assert saga["mode"] == "private" and len(hubspot.tickets) == 1 and len(hubspot.notes) == 1
