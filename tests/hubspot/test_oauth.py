@@ -3,6 +3,7 @@ install as one clear outage with the fix in doctor, and a private app's token.""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -105,10 +106,12 @@ async def test_oauth_install_end_to_end_then_handoff(
     await send(gw)
     saga = await wait_handoff(gw)
     assert saga["thread_id"] and len(hubspot.tickets) == 1
-    hubspot.advance(1801)  # the access token expires at HubSpot: the next handoff renews it
-    await send(gw, sender="bob@example.net", subject="Another problem")
-    await wait_until(lambda: len(hubspot.tickets) == 2, 20)
+    hubspot.advance(1801)  # the access token expires at HubSpot: concurrent handoffs renew it
+    await asyncio.gather(*(send(gw, sender=f"c{n}@example.net", subject=f"Problem {n}")
+                           for n in range(4)))
+    await wait_until(lambda: len(hubspot.tickets) == 5 and len(hubspot.notes) == 5, 30)
     assert hubspot.auth.token_requests.count("refresh_token") == 1
+    assert gw.hubspot.health.last_error is None  # no call failed, no job was retried
     secrets_in_log = [row["access_token"], row["refresh_token"]]
     assert not [s for s in secrets_in_log if s in caplog.text]
 
