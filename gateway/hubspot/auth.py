@@ -137,14 +137,14 @@ class OAuthTokens:
     def __init__(self, client_id: str, client_secret: str, *, base_url: str, load: Load,
                  save: Save, token_path: str = TOKEN_PATH, timeout: float = 15.0,
                  margin: float = REFRESH_MARGIN, clock: Callable[[], float] = time.time,
-                 reinstall_hint: str | Callable[[], str] = "reinstall the HubSpot app"
+                 install_hint: str | Callable[[], str] = "install the HubSpot app"
                  ) -> None:
         self.client_id = client_id
         self._secret = client_secret
         self.token_url = base_url.rstrip("/") + token_path
         self._load, self._save = load, save
         self.timeout, self.margin, self.clock = timeout, margin, clock
-        self._hint = reinstall_hint
+        self._hint = install_hint
         self._tokens: StoredTokens | None = None
         self._loaded = False
         self._lock = asyncio.Lock()
@@ -152,8 +152,8 @@ class OAuthTokens:
         self._after_401: str | None = None  # a token got by refreshing after a plain 401
 
     @property
-    def reinstall_hint(self) -> str:
-        """What the operator does when the refresh token is refused or missing."""
+    def install_hint(self) -> str:
+        """Where the operator (re)installs the app: no tokens yet, or a refused refresh."""
         return self._hint() if callable(self._hint) else self._hint
 
     async def current(self) -> StoredTokens | None:
@@ -189,8 +189,8 @@ class OAuthTokens:
         async with self._lock:
             tokens = await self.current()
             if tokens is None:
-                raise HubSpotNotInstalled(
-                    f"the HubSpot app is not installed yet: {self.reinstall_hint}", status=401)
+                raise HubSpotNotInstalled(f"the HubSpot app is not installed yet: install it: "
+                                          f"{self.install_hint}", status=401)
             if tokens.status != "ok":
                 raise HubSpotRefreshRejected(self._rejected_text(tokens.error), status=401)
             if tokens.access_token != stale and self._fresh(tokens):
@@ -212,7 +212,7 @@ class OAuthTokens:
 
     def _rejected_text(self, error: str | None) -> str:
         return (f"HubSpot refused the stored refresh token ({error or 'revoked'}): the app "
-                f"was uninstalled or its access revoked; {self.reinstall_hint}")
+                f"was uninstalled or its access revoked; reinstall it: {self.install_hint}")
 
     async def _reject(self, error: str) -> None:
         tokens = self._tokens

@@ -80,16 +80,17 @@ def token_source(cfg: Config, creds: Credentials, db: Database | None, *,
     """FixedToken, or OAuthTokens kept in SQLite (`store=False`: read, never write)."""
     if creds.auth != OAUTH:
         return FixedToken(creds.token, creds.token_kind)
+
     def hint() -> str:
         base = (public_url() if callable(public_url) else public_url).rstrip("/")
-        return (f"reinstall the app: open {base}{hub_oauth.INSTALL_PATH} while logged in to "
+        return (f"open {base}{hub_oauth.INSTALL_PATH} while logged in to "
                 "the web UI (docs/hubspot.md)")
 
     load, save = hub_oauth.sqlite_store(db, clock, write=store)
     kw = {"clock": clock} if clock else {}
     return OAuthTokens(creds.client_id or "", creds.client_secret, base_url=creds.base_url,
                        load=load, save=save, token_path=cfg.hubspot.oauth_token_path,
-                       timeout=cfg.hubspot.timeout, reinstall_hint=hint, **kw)
+                       timeout=cfg.hubspot.timeout, install_hint=hint, **kw)
 
 
 def make_client(cfg: Config, creds: Credentials, db: Database | None = None, *,
