@@ -140,7 +140,8 @@ async def test_only_the_owning_app_may_patch_its_channel(
         emulator: HubSpotEmulator, http: aiohttp.ClientSession) -> None:
     channel, _ = await make_channel(http, None)
     path = f"/conversations/v3/custom-channels/{channel}"
-    body = {"webhookUrl": "https://example.test/new"}
+    body = {"webhookUrl": "https://example.test/new", "capabilities": {},
+            "channelDescription": "d", "channelLogoUrl": "https://example.test/logo.svg"}
     async with http.patch(path, params={"hapikey": "emulator-dev-key", "appId": "999"},
                           json=body) as resp:
         assert resp.status == 403
