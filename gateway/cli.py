@@ -154,6 +154,18 @@ def _render_session(s: dict[str, Any]) -> None:
         click.echo(m["text"].strip() or "(empty)")
 
 
+@inbox.command("raw")
+@click.argument("inbound_id")
+@click.pass_obj
+def inbox_raw(obj: Ctx, inbound_id: str) -> None:
+    """Print one received mail exactly as it arrived (ids from `inbox list --ignored`)."""
+    row = obj.db.read_sync(lambda c: sessions.get_inbound(c, inbound_id))
+    if row is None:
+        raise NotFound(f"no inbound mail {inbound_id}")
+    sys.stdout.buffer.write(row["raw"])
+    sys.stdout.buffer.flush()
+
+
 @inbox.command("handoff")
 @click.argument("session_id", type=int)
 @click.option("--reason", default=None, help="Why (shown to the rep in HubSpot).")
