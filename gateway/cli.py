@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -74,7 +75,9 @@ def cli(ctx: click.Context, config_path: str | None, verbose: bool) -> None:
 def run(obj: Ctx) -> None:
     """Run the daemon (SMTP receiver, web UI, workers) until SIGTERM/SIGINT."""
     from gateway.daemon import run_forever
+    from gateway.private import UMASK
 
+    os.umask(UMASK)  # customer mail on disk: readable by the service user alone
     asyncio.run(run_forever(obj.cfg, Secrets.from_env()))
 
 

@@ -23,6 +23,7 @@ from gateway.errors import GatewayError
 from gateway.ops.sdnotify import Notifier
 from gateway.outbox import OutboxWorker
 from gateway.pipeline import Pipeline, ProcessWorker
+from gateway.private import private_dir, tighten
 from gateway.replies import Renderer
 from gateway.smtp.handler import SmtpHandler
 from gateway.smtp.relay import build_relay
@@ -45,11 +46,12 @@ def local_secret(cfg: Config, secrets: Secrets, name: str, env_name: str) -> str
         return value
     path = cfg.storage.path.parent / name.replace("_", "-")
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as fh:
             fh.write(pysecrets.token_urlsafe(32))
         log.warning("%s not set: generated one in %s", env_name, path)
+    tighten(path)
     return path.read_text().strip()
 
 
