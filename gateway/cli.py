@@ -59,6 +59,8 @@ def _emit(data: Any, as_json: bool, render: Callable[[Any], None]) -> None:
 
 
 @click.group()
+@click.version_option(package_name="opencx-gateway", prog_name="opencx-gateway",
+                      message="%(prog)s %(version)s")
 @click.option("--config", "config_path", envvar="OPENCX_GATEWAY_CONFIG", default=None,
               help="Config file (default ./config.yaml).")
 @click.option("-v", "--verbose", is_flag=True, help="Log at DEBUG.")
@@ -288,6 +290,23 @@ def _register_subcommands() -> None:
 
     for command in (doctor, status, hubspot):
         cli.add_command(command)
+    _config_everywhere(cli)
+
+
+def _set_config(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        ctx.find_root().obj.config_path = value
+
+
+def _config_everywhere(group: click.Group) -> None:
+    """`--config PATH` is accepted after any subcommand too (`run --config x`)."""
+    for command in group.commands.values():
+        if not any(p.name == "subcommand_config" for p in command.params):
+            command.params.append(click.Option(
+                ["--config", "subcommand_config"], expose_value=False, default=None,
+                callback=_set_config, help="Config file (default ./config.yaml)."))
+        if isinstance(command, click.Group):
+            _config_everywhere(command)
 
 
 def main(argv: list[str] | None = None) -> None:
