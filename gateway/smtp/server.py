@@ -66,6 +66,13 @@ class SmtpServer:
                     duration = cfg.idle_timeout if _idle(self) else cfg.command_timeout
                 super()._reset_timeout(duration)
 
+            async def push(self, status: Any) -> None:
+                """A reply echoing undecodable 8-bit input shows '?' there: never a 451 from
+                a UnicodeEncodeError (the sender would retry a hopeless command for days)."""
+                if isinstance(status, str):
+                    status = status.encode("utf-8", "replace").decode("utf-8")
+                await super().push(status)
+
             def _getaddr(self, arg: str) -> tuple[str | None, str | None]:
                 """Control characters or undecodable 8-bit bytes in an address: 553."""
                 address, params = super()._getaddr(arg)

@@ -138,6 +138,12 @@ async def test_garbage_mail_from_is_refused(wire: Wire, line: bytes) -> None:
     assert (await wire.cmd(b"MAIL FROM:<>")).startswith(b"250")  # bounces stay welcome
 
 
+@pytest.mark.parametrize("line", [b"VRFY <\xff@acme.test>", b"VRFY \xff\xfe"])
+async def test_8bit_garbage_elsewhere_never_gets_451(wire: Wire, line: bytes) -> None:
+    reply = await wire.cmd(line)
+    assert reply[:1] in (b"2", b"5") and b"\xff" not in reply, reply
+
+
 async def test_utf8_addresses_are_not_refused_as_garbage(wire: Wire) -> None:
     assert (await wire.cmd("MAIL FROM:<josé@correo.test> SMTPUTF8".encode())).startswith(b"250")
     assert (await wire.cmd("RCPT TO:<søren@elsewhere.test>".encode())).startswith(b"550")
