@@ -28,17 +28,16 @@ def private_dir(path: Path) -> Path:
 
 def private_file(path: Path) -> Path:
     """Create `path` empty as 0600 if it is missing, and make it 0600 if it is looser."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT, FILE_MODE)
     try:
-        if os.fstat(fd).st_mode & 0o077:
-            os.fchmod(fd, FILE_MODE)
-    finally:
-        os.close(fd)
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
+    except FileExistsError:
+        tighten(path)
     return path
 
 
 def tighten(path: Path) -> None:
-    """0600 for an existing file that is readable by others; nothing for a missing one."""
-    with contextlib.suppress(FileNotFoundError):
-        if path.stat().st_mode & 0o077:
+    """0600 for an existing file of ours that others can read; a missing file, or one that
+    belongs to another user (a read-only CLI run), is left alone."""
+    with contextlib.suppress(FileNotFoundError, PermissionError):
+        if path.stat().st_mode & 0o077 and path.stat().st_uid == os.geteuid():
             os.chmod(path, FILE_MODE)
