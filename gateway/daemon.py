@@ -119,7 +119,8 @@ class Gateway:
             from gateway.hubspot.service import HubSpotService
 
             self.hubspot = HubSpotService(self)
-            await self.hubspot.start()
+            with binding("hubspot.emulator.listen", self.cfg.hubspot.emulator.listen):
+                await self.hubspot.start()
             self._stack.append(self.hubspot.close)
         self.db.add_commit_listener(
             lambda touched: loop.call_soon_threadsafe(self._wake, touched))

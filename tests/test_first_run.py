@@ -57,15 +57,18 @@ def test_config_is_accepted_before_or_after_the_subcommand(tmp_path: Path,
 @pytest.mark.parametrize(("setting", "env"), [
     ("smtp.listen", "OPENCX_GATEWAY__SMTP__LISTEN"),
     ("http.listen", "OPENCX_GATEWAY__HTTP__LISTEN"),
+    ("hubspot.emulator.listen", "OPENCX_GATEWAY__HUBSPOT__EMULATOR__LISTEN"),
 ])
 def test_port_clash_names_the_setting(tmp_path: Path, setting: str, env: str) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        section = setting.split(".")[0]
-        cfg = write_config(tmp_path, 0 if section == "http" else port,
-                           **{section: {"listen": f"127.0.0.1:{port}"}})
+        listen = {"listen": f"127.0.0.1:{port}"}
+        sections = {"smtp.listen": {"smtp": listen}, "http.listen": {"http": listen},
+                    "hubspot.emulator.listen": {"hubspot": {"mode": "emulator",
+                                                            "emulator": listen}}}[setting]
+        cfg = write_config(tmp_path, port if setting == "smtp.listen" else 0, **sections)
         done = run("-m", "gateway", "run", "--config", str(cfg))
     assert done.returncode != 0
     last = done.stderr.strip().splitlines()[-1]
