@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import ssl
 from typing import Any
@@ -81,6 +82,7 @@ class SmtpServer:
                 return address, params
 
             def _counted(self, name: str, method: Any) -> Any:
+                @functools.wraps(method)  # keeps aiosmtpd's syntax marks: HELP lists it
                 async def run(arg: str | None) -> None:
                     reason = self._budget.refuse(name)
                     if reason is not None:

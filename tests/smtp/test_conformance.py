@@ -111,6 +111,11 @@ async def test_postmaster_is_accepted_recorded_and_not_answered(gateway: Gateway
     assert missing.returncode != 0 and "no inbound mail nope" in missing.stderr
 
 
+async def test_help_still_lists_the_commands(wire: Wire) -> None:
+    reply = await wire.cmd(b"HELP")
+    assert reply.startswith(b"250") and b"MAIL" in reply and b"RCPT" in reply, reply
+
+
 async def test_postmaster_of_a_foreign_domain_is_still_refused(wire: Wire) -> None:
     assert (await wire.cmd(b"MAIL FROM:<a@b.test>")).startswith(b"250")
     assert (await wire.cmd(b"RCPT TO:<postmaster@elsewhere.test>")).startswith(b"550")
