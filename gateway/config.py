@@ -203,6 +203,13 @@ class AgentConfig(Section):
         ],
         description="Phrases that always go to a human (prohibited_topic)",
     )
+    prohibited_categories: list[str] = Field(
+        default_factory=lambda: [
+            "legal", "data_protection", "payment_dispute", "account_compromise",
+            "security_report", "self_harm_safety",
+        ],
+        description="Built-in detectors (9 languages) whose hits go to a human (prohibited_topic)",
+    )
     negative_sentiment_threshold: float = Field(
         -0.6, description="Compound sentiment at or below this escalates"
     )

@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'"})
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "ł": "l", "Ł": "L",
+                              "ø": "o", "Ø": "O", "đ": "d", "Đ": "D"})
 
 
 def strip_accents(text: str) -> str:
