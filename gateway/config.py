@@ -195,7 +195,7 @@ class AgentConfig(Section):
     knowledge_base: Path | None = Field(
         None, description="Folder of Markdown files; default the shipped sample"
     )
-    confidence_threshold: float = Field(0.35, description="Below this the agent escalates")
+    confidence_threshold: float = Field(0.25, description="Below this the agent escalates")
     prohibited_topics: list[str] = Field(
         default_factory=lambda: [
             "lawyer", "lawsuit", "legal action", "sue", "chargeback", "dispute the charge",

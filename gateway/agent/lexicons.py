@@ -105,13 +105,85 @@ STOP_WORDS = words(
     grazie saluti cordiali gentile gentili posso puo potete potrei vorrei voglio devo fare
     molto anche gia ancora questo questa quello quella oggi ieri aiuto aiutare domanda
     faccio quale quali sempre mai tutto qualcosa ora adesso avete abbiamo cliente clienti""",
+    # pl
+    """ja ty on ona my wy oni one mnie mi sie nas was ich moj moja moje moich twoj nasz
+    wasz jest sa byl byla bylo jestem mam ma maja mozna moge mozecie czy jak gdzie kiedy
+    dlaczego co ktory ktora ktore i a ale lub albo nie tak w we na z ze do od po przez
+    dla o przy bez pod nad za to ten ta te tego tej juz jeszcze tez takze bardzo prosze
+    dziekuje dzieki dzien dobry witam pozdrawiam poważaniem powazaniem szanowni szanowny
+    panstwo pan pani klient klienta""",
+    # greetings, sign-offs and filler of every language (they say nothing about the topic)
+    """grussen gruss gruess salve goedemiddag goedenavond saludos buongiorno cumprimentos
+    powazaniem atenciosamente cordialement regards thanks thank cheers ola olá ciao
+    quick question questions things thing two""",
 )
+# Japanese politeness and function phrases dropped before glossary lookup (substrings).
+JA_FILLER = ("お世話になっております", "よろしくお願いいたします", "よろしくお願いします",
+             "ありがとうございます", "教えてください")
 
 # Cross-language glossary: folded word or phrase -> the English words the sample KB uses.
 # It covers the support vocabulary of the topics a small SaaS KB has (account access,
 # billing, refunds, plans, shipping, API keys, deletion, opening hours). It is a retrieval
 # aid, not a translator: unknown foreign words stay as they are and lower the confidence.
 GLOSSARY: dict[str, str] = {
+    # pl: the support vocabulary (folded: ł -> l, no accents)
+    "haslo": "password", "hasla": "password", "zresetowac": "reset", "resetowac": "reset",
+    "ustawien fabrycznych": "factory settings reset", "fabryczne": "factory",
+    "fabrycznych": "factory", "faktury": "invoice invoices", "faktura": "invoice",
+    "fakture": "invoice", "pobrac": "download", "pobierz": "download",
+    "wyeksportowac": "export", "eksport": "export", "eksportowac": "export",
+    "dane": "data", "danych": "data", "konta": "account",
+    "gwarancja": "warranty", "gwarancji": "warranty", "zwrot": "return refund",
+    "zwrocic": "return", "dostawa": "delivery shipping", "wysylka": "shipping",
+    "cena": "price", "kosztuje": "price cost", "plan": "plan", "platnosc": "payment",
+    "zaplacic": "pay payment", "karta": "card", "przelew": "bank transfer",
+    "subskrypcje": "subscription", "anulowac": "cancel", "zamowienie": "order",
+    "zamowienia": "order", "aktualizacja": "update", "aktualizacje": "update",
+    "lampa": "lamp", "lampy": "lamp", "polaczyc": "connect",
+    "integracja": "integration", "dwuetapowa": "two-factor 2fa", "zadanie": "task",
+    "zadania": "tasks", "usunac": "delete", "usuniete": "deleted", "przywrocic": "restore",
+    # lamp / hardware / e-commerce words in the other languages
+    "lampe": "lamp", "lampada": "lamp bulb", "lampara": "lamp", "lamp": "lamp",
+    "leuchtmittel": "bulb", "ampoule": "bulb", "bombilla": "bulb", "lampadina": "bulb",
+    "werkseinstellungen": "factory settings", "usine": "factory", "fabrica": "factory",
+    "fabbrica": "factory", "fabrieksinstellingen": "factory settings",
+    "impostazioni": "settings", "parametres": "settings", "ajustes": "settings",
+    "configuracion": "settings", "instellingen": "settings", "configuracoes": "settings",
+    "resettare": "reset", "zuruckschicken": "return",
+    "zuruckgeben": "return", "ruckgabe": "return", "ruecksendung": "return",
+        "devolucion": "return",     "retourneren": "return",
+    "garantie": "warranty", "garantia": "warranty", "garanzia": "warranty",
+            "funciona": "works work", "funziona": "works work",
+    "fonctionne": "works work", "werkt": "works work", "funcionar": "work",
+    "conectar": "connect", "connettere": "connect", "collegare": "connect",
+    "collego": "connect", "conecto": "connect", "verbinden": "connect", "verbinde": "connect",
+    "koppelen": "connect", "integrieren": "integration",
+    "aufgabe": "task", "aufgaben": "tasks", "tache": "task", "tarea": "task",
+    "tarefa": "task", "compito": "task", "taak": "task", "geloschte": "deleted",
+    "geloscht": "deleted", "supprime": "deleted", "wiederherstellen": "restore",
+    "restaurer": "restore", "restaurar": "restore", "ripristinare": "restore",
+    "miembro": "member", "membro": "member", "membre": "member",
+    "mitglied": "member", "lid": "member", "cuanto": "price", "quanto": "price",
+    "cuesta": "price cost", "custa": "price cost", "costa": "price cost",
+    "kost": "price cost", "coute": "price cost", "kostet": "price cost",
+    "betalen": "pay payment", "bankoverschrijving": "bank transfer",
+    "virement": "bank transfer", "transferencia": "bank transfer",
+    "bonifico": "bank transfer", "uberweisung": "bank transfer", "acceptez": "accept",
+    "aceptan": "accept", "accettate": "accept", "akzeptieren": "accept",
+    "tweestapsverificatie": "two-factor 2fa", "espacio de trabajo": "workspace",
+    "exporto": "export", "esporto": "export", "exporteer": "export",
+    "zeitplane": "schedules", "zeitplan": "schedule", "wlan": "wi-fi wifi",
+    "wifi": "wi-fi", "hochladen": "upload", "fehler": "error", "erreur": "error",
+    "errore": "error", "fout": "error", "erro": "error", "blad": "error",
+    # ja (matched as substrings, folded: NFKD drops the dakuten of kana)
+    "返品": "return", "返金": "refund", "保証": "warranty", "配送": "shipping delivery",
+    "発送": "shipping", "料金": "price plan", "価格": "price", "請求書": "invoice",
+    "領収書": "receipt", "ハスワート": "password", "リセット": "reset",
+    "初期化": "reset factory settings", "接続": "connect", "連携": "integration connect",
+    "アカウント": "account", "削除": "delete", "エクスホート": "export",
+    "フラン": "plan", "支払い": "payment", "カート": "card", "解約": "cancel",
+    "ランフ": "lamp", "電球": "bulb", "アッフテート": "update", "タスク": "task",
+    "二段階認証": "two-factor 2fa", "エラー": "error",
     # password, sign-in, 2FA
     "passwort": "password", "kennwort": "password", "mot de passe": "password",
     "mdp": "password", "contrasena": "password", "wachtwoord": "password",

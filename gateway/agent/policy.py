@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from gateway.agent.base import Analysis, EscalationReason, Transcript
 from gateway.agent.detectors import detect_topic
 from gateway.agent.lexicons import WORD, fold
+from gateway.agent.sentiment import sarcasm
 from gateway.config import AgentConfig
 
 _GAP = r"[^.?!\n]{0,30}?"  # a few words inside one sentence
@@ -76,7 +77,8 @@ HUMAN_REQUEST_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\bpas\s+(?:a\s+|avec\s+)?(?:un|une)\s+(?:robot|bot|machine)\b",
     ),
     "es": (
-        r"\b(?:pasar|pase|pasen|transferir|transfiera|escalar|escale|derivar|derive)\b"
+        r"\b(?:pasar|pase|pasen|pasenme|paseme|transferir|transfiera|escalar|escale|derivar"
+        r"|derive)\b"
         + _GAP + r"\b(?:supervisor\w*|responsable|encargad\w+|gerente|humano|persona)\b",
         r"\b(?:hablar|comunicarme|contactar)\b" + _GAP
         + r"\b(?:persona|humano|humana|agente|representante|asesor\w*|supervisor\w*"
@@ -129,8 +131,8 @@ HUMAN_REQUEST_PATTERNS: dict[str, tuple[str, ...]] = {
 }
 # Japanese: no word boundaries; patterns are folded (NFKD drops the dakuten) at compile time.
 JA_HUMAN_REQUEST = (
-    r"(?:担当者|オペレーター|人間|スタッフ|上司|責任者|係の人|人)(?:と|に)"
-    r"(?:話|代わ|つな|繋|相談|連絡)",
+    r"(?:担当者|オペレーター|人間|スタッフ|上司|責任者|係の人|人)(?:の方)?(?:と|に)"
+    r".{0,4}?(?:話|代わ|つな|繋|相談|連絡)",
     r"(?:電話|お電話|折り返し)(?:を|で|の)?(?:ください|下さい|お願い|ほしい|欲しい|して"
     r"|いただけ|頂け|もらえ|くれ)",
     r"(?:上司|責任者|担当者)(?:の方)?(?:に|へ)(?:転送|回して|エスカレ|伝えて)",
@@ -236,7 +238,8 @@ class EscalationPolicy:
             return PolicyHit(
                 EscalationReason.NEGATIVE_SENTIMENT,
                 f"sentiment {analysis.sentiment_score:+.2f} <= {threshold:+.2f}"
-                f" (language {analysis.language})",
+                f" (language {analysis.language}"
+                + (f", sarcasm {irony!r}" if (irony := sarcasm(text)) else "") + ")",
             )
         if repeated := self.repeated_contact(transcript):
             return PolicyHit(EscalationReason.REPEATED_CONTACT, repeated)

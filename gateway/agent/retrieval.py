@@ -27,10 +27,11 @@ its coverage (and confidence) stays low instead of answering on one stray match.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from gateway.agent.lexicons import GLOSSARY, STOP_WORDS, WORD, fold
+from gateway.agent.lexicons import GLOSSARY, JA_FILLER, STOP_WORDS, WORD, fold
 from gateway.storage.knowledge import KbHit, KnowledgeIndex
 
 SATURATION = 1.0  # in units of idf1, so that the formula does not depend on the KB size
@@ -80,13 +81,48 @@ def _translate(word: str) -> list[str]:
     return found
 
 
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff66-\uff9f]")
+_CJK_KEYS = sorted((k for k in GLOSSARY if _CJK.search(k)), key=len, reverse=True)
+_QUOTED = re.compile(
+    r"^\s*(?:-{3,}\s*(?:forwarded message|original message|weitergeleitete nachricht"
+    r"|message transfere|mensaje reenviado|messaggio inoltrato|doorgestuurd bericht"
+    r"|mensagem encaminhada|wiadomosc przekazana)|-{5,}\s*$|(?:on|am|le|el|il|op|em) .{5,80}"
+    r" (?:wrote|schrieb|a ecrit|escribio|ha scritto|schreef|escreveu):\s*$)",
+    re.IGNORECASE | re.MULTILINE,
+)
+MIN_OWN_TEXT = 20
+
+
+def own_text(text: str) -> str:
+    """The customer's own words: a forwarded or quoted thread below them is cut off.
+
+    A mail that is nothing but a forward keeps everything (the question is in there).
+    """
+    match = _QUOTED.search(fold(text))
+    if match and len(text[:match.start()].strip()) >= MIN_OWN_TEXT:
+        return text[:match.start()]
+    return text
+
+
+def _cjk_words(folded: str) -> str:
+    """Japanese/Chinese text has no spaces: glossary keys found as substrings, plus Latin words."""
+    found = [k for k in _CJK_KEYS if k in folded]
+    for filler in JA_FILLER:
+        folded = folded.replace(fold(filler), " ")
+    latin = re.findall(r"[a-z0-9][a-z0-9.-]*", _CJK.sub(" ", folded))
+    return " ".join([*(k for k in found), *latin])
+
+
 def query_groups(text: str, *, exclude: Iterable[str] = ()) -> list[tuple[str, ...]]:
     """One group per content word of ``text``: the word itself and its English translations.
 
     The word is kept so that a KB in the customer's language still matches; glossary
     phrases ("mot de passe") stay one group whose first member is an FTS phrase.
     """
-    folded = " " + " ".join(WORD.findall(fold(text))) + " "
+    folded_text = fold(own_text(text))
+    if _CJK.search(folded_text):
+        folded_text = _cjk_words(folded_text)
+    folded = " " + " ".join(WORD.findall(folded_text)) + " "
     for phrase in _PHRASES:
         folded = folded.replace(f" {phrase} ", f" {phrase.replace(' ', '+')} ")
     skip = {fold(w) for name in exclude for w in WORD.findall(name)}
