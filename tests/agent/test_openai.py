@@ -116,7 +116,8 @@ async def test_json_fallback(make_agent: MakeAgent, fake_openai: FakeOpenAI,
 async def test_json_only_mode_without_tools(make_agent: MakeAgent, fake_openai: FakeOpenAI,
                                             transcript: MakeTranscript) -> None:
     agent = make_agent(tools=False)
-    fake_openai.json({"action": "reply", "markdown": "Hi Anna, done. [account-access#reset-your-password]"})
+    fake_openai.json({"action": "reply",
+                      "markdown": "Hi Anna, done. [account-access#reset-your-password]"})
     assert isinstance((await agent.decide(transcript(QUESTION))).action, Reply)
     body = fake_openai.requests[0].body
     assert "tools" not in body and body["response_format"] == {"type": "json_object"}
@@ -222,7 +223,8 @@ def test_parse_completion_prefers_tool_calls() -> None:
     assert not isinstance(parsed, str) and parsed.reason == EscalationReason.NEGATIVE_SENTIMENT
 
 
-CITED = "Hi Anna,\n\nClick **Forgot password?** on the login page. [account-access#reset-your-password]"
+CITED = ("Hi Anna,\n\nClick **Forgot password?** on the login page."
+         " [account-access#reset-your-password]")
 
 
 async def test_answer_must_cite_a_passage_it_was_given(
