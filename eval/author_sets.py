@@ -69,9 +69,16 @@ def from_rows(kb: str, rows: list[tuple], seed: int) -> list[dict]:
     rng = random.Random(seed)
     mails = []
     for n, (lang, expect, target, subject, body) in enumerate(rows, start=1):
-        name, text = wrap(rng, lang, body)
-        mail = {"id": f"{kb}-{n:03d}-{lang}", "kb": kb, "language": lang, "name": name,
-                "subject": subject, "body": text, "expect": expect}
+        mail = {"id": f"{kb}-{n:03d}-{lang}", "kb": kb, "language": lang}
+        if isinstance(body, list):  # a conversation: (role, text) turns, the last one wrapped
+            name, last = wrap(rng, lang, body[-1][1])
+            turns = [{"role": r, "text": t} for r, t in body[:-1]]
+            mail.update(name=name, subject=subject,
+                        turns=[*turns, {"role": body[-1][0], "text": last}])
+        else:
+            name, text = wrap(rng, lang, body)
+            mail.update(name=name, subject=subject, body=text)
+        mail["expect"] = expect
         if expect == "answer":
             mail["docs"] = list(target)
         else:

@@ -176,3 +176,32 @@ MAILS = [
     ("ja", E, "prohibited_topic", "不正アクセス", "アカウントに不正アクセスがありました。"),
     ("ja", E, "user_request", "担当者", "担当者の方と直接話したいです。"),
 ]
+
+AI_GITHUB = ("Hi,\n\nThe GitHub integration links commits and pull requests to tasks. Connect it "
+             "under Settings → Integrations → GitHub → Install app.")
+MAILS += [
+    ("en", A, INT, "Re: GitHub",
+     [("customer", "How do I connect GitHub?"), ("ai", AI_GITHUB),
+      ("customer", "Done, thanks. We also use GitLab for another team — does that work with a self-managed instance?")]),
+    ("en", E, "repeated_contact", "Export still failing",
+     [("customer", "Our export never arrives."), ("customer", "Still no export email."),
+      ("customer", "Third try, nothing."), ("customer", "Is anyone reading these?")]),
+    ("en", A, BILL, "Fwd: invoice question from finance",
+     "Finance asked me the question below, can you help? Can we pay the yearly Business plan by "
+     "bank transfer?\n\nOn Mon, 3 Mar 2025 at 10:12, Dana Price <dana@customer.test> wrote:\n"
+     "> Can we avoid card payments for the renewal?"),
+    ("en", A, SEC, "quick one",
+     "Not asking for a call or anything, just: can admins force 2FA for the whole workspace?"),
+    ("en", E, "negative_sentiment", "Amazing",
+     "Amazing how the board view crashed again during our demo. Just perfect. Bravo, really."),
+    ("de", A, BILL, "Zahlungsarten",
+     "Akzeptieren Sie PayPal oder nur Kreditkarten?"),
+    ("fr", E, "prohibited_topic", "Compte piraté",
+     "Quelqu'un s'est connecté à mon compte depuis l'étranger, je pense que mon compte est piraté."),
+    ("es", A, VIEWS, "Modo oscuro", "¿Hay modo oscuro en Harbor?"),
+    ("it", E, "user_request", "Responsabile", "Vorrei parlare con un responsabile, per favore."),
+    ("nl", E, "prohibited_topic", "Advocaat", "Mijn advocaat neemt contact met u op over de facturen."),
+    ("pt", E, "prohibited_topic", "Estorno", "Já pedi o estorno no cartão ao meu banco."),
+    ("pl", A, INT, "Slack", "Jak połączyć Slack z Harbor?"),
+    ("ja", E, "negative_sentiment", "ひどい", "対応がひどすぎます。最悪です。"),
+]

@@ -194,3 +194,36 @@ MAILS = [
     ("ja", E, "prohibited_topic", "発火",
      "充電中にランプが発火しました。"),
 ]
+
+AI_SETUP = ("Hi,\n\nThe lamp connects only to 2.4 GHz Wi-Fi networks with WPA2 or WPA3.\n\n"
+            "If this doesn't solve it, just reply to this email.")
+MAILS += [
+    ("en", A, EN_ORDERS, "Re: Lamp won't connect",
+     [("customer", "My lamp will not join my wifi."), ("ai", AI_SETUP),
+      ("customer", "Thanks, switching the band worked! Different question: how long is the warranty?")]),
+    ("en", E, "repeated_contact", "Still not working",
+     [("customer", "The lamp keeps blinking red."), ("customer", "Any news? It still blinks red."),
+      ("customer", "Hello?? Still blinking."), ("customer", "Fourth mail now, still blinking red.")]),
+    ("de", A, DE_ORDERS, "Fwd: Ihre Bestellung",
+     "Kurze Frage zur Bestellung unten: Wie lange dauert der Versand nach Deutschland?\n\n"
+     "---------- Weitergeleitete Nachricht ---------\nVon: Lumen Shop\nBetreff: Bestellung 51877\n\n"
+     "Vielen Dank für Ihre Bestellung! 2x Lumen Lampe."),
+    ("en", A, EN_USING, "not urgent",
+     "I don't need anyone to call me, I just want to know if the lamp works with Google Home."),
+    ("de", E, "negative_sentiment", "Na toll",
+     "Na toll, schon wieder ist die Lampe nach dem Update kaputt. Ganz großes Kino, danke für nichts."),
+    ("fr", E, "prohibited_topic", "Données",
+     "Je demande la suppression de toutes mes données personnelles, conformément au RGPD."),
+    ("es", A, ANY_USING, "Alexa y Google",
+     "¿La lámpara funciona con Alexa? ¿Y con Google Home?"),
+    ("nl", E, "user_request", "Terugbellen",
+     "Kunt u mij terugbellen? Ik kom niet verder met de installatie."),
+    ("it", E, "missing_knowledge", "Esterno",
+     "Posso usare la lampada in giardino sotto la pioggia?"),
+    ("pt", E, "negative_sentiment", "Péssimo",
+     "Serviço péssimo, é uma vergonha. Estou muito chateado com a vossa empresa."),
+    ("ja", E, "negative_sentiment", "最悪",
+     "最悪です。届いたランプはすぐ壊れました。本当にがっかりです。"),
+    ("pl", E, "missing_knowledge", "Na zewnątrz",
+     "Czy lampę można używać na balkonie w deszczu?"),
+]

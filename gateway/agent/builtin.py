@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import re
 
 from gateway.agent.analysis import Analyser
 from gateway.agent.base import Analysis, Escalation, EscalationReason, Reply, Transcript
 from gateway.agent.compose import compose_reply
 from gateway.agent.core import PolicyFirstAgent, escalation
-from gateway.agent.retrieval import Retrieval, ScoredHit
+from gateway.agent.retrieval import Retrieval, ScoredHit, own_text, query_groups
 from gateway.config import AgentConfig
 from gateway.storage.knowledge import KbSection, KnowledgeIndex
 
 MAX_SECTIONS = 2
+MAX_QUESTIONS = 3  # passages in one reply when a mail asks several questions
 SECOND_SECTION_RATIO = 0.8  # a runner-up within 80 % of the best confidence is quoted too
 SAME_LANGUAGE_RATIO = 0.6  # a hit in the customer's language this close to the best wins
 
@@ -74,18 +76,43 @@ class BuiltinAgent(PolicyFirstAgent):
                 return Retrieval(found.groups, hits)
         return found
 
+    def per_question(self, transcript: Transcript) -> list[tuple[str, Retrieval]]:
+        """Each question sentence of the pending mail, retrieved on its own."""
+        found = []
+        for question in question_sentences(own_text(transcript.pending_text())):
+            if query_groups(question, exclude=[transcript.customer_name]):
+                found.append((question, self.retriever.retrieve_sync(
+                    question, exclude=[transcript.customer_name])))
+        return found[:MAX_QUESTIONS]
+
     async def answer(self, transcript: Transcript, analysis: Analysis) -> Reply | Escalation:
+        """Answer when the whole mail, or every question in it, is covered by the KB.
+
+        Several questions get a passage each; a mail whose questions are only partly
+        covered is escalated (missing_knowledge) rather than half answered.
+        """
         found = await self.retrieve(transcript)
-        confidence = max((h.confidence for h in found.hits), default=0.0)
-        found = await asyncio.to_thread(self.prefer_language, found, analysis.language)
         threshold = self.cfg.confidence_threshold
+        confidence = max((h.confidence for h in found.hits), default=0.0)
+        questions = await asyncio.to_thread(self.per_question, transcript)
+        covered = [(q, r) for q, r in questions if r.confidence >= threshold]
+        if confidence < threshold and questions and len(covered) == len(questions):
+            found = merge([r for _, r in covered])
+            confidence = found.confidence
+        found = await asyncio.to_thread(self.prefer_language, found, analysis.language)
         evidence = describe(found)
         if confidence < threshold:
+            missed = [q for q, r in questions if r.confidence < threshold]
+            about = f"; question not covered: {missed[0][:80]!r}" if missed else ""
             return escalation(
                 transcript, EscalationReason.MISSING_KNOWLEDGE,
-                f"confidence {confidence:.2f} < {threshold:.2f} ({evidence})",
+                f"confidence {confidence:.2f} < {threshold:.2f} ({evidence}{about})",
             )
         chosen = pick_sections(found, min(threshold, found.confidence))
+        for _, r in covered:  # one passage per further question the mail asks
+            if r.hits[0].hit.section.id not in {h.hit.section.id for h in chosen}:
+                chosen.append(r.hits[0])
+        chosen = chosen[:MAX_QUESTIONS]
         section_lang = await asyncio.to_thread(self.section_language, chosen[0].hit.section)
         markdown = compose_reply(
             [h.hit.section for h in chosen], transcript.customer_name, analysis.language,
@@ -93,6 +120,26 @@ class BuiltinAgent(PolicyFirstAgent):
         )
         return Reply(markdown, tuple(h.hit.section.id for h in chosen),
                      f"confidence {confidence:.2f} >= {threshold:.2f} ({evidence})")
+
+
+def question_sentences(text: str) -> list[str]:
+    """The sentences of ``text`` that end in a question mark (any script)."""
+    parts = re.split(r"(?<=[?？])\s*|(?<=[.!。！])\s+|\n+", text)
+    return [p.strip() for p in parts if p.strip().endswith(("?", "？"))]
+
+
+def merge(retrievals: list[Retrieval]) -> Retrieval:
+    """The best hit of each question first, then the rest, by confidence."""
+    firsts = [r.hits[0] for r in retrievals if r.hits]
+    rest = sorted((h for r in retrievals for h in r.hits[1:]), key=lambda h: -h.confidence)
+    seen: set[str] = set()
+    hits = []
+    for hit in [*firsts, *rest]:
+        if hit.hit.section.id not in seen:
+            seen.add(hit.hit.section.id)
+            hits.append(hit)
+    groups = tuple(g for r in retrievals for g in r.groups)
+    return Retrieval(groups, tuple(hits))
 
 
 def describe(found: Retrieval) -> str:

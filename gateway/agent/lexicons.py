@@ -115,7 +115,7 @@ STOP_WORDS = words(
     # greetings, sign-offs and filler of every language (they say nothing about the topic)
     """grussen gruss gruess salve goedemiddag goedenavond saludos buongiorno cumprimentos
     powazaniem atenciosamente cordialement regards thanks thank cheers ola olá ciao
-    quick question questions things thing two""",
+    quick question questions things thing two different long""",
 )
 # Japanese politeness and function phrases dropped before glossary lookup (substrings).
 JA_FILLER = ("お世話になっております", "よろしくお願いいたします", "よろしくお願いします",
