@@ -1,0 +1,165 @@
+"""The builtin agent on individual mails of the project's own KBs, and the eval/explain CLI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from gateway.agent.analysis import Analyser
+from gateway.agent.base import Escalation, EscalationReason, Reply
+from gateway.agent.builtin import BuiltinAgent
+from gateway.agent.evaluation import load_labelled, report, run
+from gateway.config import AgentConfig
+from gateway.storage.knowledge import KnowledgeIndex
+from tests.agent.conftest import MakeTranscript
+
+ROOT = Path(__file__).resolve().parents[2]
+LUMEN = ROOT / "eval/kb/lumen"
+HARBOR = ROOT / "eval/kb/harbor"
+
+
+@pytest.fixture(scope="module")
+def lumen_index() -> KnowledgeIndex:
+    return KnowledgeIndex.from_folder(LUMEN)
+
+
+@pytest.fixture
+async def lumen(lumen_index: KnowledgeIndex, analyser: Analyser) -> AsyncIterator[BuiltinAgent]:
+    yield BuiltinAgent(AgentConfig(knowledge_base=LUMEN), lumen_index, analyser)
+
+
+async def test_german_question_is_answered_from_the_german_page(
+        lumen: BuiltinAgent, transcript: MakeTranscript) -> None:
+    decision = await lumen.decide(transcript(
+        "Hallo, wie lange habe ich Garantie auf die Lampe? Viele Grüße, Jonas", name="Jonas"))
+    reply = decision.action
+    assert isinstance(reply, Reply), reply
+    assert reply.sources[0] == "de/bestellungen#garantie"
+    assert reply.markdown.startswith("Hallo Jonas,")
+    assert "Englisch" not in reply.markdown  # the KB speaks German: no "English only" note
+    assert "2 Jahre Garantie" in reply.markdown.split("\n\n")[2]  # the direct answer leads
+
+
+async def test_french_customer_is_told_the_answer_is_in_english(
+        lumen: BuiltinAgent, transcript: MakeTranscript) -> None:
+    reply = (await lumen.decide(transcript(
+        "Bonjour, je voudrais retourner la lampe, elle ne me convient pas. Comment faire ?",
+        name="Camille", subject="Retour"))).action
+    assert isinstance(reply, Reply), reply
+    assert reply.markdown.startswith("Bonjour Camille,")
+    assert "qu'en anglais" in reply.markdown
+    assert reply.sources[0].split("#")[0] in {"en/orders", "de/bestellungen"}
+
+
+async def test_two_questions_get_two_passages(lumen: BuiltinAgent,
+                                              transcript: MakeTranscript) -> None:
+    reply = (await lumen.decide(transcript(
+        "Two things: does the lamp need 2.4 GHz wifi? And does it work with Google Home?"))).action
+    assert isinstance(reply, Reply), reply
+    assert {"en/setup#wi-fi-requirements", "en/using#voice-assistants"} <= set(reply.sources)
+    assert "confidence" in reply.evidence
+
+
+async def test_unknown_topic_escalates_with_its_evidence(lumen: BuiltinAgent,
+                                                         transcript: MakeTranscript) -> None:
+    action = (await lumen.decide(transcript("Do you have a student discount code?"))).action
+    assert isinstance(action, Escalation)
+    assert action.reason == EscalationReason.MISSING_KNOWLEDGE
+    assert "confidence" in action.detail and "<" in action.detail
+
+
+async def test_declined_callback_still_gets_the_answer(lumen: BuiltinAgent,
+                                                       transcript: MakeTranscript) -> None:
+    action = (await lumen.decide(transcript(
+        "No need to call me back, an email is fine. Does the lamp work with Alexa?"))).action
+    assert isinstance(action, Reply), action
+
+
+@pytest.mark.parametrize(("text", "reason", "evidence"), [
+    ("Oh great, the update bricked my lamp again. Thanks a lot for the paperweight.",
+     EscalationReason.NEGATIVE_SENTIMENT, "sarcasm"),
+    ("担当者の方と直接話したいです。", EscalationReason.USER_REQUEST, "(ja)"),
+    ("Moje konto zostało zhakowane, ktoś zmienił hasło.", EscalationReason.PROHIBITED_TOPIC,
+     "account_compromise"),
+    ("充電中にランプが発火しました。", EscalationReason.PROHIBITED_TOPIC, "self_harm_safety"),
+])
+async def test_escalations_name_their_rule(lumen: BuiltinAgent, transcript: MakeTranscript,
+                                           text: str, reason: EscalationReason,
+                                           evidence: str) -> None:
+    action = (await lumen.decide(transcript(text))).action
+    assert isinstance(action, Escalation)
+    assert action.reason == reason and evidence in action.detail, action.detail
+
+
+async def test_forwarded_thread_is_answered_from_the_customers_own_words(
+        analyser: Analyser, transcript: MakeTranscript) -> None:
+    index = KnowledgeIndex.from_folder(HARBOR)
+    try:
+        agent = BuiltinAgent(AgentConfig(knowledge_base=HARBOR), index, analyser)
+        reply = (await agent.decide(transcript(
+            "See below. How long do deleted projects stay in the trash?\n\n"
+            "-----Original Message-----\nFrom: Sam\nSubject: oops\n\n"
+            "I think I deleted the Q3 launch project and the Slack integration, sorry!!"))).action
+        assert isinstance(reply, Reply), reply
+        assert reply.sources[0].startswith("projects#")
+        assert not any(s.startswith("integrations") for s in reply.sources)  # quoted part
+    finally:
+        index.close()
+
+
+def test_jsonl_errors_name_the_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"body": "hi", "expect": "answer"}\n{not json}\n', encoding="utf-8")
+    with pytest.raises(ValueError, match=":2: not JSON"):
+        load_labelled(bad)
+    bad.write_text('{"body": "hi", "expect": "escalate", "reason": "bored"}\n')
+    with pytest.raises(ValueError, match="unknown escalation reason 'bored'"):
+        load_labelled(bad)
+
+
+async def test_report_has_every_figure_and_the_confusion(lumen: BuiltinAgent,
+                                                          tmp_path: Path) -> None:
+    path = tmp_path / "set.jsonl"
+    rows = [
+        {"language": "en", "subject": "Alexa", "body": "Does the lamp work with Alexa?",
+         "expect": "answer", "docs": ["en/using"]},
+        {"language": "de", "subject": "Anwalt", "body": "Mein Anwalt meldet sich bei Ihnen.",
+         "expect": "escalate", "reason": "prohibited_topic"},
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    text = report(await run(lumen, load_labelled(path)))
+    for figure in ("decision accuracy", "answer recall", "precision", "escalation recall",
+                   "reason accuracy", "confusion"):
+        assert figure in text
+    assert "\nde " in text and "\nen " in text  # per-language rows
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "gateway.cli", "--config", str(ROOT / "config.yaml"), *args],
+        capture_output=True, text=True, timeout=120, cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin", "OPENCX_GATEWAY_SECRET_KEY": "k"})
+
+
+def test_agent_eval_and_explain_cli(tmp_path: Path) -> None:
+    path = tmp_path / "set.jsonl"
+    path.write_text(json.dumps({"id": "q1", "language": "en", "subject": "Reset",
+                                "body": "How do I factory reset the lamp?", "expect": "answer",
+                                "docs": ["en/setup"]}) + "\n", encoding="utf-8")
+    done = cli("agent", "eval", str(path), "--kb", str(LUMEN))
+    assert done.returncode == 0, done.stderr
+    assert "decision accuracy" in done.stdout and "confusion" in done.stdout
+    done = cli("agent", "explain", str(path), "--id", "q1", "--kb", str(LUMEN))
+    assert done.returncode == 0, done.stderr
+    assert "decision: answer from en/setup#reset-the-lamp-to-factory-settings" in done.stdout
+    assert "passages (best first)" in done.stdout
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("{oops\n", encoding="utf-8")
+    done = cli("agent", "eval", str(bad))
+    assert done.returncode != 0 and "not JSON" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
