@@ -9,12 +9,15 @@ from gateway.agent.analysis import Analyser
 from gateway.agent.base import Analysis, Escalation, EscalationReason, Reply, Transcript
 from gateway.agent.compose import compose_reply
 from gateway.agent.core import PolicyFirstAgent, escalation
+from gateway.agent.lexicons import WORD, fold
 from gateway.agent.retrieval import Retrieval, ScoredHit, own_text, query_groups
 from gateway.config import AgentConfig
 from gateway.storage.knowledge import KbSection, KnowledgeIndex
 
 MAX_SECTIONS = 2
 MAX_QUESTIONS = 3  # passages in one reply when a mail asks several questions
+MIN_UNKNOWN = 3  # unknown content words that make a question "about something else"
+_PRODUCT_LIKE = re.compile(r"\b[A-Z]{3,}\b|\b[\w-]+\.(?:com|io|ai|net|org|app)\b")
 SECOND_SECTION_RATIO = 0.8  # a runner-up within 80 % of the best confidence is quoted too
 SAME_LANGUAGE_RATIO = 0.6  # a hit in the customer's language this close to the best wins
 
@@ -85,12 +88,34 @@ class BuiltinAgent(PolicyFirstAgent):
                     question, exclude=[transcript.customer_name])))
         return found[:MAX_QUESTIONS]
 
+    def unknown_focus(self, transcript: Transcript) -> str | None:
+        """Why a question is about something the KB never mentions, or None.
+
+        Two signals, per question sentence: it names a product-like term (ALL CAPS, or a
+        domain like monday.com) the KB does not contain; or at least half of its content
+        words (MIN_UNKNOWN or more) occur nowhere in the KB, whatever else matches.
+        """
+        for question in question_sentences(own_text(transcript.pending_text())):
+            groups = query_groups(question, exclude=[transcript.customer_name])
+            unknown = [g for g in groups
+                       if not any(self.index.document_frequency(t) for t in g)]
+            absent = {g[0] for g in unknown}
+            for term in _PRODUCT_LIKE.findall(question):
+                if any(w in absent for w in WORD.findall(fold(term))):
+                    return f"the question names {term!r}, which the KB never mentions"
+            if len(unknown) >= MIN_UNKNOWN and len(unknown) * 2 >= len(groups):
+                words = ", ".join(sorted(absent))
+                return f"most words of the question are not in the KB: {words}"
+        return None
+
     async def answer(self, transcript: Transcript, analysis: Analysis) -> Reply | Escalation:
         """Answer when the whole mail, or every question in it, is covered by the KB.
 
         Several questions get a passage each; a mail whose questions are only partly
         covered is escalated (missing_knowledge) rather than half answered.
         """
+        if focus := await asyncio.to_thread(self.unknown_focus, transcript):
+            return escalation(transcript, EscalationReason.MISSING_KNOWLEDGE, focus)
         found = await self.retrieve(transcript)
         threshold = self.cfg.confidence_threshold
         confidence = max((h.confidence for h in found.hits), default=0.0)

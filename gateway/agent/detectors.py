@@ -181,6 +181,10 @@ TOPIC_PATTERNS: dict[str, dict[str, tuple[str, ...]]] = {
             r"\baccount\b" + _G + r"\b(?:compromised|taken over|broken into)\b",
             r"\b(?:unauthori[sz]ed|suspicious|unknown) (?:access|login|log-in|logins|sign-in"
             r"|sign-ins)\b",
+            r"\b(?:password|e-?mail|email address|phone number) (?:was|has been|got|were)"
+            r" (?:changed|reset)\b" + _G + r"\b(?:without|not me|wasn'?t me)\b",
+            r"\bsign-?ins?\b" + _G + r"\bfrom (?:another|a different|an unknown|a foreign)"
+            r" (?:country|location|device)\b",
             r"\b(?:stolen|leaked) (?:account|password|credentials)\b"
             r"|\b(?:changed|reset) my (?:email|password|e-mail)\b" + _G + r"\bwithout\b",
         ),

@@ -115,7 +115,8 @@ STOP_WORDS = words(
     # greetings, sign-offs and filler of every language (they say nothing about the topic)
     """grussen gruss gruess salve goedemiddag goedenavond saludos buongiorno cumprimentos
     powazaniem atenciosamente cordialement regards thanks thank cheers ola olá ciao
-    quick question questions things thing two different long""",
+    quick question questions things thing two different long lange dura tempo vuole
+    dagen tage jours dias giorni dni""",
 )
 # Japanese politeness and function phrases dropped before glossary lookup (substrings).
 JA_FILLER = ("お世話になっております", "よろしくお願いいたします", "よろしくお願いします",
@@ -175,6 +176,10 @@ GLOSSARY: dict[str, str] = {
     "zeitplane": "schedules", "zeitplan": "schedule", "wlan": "wi-fi wifi",
     "wifi": "wi-fi", "hochladen": "upload", "fehler": "error", "erreur": "error",
     "errore": "error", "fout": "error", "erro": "error", "blad": "error",
+    "modo oscuro": "dark mode", "dunkelmodus": "dark mode", "dunkler modus": "dark mode",
+    "mode sombre": "dark mode", "modalita scura": "dark mode", "tema scuro": "dark mode",
+    "donkere modus": "dark mode", "modo escuro": "dark mode", "tryb ciemny": "dark mode",
+    "ciemny motyw": "dark mode", "ダークモード": "dark mode",
     # ja (matched as substrings, folded: NFKD drops the dakuten of kana)
     "返品": "return", "返金": "refund", "保証": "warranty", "配送": "shipping delivery",
     "発送": "shipping", "料金": "price plan", "価格": "price", "請求書": "invoice",

@@ -44,7 +44,8 @@ HUMAN_REQUEST_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\b(?:schedule|arrange|book|set up|have|get)\s+(?:a|an)\s+(?:quick\s+)?"
         r"(?:phone call|call|video call|meeting)\b",
         r"\bescalate\s+(?:this|it|my|the|to)\b",
-        r"\b(?:forward|pass|hand|send|transfer|refer|bump)\b" + _GAP
+        r"\b(?:forward(?:ed)?|pass(?:ed)?|hand(?:ed)?|send|sent|transfer(?:red)?|refer(?:red)?"
+        r"|bump(?:ed)?|escalated?)\b" + _GAP
         + r"\b(?:to|on to|over to)\s+(?:a|your|the|an|someone|somebody)?\s*(?:senior\s+)?"
         r"(?:supervisor|manager|human|person|team lead|someone|somebody|colleague)\b",
         r"\b(?:real|actual|live)\s+(?:support\s+)?(?:team member|staff member)\b",
@@ -143,7 +144,7 @@ NEGATIONS = re.compile(
     r"(?:\bno need(?: for| to)?|\bdon'?t|\bdo not|\bnot necessary|\bnot|\bnever|\bno"
     r"|\bwithout|\bkein\w*|\bnicht|\bnie|\bpas besoin(?: de)?|\binutile de|\bne|\bsans"
     r"|\bno hace falta|\bno es necesario|\bsin|\bnon|\bsenza|\bgeen|\bniet|\bhoeft niet"
-    r"|\bnao|\bsem|\bnie trzeba|\bbez)\b[^.?!\n,;]{0,16}$"
+    r"|\bnao|\bsem|\bnie trzeba|\bbez)\b[^.?!\n,;]{0,24}$"
 )
 JA_DECLINED = re.compile(r"(?:不要|結構です|いりません|必要ありません|しないて|なくて大丈夫)")
 _HUMAN_REQUEST = [

@@ -67,10 +67,22 @@ async def test_two_questions_get_two_passages(lumen: BuiltinAgent,
 
 async def test_unknown_topic_escalates_with_its_evidence(lumen: BuiltinAgent,
                                                          transcript: MakeTranscript) -> None:
-    action = (await lumen.decide(transcript("Do you have a student discount code?"))).action
+    action = (await lumen.decide(transcript("Can I use the lamp on my boat?"))).action
     assert isinstance(action, Escalation)
     assert action.reason == EscalationReason.MISSING_KNOWLEDGE
     assert "confidence" in action.detail and "<" in action.detail
+
+
+@pytest.mark.parametrize(("text", "evidence"), [
+    ("Can we import our boards from Monday.com?", "names 'Monday.com'"),
+    ("Is the lamp HIPAA certified?", "names 'HIPAA'"),
+    ("Does the lamp have a whiteboard, mind map or karaoke feature?", "not in the KB"),
+])
+async def test_question_about_something_the_kb_never_mentions(
+        lumen: BuiltinAgent, transcript: MakeTranscript, text: str, evidence: str) -> None:
+    action = (await lumen.decide(transcript(text))).action
+    assert isinstance(action, Escalation), action
+    assert action.reason == EscalationReason.MISSING_KNOWLEDGE and evidence in action.detail
 
 
 async def test_declined_callback_still_gets_the_answer(lumen: BuiltinAgent,
