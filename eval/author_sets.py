@@ -4,6 +4,7 @@ The questions are hand-written; this script only adds a greeting, a sign-off and
 (picked with a fixed seed, so the output is stable) and splits each knowledge base's mails
 into a tuning half and a test half (alternating within language x expected outcome).
 The sample KB's sets are converted as they are: labelled.yaml -> tune, holdout.yaml -> test.
+The fresh sets (eval/mails_fresh.py) were written after the second round of tuning.
 Run: .venv/bin/python eval/author_sets.py
 """
 
@@ -134,6 +135,11 @@ def main() -> None:
         tune, test = split(from_rows(kb, rows, seed))
         write(out / f"{kb}-tune.jsonl", tune)
         write(out / f"{kb}-test.jsonl", test)
+    from mails_fresh import MAILS as FRESH  # written after round 2 of tuning, run once
+
+    for kb in ("sample", "lumen", "harbor"):
+        rows = [row[1:] for row in FRESH if row[0] == kb]
+        write(out / f"{kb}-fresh.jsonl", from_rows(f"{kb}-fresh", rows, seed=37))
     write(out / "sample-tune.jsonl", from_yaml(ROOT / "tests/agent/labelled.yaml"))
     write(out / "sample-test.jsonl", from_yaml(ROOT / "tests/agent/holdout.yaml"))
 
