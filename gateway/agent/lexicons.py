@@ -116,7 +116,7 @@ STOP_WORDS = words(
     """grussen gruss gruess salve goedemiddag goedenavond saludos buongiorno cumprimentos
     powazaniem atenciosamente cordialement regards thanks thank cheers ola olá ciao
     quick question questions things thing two different long lange dura tempo vuole
-    dagen tage jours dias giorni dni""",
+    dagen tage jours dias giorni dni zuruck bekomme bekommen""",
 )
 # Japanese politeness and function phrases dropped before glossary lookup (substrings).
 JA_FILLER = ("お世話になっております", "よろしくお願いいたします", "よろしくお願いします",
@@ -176,6 +176,9 @@ GLOSSARY: dict[str, str] = {
     "zeitplane": "schedules", "zeitplan": "schedule", "wlan": "wi-fi wifi",
     "wifi": "wi-fi", "hochladen": "upload", "fehler": "error", "erreur": "error",
     "errore": "error", "fout": "error", "erro": "error", "blad": "error",
+    "archivo": "files", "archivos": "files", "fichier": "files", "fichiers": "files",
+    "andere": "change", "datei": "files", "dateien": "files", "bestand": "files", "bestanden": "files",
+    "ficheiro": "files", "arquivo": "files", "arquivos": "files", "pliki": "files",
     "modo oscuro": "dark mode", "dunkelmodus": "dark mode", "dunkler modus": "dark mode",
     "mode sombre": "dark mode", "modalita scura": "dark mode", "tema scuro": "dark mode",
     "donkere modus": "dark mode", "modo escuro": "dark mode", "tryb ciemny": "dark mode",

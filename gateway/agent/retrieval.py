@@ -30,6 +30,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import snowballstemmer
 
 from gateway.agent.lexicons import GLOSSARY, JA_FILLER, STOP_WORDS, WORD, fold
 from gateway.storage.knowledge import KbHit, KnowledgeIndex
@@ -78,7 +82,37 @@ def _translate(word: str) -> list[str]:
     for key in _AFFIX_KEYS:
         if len(word) > len(key) and (word.startswith(key) or word.endswith(key)):
             found += GLOSSARY[key].split()
-    return found
+    return found or _by_stem(word)
+
+
+STEMMED_LANGUAGES = ("german", "french", "spanish", "italian", "dutch", "portuguese", "polish")
+MIN_STEM = 4
+
+
+@lru_cache(maxsize=1)
+def _stem_glossaries() -> list[tuple[Any, dict[str, str]]]:
+    """Per language: its Snowball stemmer and the glossary keyed by stem (built once)."""
+    tables = []
+    for name in STEMMED_LANGUAGES:
+        stemmer = snowballstemmer.stemmer(name)
+        table: dict[str, str] = {}
+        for key, english in GLOSSARY.items():
+            if " " not in key and len(key) >= MIN_STEM and not _CJK.search(key):
+                table.setdefault(stemmer.stemWord(key), english)
+        tables.append((stemmer, table))
+    return tables
+
+
+@lru_cache(maxsize=20_000)
+def _by_stem(word: str) -> list[str]:
+    """English words for an inflected form the glossary lacks ("ändere" ~ "ändern")."""
+    if len(word) <= MIN_STEM:
+        return []
+    for stemmer, table in _stem_glossaries():
+        stem = stemmer.stemWord(word)
+        if len(stem) >= MIN_STEM and stem in table:
+            return table[stem].split()
+    return []
 
 
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff66-\uff9f]")
