@@ -122,8 +122,9 @@ TOPIC_PATTERNS: dict[str, dict[str, tuple[str, ...]]] = {
     "payment_dispute": {
         "en": (
             r"\bcharge ?backs?\b",
-            r"\bdispute\w*\b" + _G + r"\b(?:charge|payment|transaction|invoice|with my bank"
-            r"|with (?:the|my) card)\b",
+            r"\bdisput\w*\b" + _G + r"\b(?:charges?|payments?|transactions?|invoices?|bank"
+            r"|card)\b",
+            r"\b(?:did not|didn'?t|never) authori[sz]e\b",
             r"\b(?:file|filed|open|opened|raise|raised|start|started) a dispute\b",
             r"\b(?:unauthori[sz]ed|fraudulent|unrecogni[sz]ed) (?:charge|payment|transaction"
             r"|debit)s?\b",

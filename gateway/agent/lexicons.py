@@ -116,7 +116,7 @@ STOP_WORDS = words(
     """grussen gruss gruess salve goedemiddag goedenavond saludos buongiorno cumprimentos
     powazaniem atenciosamente cordialement regards thanks thank cheers ola olá ciao
     quick question questions things thing two different long lange dura tempo vuole
-    dagen tage jours dias giorni dni zuruck bekomme bekommen""",
+    dagen tage jours dias giorni dni zuruck bekomme bekommen happen happens happened""",
 )
 # Japanese politeness and function phrases dropped before glossary lookup (substrings).
 JA_FILLER = ("お世話になっております", "よろしくお願いいたします", "よろしくお願いします",

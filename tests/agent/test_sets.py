@@ -175,3 +175,22 @@ def test_agent_eval_and_explain_cli(tmp_path: Path) -> None:
     done = cli("agent", "eval", str(bad))
     assert done.returncode != 0 and "not JSON" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+async def test_polite_fury_is_not_softened_by_greeting_and_signoff(
+        builtin: BuiltinAgent, transcript: MakeTranscript) -> None:
+    action = (await builtin.decide(transcript(
+        "Dear support team,\n\nOur entire team lost a day of work because of your outage. "
+        "Unacceptable and frankly pathetic.\n\nBest regards,\nOliver"))).action
+    assert isinstance(action, Escalation)
+    assert action.reason == EscalationReason.NEGATIVE_SENTIMENT, action.detail
+
+
+async def test_disputing_charges_with_the_bank_is_a_payment_dispute(
+        builtin: BuiltinAgent, transcript: MakeTranscript) -> None:
+    action = (await builtin.decide(transcript(
+        "There are three charges on my card that I did not authorise. "
+        "I'm disputing them with my bank."))).action
+    assert isinstance(action, Escalation)
+    assert action.reason == EscalationReason.PROHIBITED_TOPIC
+    assert "payment_dispute" in action.detail
