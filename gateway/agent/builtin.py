@@ -16,7 +16,7 @@ from gateway.storage.knowledge import KbSection, KnowledgeIndex
 
 MAX_SECTIONS = 2
 MAX_QUESTIONS = 3  # passages in one reply when a mail asks several questions
-MIN_UNKNOWN = 3  # unknown content words that make a question "about something else"
+MIN_UNKNOWN = 4  # unknown content words that make a question "about something else"
 _PRODUCT_LIKE = re.compile(r"\b[A-Z]{3,}\b|\b[\w-]+\.(?:com|io|ai|net|org|app)\b")
 SECOND_SECTION_RATIO = 0.8  # a runner-up within 80 % of the best confidence is quoted too
 SAME_LANGUAGE_RATIO = 0.6  # a hit in the customer's language this close to the best wins

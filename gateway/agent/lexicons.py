@@ -116,7 +116,8 @@ STOP_WORDS = words(
     """grussen gruss gruess salve goedemiddag goedenavond saludos buongiorno cumprimentos
     powazaniem atenciosamente cordialement regards thanks thank cheers ola olá ciao
     quick question questions things thing two different long lange dura tempo vuole
-    dagen tage jours dias giorni dni zuruck bekomme bekommen happen happens happened""",
+    dagen tage jours dias giorni dni zuruck bekomme bekommen happen happens happened
+    temps prend combien""",
 )
 # Japanese politeness and function phrases dropped before glossary lookup (substrings).
 JA_FILLER = ("お世話になっております", "よろしくお願いいたします", "よろしくお願いします",
@@ -180,6 +181,23 @@ GLOSSARY: dict[str, str] = {
     "andere": "change", "datei": "files", "dateien": "files", "bestand": "files",
     "bestanden": "files",
     "ficheiro": "files", "arquivo": "files", "arquivos": "files", "pliki": "files",
+    "rabatt": "discount", "remise": "discount", "descuento": "discount", "sconto": "discount",
+    "korting": "discount", "desconto": "discount", "rabat": "discount", "割引": "discount",
+    "taglich": "daily", "quotidien": "daily", "diario": "daily", "giornaliero": "daily",
+    "dagelijks": "daily", "codzienny": "daily", "benachrichtigung": "notification",
+    "notificacion": "notification", "notifica": "notification", "melding": "notification",
+    "notificacao": "notification", "powiadomienie": "notification", "通知": "notification",
+    "tastenkurzel": "shortcut", "raccourci": "shortcut", "atajo": "shortcut",
+    "scorciatoia": "shortcut", "sneltoets": "shortcut", "atalho": "shortcut",
+    "skrot": "shortcut", "ショートカット": "shortcut", "suche": "search",
+    "recherche": "search", "busqueda": "search", "ricerca": "search", "zoeken": "search",
+    "pesquisa": "search", "wyszukiwanie": "search", "検索": "search",
+    "aktualisieren": "update", "mettre a jour": "update", "actualizar": "update",
+    "aggiornare": "update", "bijwerken": "update", "atualizar": "update",
+    "zaktualizowac": "update", "更新": "update", "descarregar": "download",
+    "zusammenfassung": "digest summary", "resumen": "digest summary",
+    "riepilogo": "digest summary", "samenvatting": "digest summary",
+    "resumo": "digest summary", "podsumowanie": "digest summary",
     "modo oscuro": "dark mode", "dunkelmodus": "dark mode", "dunkler modus": "dark mode",
     "mode sombre": "dark mode", "modalita scura": "dark mode", "tema scuro": "dark mode",
     "donkere modus": "dark mode", "modo escuro": "dark mode", "tryb ciemny": "dark mode",

@@ -49,6 +49,9 @@ HUMAN_REQUEST_PATTERNS: dict[str, tuple[str, ...]] = {
         + r"\b(?:to|on to|over to)\s+(?:a|your|the|an|someone|somebody)?\s*(?:senior\s+)?"
         r"(?:supervisor|manager|human|person|team lead|someone|somebody|colleague)\b",
         r"\b(?:real|actual|live)\s+(?:support\s+)?(?:team member|staff member)\b",
+        r"\b(?:a|your|the)\s+(?:supervisor|manager|account manager|team lead|senior\s+\w+)"
+        r"\s+to\s+(?:review|look at|check|handle|call|contact)\b",
+        r"\bput me (?:in touch|through) with\b|\b(?:an?|my|our) account manager\b",
         r"\b(?:no|not|stop|enough)\b(?:\s+\w+){0,3}\s+(?:bots?|robots?|chatbots?"
         r"|automated (?:answers?|replies|responses?)|canned (?:answers?|responses?))\b",
     ),

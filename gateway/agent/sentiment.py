@@ -47,7 +47,8 @@ EXTRA_LEXICON: dict[str, float] = {
     "joke": -1.5, "unacceptable": -2.8, "useless": -3.0, "pathetic": -3.0,
     "ridiculous": -2.2, "outrageous": -3.0, "disgrace": -3.0, "disgraceful": -3.0,
     "incompetent": -2.8, "furious": -3.2, "rip-off": -3.0, "ripoff": -3.0,
-    "nobody": -1.0, "appalling": -3.0, "shameful": -2.8,
+    "nobody": -1.0, "appalling": -3.0, "shameful": -2.8, "garbage": -2.8, "junk": -2.5,
+    "schrott": -3.0,
     # de
     "wutend": -3.2, "stinksauer": -3.2, "verargert": -2.5, "frechheit": -3.0,
     "unverschamt": -3.0, "inakzeptabel": -3.0, "unakzeptabel": -3.0,
@@ -108,7 +109,8 @@ JA_LEXICON: dict[str, float] = {
 SARCASM = re.compile(
     r"\b(?:oh (?:great|wonderful|perfect|fantastic|brilliant)|great job|thanks a lot for"
     r"|thanks for nothing|what a joke|really loving|just (?:perfect|great|wonderful)"
-    r"|love (?:paying|waiting|how)|so much for|bravo|na toll|danke fur nichts|vielen dank auch"
+    r"|love (?:paying|waiting|how)|so much for|(?:really|very|so) impressive|well done"
+    r"|good job|bravo|na toll|danke fur nichts|vielen dank auch"
     r"|merci pour rien|bravo|gracias por nada|grazie di niente|grazie tante|complimenti"
     r"|bedankt voor niets|obrigado por nada|dzieki za nic)\b"
     r"|^(?:great|wonderful|fantastic|brilliant|perfect|super|toll|genial|parfait|perfecto"
