@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
@@ -9,6 +10,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+import yaml
 
 from gateway.agent.analysis import Analyser
 from gateway.agent.base import Escalation, EscalationReason, Reply
@@ -17,6 +19,7 @@ from gateway.agent.evaluation import load_labelled, report, run
 from gateway.config import AgentConfig
 from gateway.storage.knowledge import KnowledgeIndex
 from tests.agent.conftest import MakeTranscript
+from tests.agent.fake_openai import FakeOpenAI
 
 ROOT = Path(__file__).resolve().parents[2]
 LUMEN = ROOT / "eval/kb/lumen"
@@ -194,3 +197,34 @@ async def test_disputing_charges_with_the_bank_is_a_payment_dispute(
     assert isinstance(action, Escalation)
     assert action.reason == EscalationReason.PROHIBITED_TOPIC
     assert "payment_dispute" in action.detail
+
+
+async def test_agent_eval_scores_the_configured_openai_agent(
+        tmp_path: Path, fake_openai: FakeOpenAI) -> None:
+
+    config = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
+    config["agent"]["kind"] = "openai"
+    config["agent"]["openai"] = {"base_url": fake_openai.base_url, "model": "fake",
+                                 "max_retries": 0, "timeout": 5}
+    cfg_path = tmp_path / "config.yaml"
+    cfg_path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    mails = tmp_path / "set.jsonl"
+    mails.write_text("".join(json.dumps(m) + "\n" for m in [
+        {"id": "a", "language": "en", "subject": "Reset", "body": "How do I reset the lamp?",
+         "expect": "answer", "docs": ["en/setup"]},
+        {"id": "b", "language": "en", "subject": "Hue", "body": "Does it work with Hue?",
+         "expect": "escalate", "reason": "missing_knowledge"},
+    ]), encoding="utf-8")
+    fake_openai.content("Hold the button for 10 seconds."
+                        " [en/setup#reset-the-lamp-to-factory-settings]")
+    fake_openai.content("Yes, it does!")  # no citation: the guardrail escalates it
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "gateway.cli", "--config", str(cfg_path), "agent", "eval",
+        str(mails), "--kb", str(LUMEN), "--errors", cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin", "OPENCX_GATEWAY_SECRET_KEY": "k"},
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await asyncio.wait_for(proc.communicate(), timeout=120)
+    assert proc.returncode == 0, err.decode()
+    text = out.decode()
+    assert "(openai agent)" in text and len(fake_openai.requests) == 2
+    assert text.rstrip().endswith("wrong:")  # both mails decided as labelled
