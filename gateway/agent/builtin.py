@@ -9,7 +9,7 @@ from gateway.agent.analysis import Analyser
 from gateway.agent.base import Analysis, Escalation, EscalationReason, Reply, Transcript
 from gateway.agent.compose import compose_reply
 from gateway.agent.core import PolicyFirstAgent, escalation
-from gateway.agent.lexicons import WORD, fold
+from gateway.agent.lexicons import PLACES, WORD, fold
 from gateway.agent.retrieval import Retrieval, ScoredHit, own_text, query_groups
 from gateway.config import AgentConfig
 from gateway.storage.knowledge import KbSection, KnowledgeIndex
@@ -17,6 +17,7 @@ from gateway.storage.knowledge import KbSection, KnowledgeIndex
 MAX_SECTIONS = 2
 MAX_QUESTIONS = 3  # passages in one reply when a mail asks several questions
 MIN_UNKNOWN = 4  # unknown content words that make a question "about something else"
+_NAME = re.compile(r"[A-Z][a-z]+[A-Za-z]*")
 _PRODUCT_LIKE = re.compile(r"\b[A-Z]{3,}\b|\b[\w-]+\.(?:com|io|ai|net|org|app)\b")
 SECOND_SECTION_RATIO = 0.8  # a runner-up within 80 % of the best confidence is quoted too
 SAME_LANGUAGE_RATIO = 0.6  # a hit in the customer's language this close to the best wins
@@ -100,7 +101,7 @@ class BuiltinAgent(PolicyFirstAgent):
             unknown = [g for g in groups
                        if not any(self.index.document_frequency(t) for t in g)]
             absent = {g[0] for g in unknown}
-            for term in _PRODUCT_LIKE.findall(question):
+            for term in _PRODUCT_LIKE.findall(question) + _names(question):
                 if any(w in absent for w in WORD.findall(fold(term))):
                     return f"the question names {term!r}, which the KB never mentions"
             if len(unknown) >= MIN_UNKNOWN and len(unknown) * 2 >= len(groups):
@@ -145,6 +146,12 @@ class BuiltinAgent(PolicyFirstAgent):
         )
         return Reply(markdown, tuple(h.hit.section.id for h in chosen),
                      f"confidence {confidence:.2f} >= {threshold:.2f} ({evidence})")
+
+
+def _names(question: str) -> list[str]:
+    """Capitalised words inside a question (not its first word, not a place): product names."""
+    words = re.findall(r"[\w.'-]+", question)
+    return [w for w in words[1:] if _NAME.fullmatch(w) and fold(w) not in PLACES]
 
 
 def question_sentences(text: str) -> list[str]:

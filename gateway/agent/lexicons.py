@@ -117,7 +117,19 @@ STOP_WORDS = words(
     powazaniem atenciosamente cordialement regards thanks thank cheers ola olá ciao
     quick question questions things thing two different long lange dura tempo vuole
     dagen tage jours dias giorni dni zuruck bekomme bekommen happen happens happened
-    temps prend combien""",
+    temps prend combien tarda demora braucht welche welcher welches""",
+)
+# Countries and regions (folded; English and native names): a question that names one the KB
+# does not list ("shipping to Portugal?") is still about shipping, not about something else.
+PLACES = words(
+    """europe eu usa us uk america canada mexico brazil brasil australia japan china india
+    germany deutschland osterreich austria schweiz switzerland suisse svizzera france
+    frankreich francia franca belgium belgique belgie belgien belgio netherlands nederland
+    niederlande holland spain espana spanien espagne spagna italy italia italien italie
+    portugal poland polska polsce polen pologne ireland irland scotland england sweden
+    sverige norway norge denmark danmark finland suomi greece czechia luxembourg london
+    paris berlin madrid rome roma amsterdam lisbon lisboa warsaw warszawa vienna wien
+    monday tuesday wednesday thursday friday saturday sunday""",
 )
 # Japanese politeness and function phrases dropped before glossary lookup (substrings).
 JA_FILLER = ("お世話になっております", "よろしくお願いいたします", "よろしくお願いします",
@@ -198,6 +210,10 @@ GLOSSARY: dict[str, str] = {
     "zusammenfassung": "digest summary", "resumen": "digest summary",
     "riepilogo": "digest summary", "samenvatting": "digest summary",
     "resumo": "digest summary", "podsumowanie": "digest summary",
+    "wiederkehrend": "recurring repeat", "wiederkehrende": "recurring repeat",
+    "recurrente": "recurring repeat", "ricorrente": "recurring repeat",
+    "terugkerend": "recurring repeat", "terugkerende": "recurring repeat",
+    "recorrente": "recurring repeat", "cykliczne": "recurring repeat",
     "modo oscuro": "dark mode", "dunkelmodus": "dark mode", "dunkler modus": "dark mode",
     "mode sombre": "dark mode", "modalita scura": "dark mode", "tema scuro": "dark mode",
     "donkere modus": "dark mode", "modo escuro": "dark mode", "tryb ciemny": "dark mode",

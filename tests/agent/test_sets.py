@@ -80,6 +80,7 @@ async def test_unknown_topic_escalates_with_its_evidence(lumen: BuiltinAgent,
     ("Can we import our boards from Monday.com?", "names 'Monday.com'"),
     ("Is the lamp HIPAA certified?", "names 'HIPAA'"),
     ("Does the lamp have a whiteboard, mind map or karaoke feature?", "not in the KB"),
+    ("Does the lamp work with Philips Hue scenes?", "names 'Philips'"),
 ])
 async def test_question_about_something_the_kb_never_mentions(
         lumen: BuiltinAgent, transcript: MakeTranscript, text: str, evidence: str) -> None:
@@ -228,3 +229,10 @@ async def test_agent_eval_scores_the_configured_openai_agent(
     text = out.decode()
     assert "(openai agent)" in text and len(fake_openai.requests) == 2
     assert text.rstrip().endswith("wrong:")  # both mails decided as labelled
+
+
+async def test_a_country_the_kb_does_not_list_is_not_an_unknown_topic(
+        lumen: BuiltinAgent, transcript: MakeTranscript) -> None:
+    reply = (await lumen.decide(transcript("How long does shipping to Portugal take?"))).action
+    assert isinstance(reply, Reply), reply
+    assert reply.sources[0] == "en/orders#shipping-times"
