@@ -35,8 +35,8 @@ async def evaluate(name: str, kb: Path, part: str) -> list[tuple[LabelledMail, D
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--part", choices=["fresh4", "fresh3", "fresh2", "fresh", "test", "tune"],
-                        default="fresh4")
+    parser.add_argument("--part", choices=["fresh5", "fresh4", "fresh3", "fresh2", "fresh", "test", "tune"],
+                        default="fresh5")
     parser.add_argument("--errors", action="store_true", help="list the mails decided wrongly")
     args = parser.parse_args()
     logging.getLogger("gateway.agent").setLevel(logging.WARNING)

@@ -4,8 +4,8 @@ The questions are hand-written; this script only adds a greeting, a sign-off and
 (picked with a fixed seed, so the output is stable) and splits each knowledge base's mails
 into a tuning half and a test half (alternating within language x expected outcome).
 The sample KB's sets are converted as they are: labelled.yaml -> tune, holdout.yaml -> test.
-The fresh sets (eval/mails_fresh.py … mails_fresh4.py) were written after the second to
-fifth rounds of tuning, each committed before its first run.
+The fresh sets (eval/mails_fresh.py … mails_fresh5.py) were written after the second to
+sixth rounds of tuning, each committed before its first run.
 Run: .venv/bin/python eval/author_sets.py
 """
 
@@ -141,6 +141,7 @@ def main() -> None:
     from mails_fresh2 import MAILS as FRESH2  # written after round 3 of tuning, run once
     from mails_fresh3 import MAILS as FRESH3  # written after round 4 of tuning, run once
     from mails_fresh4 import MAILS as FRESH4  # written after round 5 of tuning, run once
+    from mails_fresh5 import MAILS as FRESH5  # written after round 6 of tuning, run once
 
     for kb in ("sample", "lumen", "harbor"):
         rows = [row[1:] for row in FRESH if row[0] == kb]
@@ -151,6 +152,8 @@ def main() -> None:
         write(out / f"{kb}-fresh3.jsonl", from_rows(f"{kb}-fresh3", rows, seed=43))
         rows = [row[1:] for row in FRESH4 if row[0] == kb]
         write(out / f"{kb}-fresh4.jsonl", from_rows(f"{kb}-fresh4", rows, seed=47))
+        rows = [row[1:] for row in FRESH5 if row[0] == kb]
+        write(out / f"{kb}-fresh5.jsonl", from_rows(f"{kb}-fresh5", rows, seed=53))
     write(out / "sample-tune.jsonl", from_yaml(ROOT / "tests/agent/labelled.yaml"))
     write(out / "sample-test.jsonl", from_yaml(ROOT / "tests/agent/holdout.yaml"))
 
