@@ -21,6 +21,7 @@ from gateway.agent.factory import build_agent
 from gateway.config import AgentConfig, Secrets
 
 ROOT = Path(__file__).resolve().parent.parent
+PARTS = ["fresh5", "fresh4", "fresh3", "fresh2", "fresh", "test", "tune"]  # newest blind first
 SETS = {"lumen": ROOT / "eval/kb/lumen", "harbor": ROOT / "eval/kb/harbor",
         "sample": ROOT / "gateway/agent/sample_kb"}
 
@@ -35,8 +36,7 @@ async def evaluate(name: str, kb: Path, part: str) -> list[tuple[LabelledMail, D
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--part", choices=["fresh5", "fresh4", "fresh3", "fresh2", "fresh", "test", "tune"],
-                        default="fresh5")
+    parser.add_argument("--part", choices=PARTS, default=PARTS[0])
     parser.add_argument("--errors", action="store_true", help="list the mails decided wrongly")
     args = parser.parse_args()
     logging.getLogger("gateway.agent").setLevel(logging.WARNING)

@@ -18,6 +18,7 @@ MAX_SECTIONS = 2
 MAX_QUESTIONS = 3  # passages in one reply when a mail asks several questions
 MIN_UNKNOWN = 4  # unknown content words that make a question "about something else"
 _NAME = re.compile(r"[A-Z][a-z]+[A-Za-z]*")
+CAPITALISED_NOUNS = frozenset({"de", "lb"})  # every noun is capitalised: no name signal
 _PRODUCT_LIKE = re.compile(r"\b[A-Z]{3,}\b|\b[\w-]+\.(?:com|io|ai|net|org|app)\b")
 SECOND_SECTION_RATIO = 0.8  # a runner-up within 80 % of the best confidence is quoted too
 SAME_LANGUAGE_RATIO = 0.6  # a hit in the customer's language this close to the best wins
@@ -89,7 +90,7 @@ class BuiltinAgent(PolicyFirstAgent):
                     question, exclude=[transcript.customer_name])))
         return found[:MAX_QUESTIONS]
 
-    def unknown_focus(self, transcript: Transcript) -> str | None:
+    def unknown_focus(self, transcript: Transcript, language: str = "und") -> str | None:
         """Why a question is about something the KB never mentions, or None.
 
         Two signals, per question sentence: it names a product-like term (ALL CAPS, or a
@@ -101,7 +102,8 @@ class BuiltinAgent(PolicyFirstAgent):
             unknown = [g for g in groups
                        if not any(self.index.document_frequency(t) for t in g)]
             absent = {g[0] for g in unknown}
-            for term in _PRODUCT_LIKE.findall(question) + _names(question):
+            names = [] if language in CAPITALISED_NOUNS else _names(question)
+            for term in _PRODUCT_LIKE.findall(question) + names:
                 if any(w in absent for w in WORD.findall(fold(term))):
                     return f"the question names {term!r}, which the KB never mentions"
             if len(unknown) >= MIN_UNKNOWN and len(unknown) * 2 >= len(groups):
@@ -115,7 +117,7 @@ class BuiltinAgent(PolicyFirstAgent):
         Several questions get a passage each; a mail whose questions are only partly
         covered is escalated (missing_knowledge) rather than half answered.
         """
-        if focus := await asyncio.to_thread(self.unknown_focus, transcript):
+        if focus := await asyncio.to_thread(self.unknown_focus, transcript, analysis.language):
             return escalation(transcript, EscalationReason.MISSING_KNOWLEDGE, focus)
         found = await self.retrieve(transcript)
         threshold = self.cfg.confidence_threshold

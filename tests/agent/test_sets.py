@@ -236,3 +236,11 @@ async def test_a_country_the_kb_does_not_list_is_not_an_unknown_topic(
     reply = (await lumen.decide(transcript("How long does shipping to Portugal take?"))).action
     assert isinstance(reply, Reply), reply
     assert reply.sources[0] == "en/orders#shipping-times"
+
+
+async def test_german_nouns_are_not_product_names(lumen: BuiltinAgent,
+                                                   transcript: MakeTranscript) -> None:
+    reply = (await lumen.decide(transcript(
+        "Wann bekomme ich nach der Rücksendung mein Geld zurück?", name="Jonas"))).action
+    assert isinstance(reply, Reply), reply
+    assert reply.sources[0] == "de/bestellungen#rucksendung"
