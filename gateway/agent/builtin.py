@@ -60,12 +60,6 @@ class BuiltinAgent(PolicyFirstAgent):
             self._section_language[section.id] = lang
         return lang
 
-    async def kb_language(self) -> str:
-        """The language most of the KB is written in."""
-        langs = await asyncio.to_thread(
-            lambda: [self.section_language(s) for s in self.index.sections])
-        return max(set(langs), key=langs.count) if langs else "en"
-
     def prefer_language(self, found: Retrieval, language: str) -> Retrieval:
         """Move the best hit in the customer's language to the top if it is nearly as good."""
         if not found.hits:

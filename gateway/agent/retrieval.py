@@ -1,8 +1,10 @@
 """Knowledge retrieval: customer text -> FTS5 query terms -> ranked KB sections with a confidence.
 
-Query terms: words of the text, folded (lower case, no accents), minus stop words of seven
-languages, minus the customer's own name; foreign support words get the English words of
-the glossary added (also for German compounds). All terms are OR-ed.
+Query terms: the customer's own words (a forwarded or quoted thread below them is cut),
+folded (lower case, no accents), minus stop words of eight languages, minus the customer's
+own name; foreign support words get the English words of the glossary added (also for
+German compounds, and for inflected forms by Snowball stem); Japanese contributes the
+glossary words it contains. All terms are OR-ed.
 
 Confidence of a hit (documented in docs/agent.md):
 
