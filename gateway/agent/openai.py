@@ -31,7 +31,7 @@ from gateway.agent.base import (
     Reply,
     Transcript,
 )
-from gateway.agent.compose import display_name, strip_signoff
+from gateway.agent.compose import display_name, plain, strip_signoff
 from gateway.agent.core import PolicyFirstAgent
 from gateway.agent.retrieval import Retrieval
 from gateway.config import AgentConfig, OpenAIConfig
@@ -270,7 +270,7 @@ def cited_reply(transcript: Transcript, answer: str, found: Retrieval) -> Reply 
                   if unknown else "model answer cites no KB passage")
         return Escalation(EscalationReason.MISSING_KNOWLEDGE,
                           summarise(transcript, EscalationReason.MISSING_KNOWLEDGE), detail)
-    text = strip_signoff(_CITATION.sub("", answer))
+    text = plain(strip_signoff(_CITATION.sub("", answer)))  # the text part shows no raw **
     return Reply(text, tuple(cited), f"model answer citing {', '.join(cited)}")
 
 

@@ -52,8 +52,8 @@ async def test_reply_with_passages_transcript_and_auth(
                         " [account-access#reset-your-password]\n\nBest regards,\nAcme Support")
     decision = await make_agent().decide(transcript(QUESTION, subject="Login"))
     assert isinstance(decision.action, Reply)
-    assert decision.action.markdown == (
-        "Hi Anna,\n\nClick **Forgot password?** on the login page.\n")  # sign-off stripped
+    assert decision.action.markdown == (  # sign-off and citation stripped, no raw **
+        "Hi Anna,\n\nClick Forgot password? on the login page.\n")
     assert decision.action.sources[0] == "account-access#reset-your-password"
     assert decision.analysis.language == "en"
 
