@@ -87,9 +87,11 @@ class BuiltinAgent(PolicyFirstAgent):
     def unknown_focus(self, transcript: Transcript, language: str = "und") -> str | None:
         """Why a question is about something the KB never mentions, or None.
 
-        Two signals, per question sentence: it names a product-like term (ALL CAPS, or a
-        domain like monday.com) the KB does not contain; or at least half of its content
-        words (MIN_UNKNOWN or more) occur nowhere in the KB, whatever else matches.
+        Two signals, per question sentence: it names a term the KB does not contain that
+        looks like a product (ALL CAPS, a domain like monday.com, or a capitalised word
+        inside the sentence that is not a place; not for German, which capitalises every
+        noun); or at least half of its content words (MIN_UNKNOWN or more) occur nowhere in
+        the KB, whatever else matches.
         """
         for question in question_sentences(own_text(transcript.pending_text())):
             groups = query_groups(question, exclude=[transcript.customer_name])
