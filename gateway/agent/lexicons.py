@@ -226,7 +226,7 @@ GLOSSARY: dict[str, str] = {
     "アカウント": "account", "削除": "delete", "エクスホート": "export",
     "フラン": "plan", "支払い": "payment", "カート": "card", "解約": "cancel",
     "ランフ": "lamp", "電球": "bulb", "アッフテート": "update", "タスク": "task",
-    "二段階認証": "two-factor 2fa", "エラー": "error",
+    "二段階認証": "two-factor 2fa", "エラー": "error", "支払い方法": "payment methods",
     # password, sign-in, 2FA
     "passwort": "password", "kennwort": "password", "mot de passe": "password",
     "mdp": "password", "contrasena": "password", "wachtwoord": "password",

@@ -132,12 +132,14 @@ MIN_OWN_TEXT = 20
 def own_text(text: str) -> str:
     """The customer's own words: a forwarded or quoted thread below them is cut off.
 
-    A mail that is nothing but a forward keeps everything (the question is in there).
+    A mail that is nothing but a forward, or whose only question is in the forwarded part
+    ("Forwarding our developer's question:"), keeps everything.
     """
     match = _QUOTED.search(fold(text))
-    if match and len(text[:match.start()].strip()) >= MIN_OWN_TEXT:
-        return text[:match.start()]
-    return text
+    own = text[:match.start()] if match else text
+    if match and len(own.strip()) >= MIN_OWN_TEXT and ("?" in own or "?" not in text):
+        return own
+    return text  # no forward, or the question is only in the forwarded part
 
 
 def _cjk_words(folded: str) -> str:

@@ -41,6 +41,10 @@ PROBLEM_WORDS = words(
     deleted unable"""
 )
 
+# VADER slang that is an ordinary word in business mail: "PO box"/"PO number" is not
+# "pissed off", "ty" may be a name.
+BUSINESS_WORDS = ("po", "ty")
+
 # Valence on VADER's scale (-4 .. +4). Keys are lower case and accentless.
 EXTRA_LEXICON: dict[str, float] = {
     # en: anger VADER lacks or rates as mild for a support context
@@ -137,6 +141,8 @@ class SentimentScorer:
         for word in PROBLEM_WORDS:
             if word in lexicon:
                 lexicon[word] = lexicon[word] * PROBLEM_DAMPING
+        for slang in BUSINESS_WORDS:  # chat slang in VADER, business words in support mail
+            lexicon.pop(slang, None)
         lexicon.update(EXTRA_LEXICON)
         self._foreign = SentimentIntensityAnalyzer()
         emoticons = {k: v for k, v in lexicon.items() if not _WORDLIKE.fullmatch(k)}

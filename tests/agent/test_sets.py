@@ -244,3 +244,20 @@ async def test_german_nouns_are_not_product_names(lumen: BuiltinAgent,
         "Wann bekomme ich nach der Rücksendung mein Geld zurück?", name="Jonas"))).action
     assert isinstance(reply, Reply), reply
     assert reply.sources[0] == "de/bestellungen#rucksendung"
+
+
+async def test_po_box_is_not_pissed_off(builtin: BuiltinAgent,
+                                        transcript: MakeTranscript) -> None:
+    decision = await builtin.decide(transcript(
+        "Hi,\n\nCan you deliver the Acme Box to a PO box address?\n\nBest regards,\nOliver"))
+    assert decision.analysis.sentiment_score > -0.05
+    assert isinstance(decision.action, Reply), decision.action
+
+
+async def test_question_only_in_the_forwarded_part_is_answered(
+        builtin: BuiltinAgent, transcript: MakeTranscript) -> None:
+    reply = (await builtin.decide(transcript(
+        "Forwarding our developer's question:\n\n-----Original Message-----\nFrom: Raj\n"
+        "Subject: API\n\nWhat are the rate limits of the API?"))).action
+    assert isinstance(reply, Reply), reply
+    assert reply.sources[0] == "api-keys#rate-limits"
