@@ -251,7 +251,9 @@ async def test_po_box_is_not_pissed_off(builtin: BuiltinAgent,
     decision = await builtin.decide(transcript(
         "Hi,\n\nCan you deliver the Acme Box to a PO box address?\n\nBest regards,\nOliver"))
     assert decision.analysis.sentiment_score > -0.05
-    assert isinstance(decision.action, Reply), decision.action
+    action = decision.action
+    assert not (isinstance(action, Escalation)
+                and action.reason == EscalationReason.NEGATIVE_SENTIMENT), action
 
 
 async def test_question_only_in_the_forwarded_part_is_answered(
