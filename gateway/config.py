@@ -268,6 +268,17 @@ class HubSpotConfig(Section):
     channel_name: str = Field("OpenCX AI Email", description="Custom channel name")
     inbox_id: str | None = Field(None, description="Inbox for the channel account; default first")
     timeout: float = Field(15.0, description="Seconds per HubSpot call")
+    auth: Literal["auto", "oauth", "token"] = Field(
+        "auto", description="oauth: the app's OAuth install (client id/secret in the "
+        "environment); token: OPENCX_GATEWAY_HUBSPOT_TOKEN; auto: oauth when a client id is "
+        "set and no token")
+    token_kind: Literal["auto", "static", "private_app"] = Field(
+        "auto", description="What OPENCX_GATEWAY_HUBSPOT_TOKEN is; auto: pat-… is a legacy "
+        "private app (no inbox threads), anything else an app's static token")
+    oauth_authorize_url: str = Field("https://app.hubspot.com/oauth/authorize",
+                                     description="HubSpot's install page (auth: oauth)")
+    oauth_token_path: str = Field("/oauth/v3/token",
+                                  description="Token endpoint under base_url (auth: oauth)")
     adopt_helpdesk_ticket: bool = Field(
         False, description="Help-desk portals: adopt the ticket HubSpot makes for a new thread "
         "instead of creating a second one")
@@ -324,6 +335,7 @@ SECRET_NAMES = {
     "admin_token": "OPENCX_GATEWAY_ADMIN_TOKEN",
     "secret_key": "OPENCX_GATEWAY_SECRET_KEY",
     "hubspot_token": "OPENCX_GATEWAY_HUBSPOT_TOKEN",
+    "hubspot_client_id": "OPENCX_GATEWAY_HUBSPOT_CLIENT_ID",
     "hubspot_client_secret": "OPENCX_GATEWAY_HUBSPOT_CLIENT_SECRET",
     "hubspot_channel_client_secret": "OPENCX_GATEWAY_HUBSPOT_CHANNEL_CLIENT_SECRET",
     "hubspot_developer_key": "OPENCX_GATEWAY_HUBSPOT_DEVELOPER_KEY",
@@ -339,6 +351,7 @@ class Secrets(BaseModel):
     admin_token: SecretStr | None = None
     secret_key: SecretStr | None = None
     hubspot_token: SecretStr | None = None
+    hubspot_client_id: SecretStr | None = None  # not secret, read with the secrets
     hubspot_client_secret: SecretStr | None = None
     hubspot_channel_client_secret: SecretStr | None = None
     hubspot_developer_key: SecretStr | None = None

@@ -24,7 +24,11 @@ LOGIN_COOKIE = "opencx_login"
 CSRF_FIELD = "csrf"
 CSRF_HEADER = "X-CSRF-Token"
 EXEMPT_PREFIXES = ("/static/", "/webhooks/")
-EXEMPT_PATHS = frozenset({"/login", "/healthz", "/readyz", "/metrics", "/favicon.ico"})
+EXEMPT_PATHS = frozenset({"/login", "/healthz", "/readyz", "/metrics", "/favicon.ico",
+                          # HubSpot's install redirect is cross-site: the SameSite=Strict
+                          # cookie is not sent. The one-time state (issued only to a
+                          # logged-in admin by /hubspot/oauth/install) protects it instead.
+                          "/hubspot/oauth/callback"})
 LOGIN_FAILURES = 10  # failed logins per peer within LOGIN_WINDOW before a pause
 LOGIN_WINDOW = 300.0
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

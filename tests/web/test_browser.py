@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -219,8 +220,8 @@ async def test_handoff_shows_hubspot_ids(browser: Browser, tmp_path: Path,
             await page.goto("/settings/hubspot")
             status = page.locator("#hubspot-status")
             for label in ("Token", "Scopes", "Property opencx_handedoff", "Custom channel"):
-                await expect(status.locator("tr", has_text=label).locator(".badge")).to_have_text(
-                    "ok")
+                row = status.get_by_role("row", name=re.compile(rf"^{re.escape(label)} "))
+                await expect(row.locator(".badge")).to_have_text("ok")
             await expect(page.locator("#webhook-urls")).to_contain_text(
                 f"{gw.http_url}/webhooks/hubspot/channel")
             await expect(page.locator("#last-webhook")).to_contain_text("200 ok")
