@@ -206,6 +206,13 @@ def report(results: list[tuple[LabelledMail, Decision]]) -> str:
             f"{lang:<8} {t.n:>3}  {_ratio(t.decided_right, t.n):>8}  "
             f"{_ratio(t.answered, t.answerable):>8}  {_ratio(t.sent_right, t.sent):>9}  "
             f"{_ratio(t.escalated, t.escalations):>10}  {_ratio(t.reason_right, t.escalated):>6}")
+    if "en" in by_language and len(by_language) > 1:
+        en = by_language["en"].decided_right / by_language["en"].n
+        gaps = {lang: en - t.decided_right / t.n for lang, t in by_language.items()
+                if lang != "en"}
+        worst = max(gaps, key=lambda lang: gaps[lang])
+        lines.append(f"largest decision-accuracy gap below English: {worst}"
+                     f" {gaps[worst]:+.2f} (n={by_language[worst].n})")
     lines += ["", "confusion (rows: expected, columns: decided)", *confusion(results)]
     return "\n".join(lines)
 

@@ -153,6 +153,7 @@ async def test_report_has_every_figure_and_the_confusion(lumen: BuiltinAgent,
                    "reason accuracy", "confusion"):
         assert figure in text
     assert "\nde " in text and "\nen " in text  # per-language rows
+    assert "largest decision-accuracy gap below English: de" in text
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
