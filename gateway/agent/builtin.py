@@ -141,6 +141,8 @@ class BuiltinAgent(PolicyFirstAgent):
         markdown = compose_reply(
             [h.hit.section for h in chosen], transcript.customer_name, analysis.language,
             section_lang, terms=list(found.terms),
+            questions=[(list(r.terms), r.hits[0].hit.section.id if r.hits else "")
+                       for _, r in questions],
         )
         return Reply(markdown, tuple(h.hit.section.id for h in chosen),
                      f"confidence {confidence:.2f} >= {threshold:.2f} ({evidence})")

@@ -96,8 +96,9 @@ SOURCE_LABEL: dict[str, str] = {
     "ja": "ヘルプセンターより",
 }
 DIRECT_UNITS = 2  # sentences, list items or table rows quoted as the direct answer
+RUNNER_UP = 0.75  # a second unit is quoted if it scores at least this share of the best
 _URL = re.compile(r"(?<![<(\[])\bhttps?://[^\s<>)\]]+[^\s<>)\].,;:!?]")
-_EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
+_EMPHASIS = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1", re.DOTALL)  # may wrap lines
 _UNIT_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-ZÄÖÜÉ0-9])")
 _STEM = 5  # words compared on their first five letters ("refunds" ~ "refund")
 
@@ -177,36 +178,64 @@ def _units(body: str) -> list[str]:
     return [u for u in units if u]
 
 
-def direct_answer(section: KbSection, terms: list[str]) -> list[str]:
+def _score(unit: str, wanted: set[str]) -> int:
+    """Shared words, longer (more specific) ones counting more: "paypal" beats "pay"."""
+    return sum(len(stem) for stem in _stems(unit) & wanted)
+
+
+def direct_answer(section: KbSection, terms: list[str], limit: int = DIRECT_UNITS
+                  ) -> list[str]:
     """The units of ``section`` that share the most words with the question (in KB order)."""
     wanted = {t[:_STEM] for term in terms for t in fold(term).split() if len(t) > 1}
     if not wanted:
         return []
     units = _units(section.body)
-    scored = [(len(_stems(u) & wanted), i) for i, u in enumerate(units)]
+    scored = [(_score(u, wanted), i) for i, u in enumerate(units)]
     best = max((score for score, _ in scored), default=0)
     if best == 0:
         return []
-    top = sorted((i for score, i in scored if score >= max(1, best * 0.6)),
-                 key=lambda i: -scored[i][0])[:DIRECT_UNITS]
+    top = sorted((i for score, i in scored if score >= best * RUNNER_UP),
+                 key=lambda i: -scored[i][0])[:limit]
     return [units[i] for i in sorted(top)]
+
+
+def direct_answers(sections: list[KbSection], questions: list[tuple[list[str], str]]
+                   ) -> list[str]:
+    """One unit per question, in question order, no repeats.
+
+    ``questions`` holds each question's words and the id of the section its own retrieval
+    ranked first; on a tie that section's unit wins, then the earlier unit.
+    """
+    found: list[str] = []
+    for terms, preferred in questions:
+        wanted = {t[:_STEM] for term in terms for t in fold(term).split() if len(t) > 1}
+        candidates = [(_score(u, wanted), section.id == preferred, -n, u)
+                      for section in sections for n, u in enumerate(_units(section.body))]
+        best = max(candidates, default=None)
+        if best and best[0] and best[3] not in found:
+            found.append(best[3])
+    return found
 
 
 def compose_reply(
     sections: list[KbSection], customer_name: str, language: str, kb_language: str = "en",
-    terms: list[str] | None = None,
+    terms: list[str] | None = None, questions: list[tuple[list[str], str]] | None = None,
 ) -> str:
     """The Markdown reply: greeting, intro, the direct answer, then each supporting passage.
 
-    ``terms`` are the question's words (and their translations); without them the reply
-    quotes the sections only.
+    ``terms`` are the question's words (and their translations); ``questions`` the words of
+    each question sentence when the mail asks several. Without them the reply quotes the
+    sections only.
     """
     phrases = PHRASES.get(language, PHRASES["en"])
     intro = phrases.intro
     if language != kb_language and phrases.english_note and kb_language == "en":
         intro = f"{intro} {phrases.english_note}"
     parts = [greeting(customer_name, language), intro]
-    direct = [u for section in sections for u in direct_answer(section, terms or [])]
+    if questions and len(questions) > 1:  # several questions: one answer each
+        direct = direct_answers(sections, questions)
+    else:
+        direct = [u for section in sections for u in direct_answer(section, terms or [])]
     if direct:
         parts.append("\n".join(f"- {plain(u)}" for u in direct) if len(direct) > 1
                      else plain(direct[0]))

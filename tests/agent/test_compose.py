@@ -91,3 +91,10 @@ def test_foreign_customer_is_told_the_answer_follows_in_english() -> None:
     reply = compose_reply([PLANS], "Kasia", "pl", terms=["pro"])
     assert reply.startswith("Dzień dobry Kasia,")
     assert "tylko po angielsku" in reply
+
+
+def test_emphasis_across_a_line_break_is_removed_too() -> None:
+    section = KbSection("b#i", "Invoices", "Invoices",
+                        "Open **Settings → Billing →\nInvoices** to download them.")
+    reply = compose_reply([section], "", "en")
+    assert "**" not in reply and "Settings → Billing →\nInvoices to download" in reply

@@ -264,3 +264,19 @@ async def test_question_only_in_the_forwarded_part_is_answered(
         "Subject: API\n\nWhat are the rate limits of the API?"))).action
     assert isinstance(reply, Reply), reply
     assert reply.sources[0] == "api-keys#rate-limits"
+
+
+async def test_each_question_gets_its_own_direct_answer(
+        analyser: Analyser, transcript: MakeTranscript) -> None:
+    index = KnowledgeIndex.from_folder(HARBOR)
+    try:
+        agent = BuiltinAgent(AgentConfig(knowledge_base=HARBOR), index, analyser)
+        reply = (await agent.decide(transcript(
+            "Where can I download my invoices? And can I pay by PayPal?",
+            subject="Invoices"))).action
+        assert isinstance(reply, Reply), reply
+        direct = reply.markdown.split("\n\n")[2].splitlines()
+        assert direct[0].startswith("- Invoices are emailed to the billing contact")
+        assert direct[1] == "- We do not accept PayPal or cheques."
+    finally:
+        index.close()
