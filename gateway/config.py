@@ -91,9 +91,18 @@ class SmtpConfig(Section):
     max_message_bytes: int = Field(25 * 2**20, description="Larger DATA is refused with 552")
     max_recipients: int = Field(50, description="RCPT commands per transaction")
     max_sessions: int = Field(200, description="Concurrent SMTP connections; more get 421")
-    idle_timeout: float = Field(120.0, description="Seconds between commands before hang-up")
+    max_sessions_per_client: int = Field(
+        20, ge=1, description="Concurrent SMTP connections from one client IP; more get 421")
+    idle_timeout: float = Field(
+        30.0, gt=0, description="Seconds a connection may wait with no mail under way")
+    command_timeout: float = Field(
+        300.0, gt=0, description="Seconds between commands once MAIL FROM started a mail")
     line_length_limit: int = Field(65536, description="Longest accepted line in DATA, octets")
-    command_limit: int = Field(50, description="Commands of one kind per connection")
+    command_limit: int = Field(
+        50, ge=1, description="NOOP/RSET/HELO/HELP/VRFY/refused RCPT per connection between "
+        "two accepted mails")
+    max_messages_per_connection: int = Field(
+        1000, ge=1, description="Mails (MAIL FROM) per connection; then 421, reconnect")
     tls_cert_file: Path | None = Field(
         None, description="PEM certificate (chain) to offer STARTTLS; none: plain SMTP only"
     )
@@ -117,12 +126,27 @@ class SmtpConfig(Section):
         return f"{local}+{domain}@{self.hostname}".lower()
 
     def accepted_recipients(self) -> dict[str, str]:
-        """Map every address accepted at RCPT to the support address it stands for."""
+        """Map every address accepted at RCPT to the support address it stands for
+        (postmaster@ each of our domains included: RFC 5321 §4.5.1)."""
         out = {self.verify_address(): self.verify_address()}
         for s in self.support_addresses:
             out[s.address] = s.address
             out[self.forward_address(s)] = s.address
+        first = self.support_addresses[0].address if self.support_addresses else ""
+        for address in self.postmaster_addresses():
+            domain = address.partition("@")[2]
+            out.setdefault(address, next(
+                (s.address for s in self.support_addresses if s.address.endswith("@" + domain)),
+                first))
         return out
+
+    def postmaster_addresses(self) -> set[str]:
+        """postmaster, and postmaster@ every domain we accept mail for: mail for the operator."""
+        domains = {self.hostname.lower(), self.verify_address().partition("@")[2]}
+        for s in self.support_addresses:
+            domains.add(s.address.partition("@")[2])
+            domains.add(self.forward_address(s).partition("@")[2])
+        return {"postmaster"} | {f"postmaster@{d}" for d in domains if d}
 
 
 class HttpConfig(Section):

@@ -11,7 +11,7 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from aiohttp import web
 
@@ -184,11 +184,20 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
 
 
 # -- login and logout ------------------------------------------------------------------------
+def _unsafe_char(ch: str) -> bool:
+    """Characters a browser drops or rewrites in a URL (tabs, newlines, C0/DEL controls,
+    backslash read as slash) or that no path of ours contains (Unicode spaces)."""
+    return ord(ch) < 0x20 or ch in "\x7f\\" or (ch.isspace() and ch != " ")
+
+
 def safe_next(value: str | None) -> str:
-    """Only a local path may follow a login (no open redirect to //evil or /\\evil)."""
-    if not value or not value.startswith("/") or value.startswith(("//", "/\\")):
+    """Only a same-origin path may follow a login: no open redirect to //evil, /\\evil or
+    /<TAB>/evil (which a browser reads as //evil). Anything else becomes "/"."""
+    if (not value or not value.startswith("/") or value.startswith("//")
+            or any(_unsafe_char(ch) for ch in value)):
         return "/"
-    return value
+    parts = urlsplit(value)
+    return value if not parts.scheme and not parts.netloc else "/"
 
 
 def _login_form(request: web.Request, *, error: str | None, status: int,
