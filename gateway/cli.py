@@ -284,11 +284,12 @@ def queue_requeue(obj: Ctx, job_id: int) -> None:
 
 def _register_subcommands() -> None:
     """Command groups owned by subsystems (imported lazily so `--help` stays fast)."""
+    from gateway.agent.cli import agent
     from gateway.hubspot.cli import hubspot
     from gateway.ops.doctor import doctor
     from gateway.ops.status import status
 
-    for command in (doctor, status, hubspot):
+    for command in (doctor, status, hubspot, agent):
         cli.add_command(command)
     _config_everywhere(cli)
 

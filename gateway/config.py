@@ -219,13 +219,20 @@ class AgentConfig(Section):
     knowledge_base: Path | None = Field(
         None, description="Folder of Markdown files; default the shipped sample"
     )
-    confidence_threshold: float = Field(0.35, description="Below this the agent escalates")
+    confidence_threshold: float = Field(0.25, description="Below this the agent escalates")
     prohibited_topics: list[str] = Field(
         default_factory=lambda: [
             "lawyer", "lawsuit", "legal action", "sue", "chargeback", "dispute the charge",
             "gdpr request", "data breach",
         ],
         description="Phrases that always go to a human (prohibited_topic)",
+    )
+    prohibited_categories: list[str] = Field(
+        default_factory=lambda: [
+            "legal", "data_protection", "payment_dispute", "account_compromise",
+            "security_report", "self_harm_safety",
+        ],
+        description="Built-in detectors (9 languages) whose hits go to a human (prohibited_topic)",
     )
     negative_sentiment_threshold: float = Field(
         -0.6, description="Compound sentiment at or below this escalates"
