@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import logging
 import os
 import secrets as pysecrets
 import signal
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +20,14 @@ from aiohttp import web
 from gateway.actions import Actions
 from gateway.agent.factory import build_agent
 from gateway.answering import AgentWorker
+from gateway.budget import ByteBudget
 from gateway.config import Config, Secrets, database_target, split_hostport
 from gateway.errors import GatewayError
+from gateway.malloc import return_big_blocks_to_os
 from gateway.ops.sdnotify import Notifier
 from gateway.outbox import OutboxWorker
 from gateway.pipeline import Pipeline, ProcessWorker
+from gateway.private import private_dir, tighten
 from gateway.replies import Renderer
 from gateway.smtp.handler import SmtpHandler
 from gateway.smtp.relay import build_relay
@@ -46,12 +50,27 @@ def local_secret(cfg: Config, secrets: Secrets, name: str, env_name: str) -> str
         return value
     path = cfg.storage.path.parent / name.replace("_", "-")
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as fh:
             fh.write(pysecrets.token_urlsafe(32))
         log.warning("%s not set: generated one in %s", env_name, path)
+    tighten(path)
     return path.read_text().strip()
+
+
+@contextlib.contextmanager
+def binding(setting: str, address: str) -> Iterator[None]:
+    """A listening socket that cannot be opened names the setting (and variable) to change."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno not in (errno.EADDRINUSE, errno.EACCES, errno.EADDRNOTAVAIL):
+            raise
+        env = "OPENCX_GATEWAY__" + setting.upper().replace(".", "__")
+        raise GatewayError(
+            f"cannot listen on {address} ({exc.strerror or exc}): change {setting} in the "
+            f"config file or set {env}") from exc
 
 
 class Gateway:
@@ -65,6 +84,7 @@ class Gateway:
         self.db = Database(database_target(cfg.storage, secrets),
                            busy_timeout_ms=cfg.storage.busy_timeout_ms,
                            max_batch=cfg.storage.max_batch)
+        self.budget = ByteBudget(cfg.memory.inflight_bytes)
         self.secret_key = b""
         self.admin_token = ""
         self.started_at = 0.0
@@ -93,8 +113,7 @@ class Gateway:
         await self._recover()
         self.agent = build_agent(self.cfg.agent, self.secrets)
         self._stack.append(self.agent.close)
-        workers = self.cfg.outbound.render_processes
-        self.renderer = Renderer(max(workers, 1), processes=workers > 0)
+        self.renderer = Renderer()
         self._stack.append(self.renderer.close)
         self._tasks.append(asyncio.create_task(self.renderer.warm_up(), name="renderer-warm-up"))
         self.relay = build_relay(self.cfg.outbound, self.secrets, self.cfg.smtp.hostname)
@@ -103,7 +122,8 @@ class Gateway:
             from gateway.hubspot.service import HubSpotService
 
             self.hubspot = HubSpotService(self)
-            await self.hubspot.start()
+            with binding("hubspot.emulator.listen", self.cfg.hubspot.emulator.listen):
+                await self.hubspot.start()
             self._stack.append(self.hubspot.close)
         self.db.add_commit_listener(
             lambda touched: loop.call_soon_threadsafe(self._wake, touched))
@@ -111,10 +131,13 @@ class Gateway:
             self.workers[worker.queue] = worker
             self._tasks.append(asyncio.create_task(worker.run(), name=f"worker-{worker.queue}"))
         self._tasks.append(asyncio.create_task(self._maintenance(), name="maintenance"))
-        await self._start_http()
-        self.handler = SmtpHandler(self.db, self.cfg.smtp, self.cfg.queues, clock=self.clock)
+        with binding("http.listen", self.cfg.http.listen):
+            await self._start_http()
+        self.handler = SmtpHandler(self.db, self.cfg.smtp, self.cfg.queues, clock=self.clock,
+                                   budget=self.budget)
         self.smtp = SmtpServer(self.handler, self.cfg.smtp)
-        self.smtp_address = await self.smtp.start()
+        with binding("smtp.listen", self.cfg.smtp.listen):
+            self.smtp_address = await self.smtp.start()
         await self.heartbeat()
         self._tasks.append(asyncio.create_task(self._heartbeats(), name="heartbeat"))
 
@@ -155,7 +178,8 @@ class Gateway:
 
     def _build_workers(self) -> list[Worker]:
         kw: dict[str, Any] = {"clock": self.clock}
-        pipeline = Pipeline(self.db, self.cfg, self.secret_key, clock=self.clock)
+        pipeline = Pipeline(self.db, self.cfg, self.secret_key, clock=self.clock,
+                            budget=self.budget)
         return [
             ProcessWorker(pipeline, self.db, self.cfg.queues, busy=self._ingest_busy, **kw),
             AgentWorker(self.agent, self.renderer, self.cfg, self.db, self.cfg.queues, **kw),
@@ -285,12 +309,17 @@ async def run_forever(cfg: Config, secrets: Secrets) -> None:
     # The writer thread needs the GIL right after each fsync; with the default 5 ms switch
     # interval a busy event loop delays every commit (and so every 250) by up to 5 ms.
     sys.setswitchinterval(GIL_SWITCH_INTERVAL)
+    return_big_blocks_to_os()  # peak RSS for big mail: docs/benchmarks.md
     gateway = Gateway(cfg, secrets)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    await gateway.start()
+    try:
+        await gateway.start()
+    except BaseException:
+        await gateway.stop()  # a half-started daemon leaves no process or thread behind
+        raise
     print(gateway.banner(), flush=True)
     host, port = gateway.smtp_address or ("?", 0)
     try:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
+from gateway.budget import ByteBudget
 from gateway.config import Config
 from gateway.errors import Discard, PermanentFailure
 from gateway.smtp import tokens
@@ -27,7 +28,8 @@ from gateway.workers import Worker
 
 log = logging.getLogger(__name__)
 
-PROCESS_STEPS = ("parse", "classify", "verify_forwarding", "identify", "strip", "record")
+PROCESS_STEPS = ("parse", "postmaster", "classify", "verify_forwarding", "identify", "strip",
+                 "record")
 SAME_SUBJECT_WINDOW = 7 * 86400
 
 
@@ -42,25 +44,30 @@ class Context:
     customer: Address | None = None
     text: str = ""
     notes: list[str] = field(default_factory=list)
+    kind: str | None = None  # set by a step that decides the kind before classification
 
 
 class Pipeline:
     """Runs PROCESS_STEPS for one inbound mail; the last step writes everything in one commit."""
 
     def __init__(self, db: Database, cfg: Config, secret: bytes, *,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, budget: ByteBudget | None = None) -> None:
         self.db = db
+        self.budget = budget
         self.cfg = cfg
         self.secret = secret
         self.clock = clock
         self.accepted = cfg.smtp.accepted_recipients()
         self.own = set(self.accepted) | {a.address for a in cfg.smtp.support_addresses}
+        self.postmaster = cfg.smtp.postmaster_addresses()
 
     async def process(self, inbound_id: str) -> dict[str, Any]:
-        inbound = await self.db.read(lambda c: sessions.get_inbound(c, inbound_id))
+        inbound = await self.db.read(lambda c: sessions.get_inbound(c, inbound_id, raw=False))
         if inbound is None:
+            self._release(inbound_id)
             raise PermanentFailure(f"inbound {inbound_id} not found")
         if inbound["state"] != "queued":
+            self._release(inbound_id)
             return {"state": inbound["state"], "session_id": inbound["session_id"]}
         ctx = Context(inbound=inbound, support_address=self._support_address(inbound))
         try:
@@ -79,7 +86,29 @@ class Pipeline:
 
     # -- steps ---------------------------------------------------------------------------
     async def step_parse(self, ctx: Context) -> None:
-        ctx.mail = await asyncio.to_thread(parse_message, ctx.inbound["raw"])
+        """Read the stored bytes once, parse them, and let them go (and their budget hold)."""
+        inbound_id = ctx.inbound["id"]
+        if self.budget is not None:  # mail stored before a restart holds nothing yet
+            self.budget.hold_anyway(inbound_id, ctx.inbound["size"])
+        try:
+            raw = await self.db.read(lambda c: sessions.inbound_raw(c, inbound_id))
+            ctx.mail = await asyncio.to_thread(parse_message, raw or b"")
+        finally:
+            raw = None
+            self._release(inbound_id)
+
+    def _release(self, inbound_id: str) -> None:
+        if self.budget is not None:
+            self.budget.release(inbound_id)
+
+    async def step_postmaster(self, ctx: Context) -> None:
+        """Mail for postmaster@ is for the operator (RFC 5321 §4.5.1): kept, never answered."""
+        if all(rcpt in self.postmaster for rcpt in ctx.inbound["rcpt_tos"]):
+            ctx.kind = "postmaster"
+            log.warning("postmaster mail inbound=%s from=%s: for the operator, see "
+                        "`opencx-gateway inbox raw %s`", ctx.inbound["id"],
+                        ctx.inbound["mail_from"] or "<>", ctx.inbound["id"])
+            raise Discard("addressed to postmaster: for the operator, not answered")
 
     async def step_classify(self, ctx: Context) -> None:
         assert ctx.mail is not None
@@ -238,7 +267,7 @@ class Pipeline:
         reasons = (*(cls.reasons if cls else ()), why)
 
         def mark(conn: WriteConnection) -> None:
-            if sessions.get_inbound(conn, ctx.inbound["id"])["state"] == "queued":
+            if sessions.get_inbound(conn, ctx.inbound["id"], raw=False)["state"] == "queued":
                 sessions.mark_inbound(
                     conn, ctx.inbound["id"], state="ignored", kind=_kind(ctx),
                     reasons=reasons, message_id=mid,
@@ -259,6 +288,8 @@ def clean_subject(subject: str) -> str:
 
 
 def _kind(ctx: Context) -> str:
+    if ctx.kind:
+        return ctx.kind
     return ctx.classification.kind if ctx.classification else "unparsed"
 
 
@@ -299,6 +330,7 @@ class ProcessWorker(Worker):
         inbound_id = job.payload["inbound_id"]
         await self.db.write(
             lambda c: sessions.mark_inbound(c, inbound_id, state="failed", error=error[:500])
-            if (sessions.get_inbound(c, inbound_id) or {}).get("state") == "queued" else None
+            if (sessions.get_inbound(c, inbound_id, raw=False) or {}).get("state") == "queued"
+            else None
         )
         log.error("inbound failed inbound=%s at=%.0f", inbound_id, now)

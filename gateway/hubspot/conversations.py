@@ -11,6 +11,7 @@ from typing import Any
 
 import aiohttp
 
+from gateway.hubspot.auth import FixedToken, TokenSource, unauthorized
 from gateway.hubspot.errors import (
     HubSpotConnectionError,
     HubSpotError,
@@ -32,7 +33,7 @@ class ConversationsClient:
 
     def __init__(
         self,
-        access_token: str,
+        access_token: str | TokenSource,
         *,
         base_url: str = "https://api.hubapi.com",
         developer_api_key: str | None = None,
@@ -42,7 +43,8 @@ class ConversationsClient:
         retry: RetryPolicy | None = None,
         stats: CallStats | None = None,
     ) -> None:
-        self._token = access_token
+        self.tokens: TokenSource = (FixedToken(access_token) if isinstance(access_token, str)
+                                    else access_token)
         self.base_url = base_url.rstrip("/")
         self._dev_key = developer_api_key
         self.app_id = app_id
@@ -51,6 +53,11 @@ class ConversationsClient:
         self.stats = stats or CallStats()
         self._session = session
         self._own_session = session is None
+
+    @property
+    def token_kind(self) -> str:
+        """"private_app", "static" or "oauth" (gateway.hubspot.auth)."""
+        return self.tokens.kind
 
     @property
     def has_developer_key(self) -> bool:
@@ -70,20 +77,20 @@ class ConversationsClient:
             self._session = aiohttp.ClientSession(headers={"User-Agent": USER_AGENT})
         return self._session
 
-    def _auth(self, developer: bool, params: dict[str, Any]) -> dict[str, str]:
-        if not developer:
-            return {"Authorization": f"Bearer {self._token}"}
+    def _auth(self, token: str | None, params: dict[str, Any]) -> dict[str, str]:
+        if token is not None:
+            return {"Authorization": f"Bearer {token}"}
         if not self._dev_key or self.app_id is None:
             raise HubSpotError("custom channel setup needs developer_api_key and app_id")
         params.update(hapikey=self._dev_key, appId=str(self.app_id))
         return {}
 
     async def _send(
-        self, method: str, path: str, params: dict[str, Any], body: Any, developer: bool
+        self, method: str, path: str, params: dict[str, Any], body: Any, token: str | None
     ) -> tuple[int, Mapping[str, str], bytes]:
-        """One HTTP attempt; connection problems and timeouts become HubSpotConnectionError."""
+        """One HTTP attempt (token None: developer key); network trouble -> ConnectionError."""
         query = dict(params)
-        headers = self._auth(developer, query)
+        headers = self._auth(token, query)
         if body is not None:
             headers["Content-Type"] = "application/json"
         data = None if body is None else json.dumps(body).encode()
@@ -114,15 +121,23 @@ class ConversationsClient:
     async def _retrying(
         self, method: str, path: str, params: dict[str, Any], body: Any, developer: bool
     ) -> Any:
-        """Send, retrying as `RetryPolicy.wait_for` allows (429 any method, 5xx idempotent)."""
-        attempt = 0
+        """Send, retrying as `RetryPolicy.wait_for` allows (429 any method, 5xx idempotent);
+        an expired OAuth token is renewed once and the call repeated."""
+        attempt, renewed = 0, False
+        token = None if developer else await self.tokens.token()
         while True:
-            status, headers, raw = await self._send(method, path, params, body, developer)
+            status, headers, raw = await self._send(method, path, params, body, token)
             if status < 300:
                 return json_body(raw, status)
             wait = self.retry.wait_for(method, status, headers.get("Retry-After"), attempt)
             if wait is None:
-                raise error_from_response(status, raw, headers)
+                error = error_from_response(status, raw, headers)
+                if token is not None and not renewed and unauthorized(error):
+                    fresh = await self.tokens.renew(token, error.category)
+                    if fresh is not None:
+                        token, renewed = fresh, True
+                        continue
+                raise error
             self.stats.retry(status)
             log.warning("hubspot retry status=%d method=%s wait=%.1fs", status, method, wait)
             attempt += 1
@@ -151,15 +166,27 @@ class ConversationsClient:
         return [Channel.from_api(r) for r in rows]
 
     async def create_custom_channel(
-        self, name: str, webhook_url: str, capabilities: dict[str, Any]
+        self, name: str, webhook_url: str, capabilities: dict[str, Any], *,
+        description: str | None = None, logo_url: str | None = None,
     ) -> Channel:
-        body = {"name": name, "webhookUrl": webhook_url, "capabilities": capabilities}
+        body = {"name": name, "webhookUrl": webhook_url, "capabilities": capabilities,
+                **_described(description, logo_url)}
         data = await self._call("POST", CHANNELS, CHANNELS, body=body, developer=True)
         return Channel.from_api(data)
 
-    async def update_custom_channel(self, channel_id: str, fields: dict[str, Any]) -> Channel:
+    async def update_custom_channel(
+        self, channel_id: str, *, name: str, webhook_url: str, capabilities: dict[str, Any],
+        description: str, logo_url: str, redirect_url: str | None = None,
+    ) -> Channel:
+        """PATCH the whole channel object: HubSpot's schema requires capabilities,
+        channelDescription and channelLogoUrl in every update (a partial one gets 400)."""
+        body: dict[str, Any] = {"name": name, "webhookUrl": webhook_url,
+                                "capabilities": capabilities, "channelDescription": description,
+                                "channelLogoUrl": logo_url}
+        if redirect_url:
+            body["channelAccountConnectionRedirectUrl"] = redirect_url
         path = f"{CHANNELS}/{channel_id}"
-        data = await self._call("PATCH", f"{CHANNELS}/{{channelId}}", path, body=fields,
+        data = await self._call("PATCH", f"{CHANNELS}/{{channelId}}", path, body=body,
                                 developer=True)
         return Channel.from_api(data)
 
@@ -188,14 +215,17 @@ class ConversationsClient:
         idempotency_id: str, direction: str, sender_name: str, sender_email: str,
         recipient_name: str, recipient_email: str, text: str, rich_text: str | None,
         timestamp: datetime, in_reply_to_id: str | None = None,
+        file_ids: list[str] | None = None,
     ) -> Message:
-        """Publish one transcript turn; creates the inbox thread on the first turn."""
+        """Publish one transcript turn; creates the inbox thread on the first turn.
+        `file_ids`: HubSpot Files ids attached to the message."""
         body: dict[str, Any] = {
             "messageDirection": direction, "integrationThreadId": integration_thread_id,
             "integrationIdempotencyId": idempotency_id, "channelAccountId": channel_account_id,
             "senders": [_party(sender_name, sender_email)],
             "recipients": [_party(recipient_name, recipient_email)],
-            "text": text, "timestamp": format_time(timestamp), "attachments": [],
+            "text": text, "timestamp": format_time(timestamp),
+            "attachments": [{"type": "FILE", "fileId": f} for f in file_ids or []],
         }
         if rich_text:
             body["richText"] = rich_text
@@ -229,6 +259,20 @@ class ConversationsClient:
                                  {"limit": limit, "sort": "createdAt"})
         return [Message.from_api(r) for r in rows]
 
+    async def archive_thread(self, thread_id: str) -> None:
+        """Archive an inbox thread (moved to the trash)."""
+        await self._call("DELETE", f"{CONV}/threads/{{threadId}}", f"{CONV}/threads/{thread_id}")
+
+    async def delete_custom_channel(self, channel_id: str) -> None:
+        """Delete a custom channel (developer key)."""
+        await self._call("DELETE", f"{CHANNELS}/{{channelId}}", f"{CHANNELS}/{channel_id}",
+                         developer=True)
+
+    async def get_actor(self, actor_id: str) -> dict[str, Any]:
+        """An actor (A- agent, V- visitor, I- integration, ...): {type, id, name, email}."""
+        return await self._call("GET", f"{CONV}/actors/{{actorId}}",
+                                f"{CONV}/actors/{actor_id}") or {}
+
     async def post_comment(
         self, thread_id: str, text: str, rich_text: str | None = None
     ) -> Message:
@@ -239,6 +283,11 @@ class ConversationsClient:
         data = await self._call("POST", f"{CONV}/threads/{{threadId}}/messages",
                                 f"{CONV}/threads/{thread_id}/messages", body=body)
         return Message.from_api(data)
+
+
+def _described(description: str | None, logo_url: str | None) -> dict[str, str]:
+    out = {"channelDescription": description, "channelLogoUrl": logo_url}
+    return {k: v for k, v in out.items() if v}
 
 
 def _party(name: str, email: str) -> dict[str, Any]:

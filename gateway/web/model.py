@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from gateway.errors import GatewayError, NotFound
 from gateway.hubspot.errors import HubSpotError
+from gateway.hubspot.setup import ticket_route
 from gateway.replies import render_markdown, sanitize_html
 from gateway.signatures import resolve_signature, signature_problems
 from gateway.storage import queues, sessions, views
@@ -51,8 +52,10 @@ async def inbox(gw: Any, *, status: str | None, q: str | None, limit: int,
 
     def read(c: Any) -> dict[str, Any]:
         rows = sessions.list_sessions(c, status=status, query=q, limit=limit, offset=offset)
+        total = views.count_sessions_matching(c, status=status, query=q)
+        cap = sessions.SEARCH_COUNT_CAP  # a search counts its matches up to this many
         return {"sessions": [session_summary(r) for r in rows],
-                "total": views.count_sessions_matching(c, status=status, query=q),
+                "total": min(total, cap), "total_exact": total <= cap,
                 "counts": sessions.count_sessions(c)}
 
     data = await gw.db.read(read)
@@ -121,6 +124,9 @@ def hubspot_links(portal_id: int | None, s: dict[str, Any]) -> dict[str, str]:
         links["ticket"] = f"{base}/record/0-5/{s['hubspot_ticket_id']}"
     if s.get("hubspot_contact_id"):
         links["contact"] = f"{base}/record/0-1/{s['hubspot_contact_id']}"
+    if s.get("hubspot_thread_id"):
+        links["thread"] = (f"https://app.hubspot.com/live-messages/{portal_id}/inbox/"
+                           f"{s['hubspot_thread_id']}")
     return links
 
 
@@ -135,6 +141,7 @@ async def message_html(gw: Any, session_id: int, message_id: int) -> str:
 # -- channels -----------------------------------------------------------------------------
 async def channels(gw: Any) -> list[dict[str, Any]]:
     rows = {r["address"]: r for r in await gw.db.read(sessions.list_addresses)}
+    hubspot = hubspot_addresses(gw)
     out = []
     for support in gw.cfg.smtp.support_addresses:
         row = rows.get(support.address, {})
@@ -148,7 +155,27 @@ async def channels(gw: Any) -> list[dict[str, Any]]:
             "challenge_sent_at": row.get("challenge_sent_at"),
             "last_mail_at": row.get("last_mail_at"),
             "last_inbound_id": row.get("last_inbound_id"),
+            "hubspot": hubspot.get(support.address),
         })
+    return out
+
+
+def hubspot_addresses(gw: Any) -> dict[str, dict[str, Any]]:
+    """Per support address: its channel account, inbox, ticket pipeline/stage, signature."""
+    service, hub = gw.hubspot, gw.cfg.hubspot
+    if hub.mode == "off" or service is None or not hasattr(service, "current_setup"):
+        return {}
+    state = service.current_setup()
+    out = {}
+    for support in gw.cfg.smtp.support_addresses:
+        ids = state.accounts.get(support.address) or {}
+        own = hub.for_address(support.address)
+        pipeline, stage = ticket_route(hub, state, support.address)
+        out[support.address] = {
+            "channel_account_id": ids.get("channel_account_id"), "inbox_id": ids.get("inbox_id"),
+            "pipeline": pipeline, "stage": stage,
+            "signature_domain": (own.signature_domain if own else None)
+            or support.address.rpartition("@")[2]}
     return out
 
 
@@ -221,7 +248,7 @@ async def hubspot_view(gw: Any, webhook_paths: list[str]) -> dict[str, Any]:
     base = gw.public_url()
     out: dict[str, Any] = {"mode": cfg.mode, "webhook_urls": [base + p for p in webhook_paths],
                            "public_url": base, "status": None, "status_error": None,
-                           "checks": []}
+                           "checks": [], "addresses": hubspot_addresses(gw)}
     service = gw.hubspot
     if cfg.mode == "off" or service is None or not hasattr(service, "status"):
         out["status_error"] = None if cfg.mode == "off" else "the HubSpot service is not running"
@@ -247,9 +274,11 @@ def hubspot_checks(status: dict[str, Any], tag_property: str) -> list[dict[str, 
     failing = [f"{k}: {v}" for k, v in areas.items() if v != "ok"]
     fix = "run `opencx-gateway hubspot setup` (or doctor)"
     return [
+        credentials_check(status.get("credentials") or {}),
         {"label": "Token", "ok": status.get("token_valid"),
          "detail": "accepted by HubSpot" if status.get("token_valid") else
-         "refused or missing: check OPENCX_GATEWAY_HUBSPOT_TOKEN"},
+         "refused or missing: install the app (OAuth) or check "
+         "OPENCX_GATEWAY_HUBSPOT_TOKEN (docs/hubspot.md)"},
         {"label": "Scopes", "ok": None if missing is None else not missing,
          "detail": "all required scopes granted" if not missing else
          "missing: " + ", ".join(map(str, missing))},
@@ -264,6 +293,19 @@ def hubspot_checks(status: dict[str, Any], tag_property: str) -> list[dict[str, 
         {"label": "HubSpot reachable", "ok": not health.get("outage"),
          "detail": health.get("last_error") or "no outage"},
     ]
+
+
+def credentials_check(cred: dict[str, Any]) -> dict[str, Any]:
+    """Which credential kind is in use and what it enables; OAuth: installed or not."""
+    oauth = cred.get("oauth")
+    if oauth is not None and (not oauth.get("installed") or oauth.get("status") != "ok"):
+        why = ("not installed yet" if not oauth.get("installed") else
+               f"refresh token refused ({oauth.get('error')})")
+        return {"label": "Credentials", "ok": False, "install": True,
+                "detail": f"{cred.get('label')}: {why}: install the app (link below)"}
+    return {"label": "Credentials", "ok": cred.get("inbox_threads"),
+            "install": oauth is not None,
+            "detail": f"{cred.get('label')}: {cred.get('explain')}" if cred else "unknown"}
 
 
 def known_secrets(gw: Any) -> set[str]:

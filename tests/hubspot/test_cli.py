@@ -42,13 +42,14 @@ def write_config(cfg: Config, path: Path, **hubspot: Any) -> Path:
     return path
 
 
-async def run_cli(config: Path, *args: str, env: dict[str, str] | None = None
-                  ) -> tuple[int, str]:
+async def run_cli(config: Path, *args: str, env: dict[str, str] | None = None,
+                  stdin: bytes | None = None) -> tuple[int, str]:
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "gateway.cli", "--config", str(config), *args, cwd=ROOT,
         env={**os.environ, **(env or {})}, stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT)
-    out, _ = await asyncio.wait_for(proc.communicate(), 60)
+        stderr=asyncio.subprocess.STDOUT,
+        stdin=asyncio.subprocess.PIPE if stdin is not None else None)
+    out, _ = await asyncio.wait_for(proc.communicate(stdin), 60)
     return proc.returncode or 0, out.decode()
 
 
@@ -129,3 +130,7 @@ async def test_setup_and_status_commands_against_a_live_hubspot(
     code, out = await run_cli(path, "hubspot", "status", env={
         **env, "OPENCX_GATEWAY_HUBSPOT_TOKEN": "wrong"})
     assert code == 0 and "token valid: False" in out, out
+    code, out = await run_cli(path, "hubspot", "status", env={
+        **env, "OPENCX_GATEWAY_HUBSPOT_TOKEN": "pat-na1-emulator"})
+    assert code == 0 and "credentials: legacy private app token" in out, out
+    assert "inbox threads need the app's token" in out

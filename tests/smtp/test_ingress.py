@@ -88,7 +88,7 @@ async def test_long_lines_are_accepted(gateway: Gateway, smtp_send) -> None:
 
 
 async def test_locked_database_answers_451_not_5xx(tmp_path: Path, secrets) -> None:
-    cfg = make_config(tmp_path, storage={"busy_timeout_ms": 100})
+    cfg = make_config(tmp_path, storage={"busy_timeout_ms": 100, "url": None})  # SQLite's lock
     gw = Gateway(cfg, secrets)
     await gw.start()
     blocker = sqlite3.connect(cfg.storage.path, isolation_level=None)

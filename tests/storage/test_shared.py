@@ -201,17 +201,14 @@ def test_migrate_to_postgres_command(tmp_path: Path, pg_server: Any,
 
 
 def test_postgres_form_of_the_hot_path_migration_keeps_counts(pg_server: Any) -> None:
-    """The PostgreSQL override for the perf branch's m003 (session counters, search index)."""
-    from gateway.storage import pgschema
+    """m003's PostgreSQL form: trigger-kept session counters; Inbox search without FTS5."""
+    from gateway.storage import pgschema, views
     from gateway.storage.pg import PgConnection
 
     url = pg_server.new_database()
-    pgschema.migrate(url)
+    assert "gateway/m003_indexed_hot_paths" in pgschema.migrate(url)
     conn = PgConnection(url)
     try:
-        conn.execute("BEGIN")
-        pgschema.OVERRIDES["gateway/m003_indexed_hot_paths"](conn)
-        conn.execute("COMMIT")
         for n in range(3):
             sessions.create_session(conn, token=f"t{n}", support_address="s@a.test",
                                     contact_email="j@c.test", contact_name="", subject="Hi",
@@ -219,6 +216,10 @@ def test_postgres_form_of_the_hot_path_migration_keeps_counts(pg_server: Any) ->
         sessions.update_session(conn, 10001, time.time(), status="closed")
         counts = dict(conn.execute("SELECT status, n FROM session_counts").fetchall())
         assert counts == {"ai": 2, "closed": 1}
+        assert views.count_sessions_matching(conn, status="ai") == 2
+        assert views.count_sessions_matching(conn, query="J@C.test hi") == 3
+        assert views.count_sessions_matching(conn, query="hi", status="closed") == 1
+        assert [r["id"] for r in sessions.list_sessions(conn, query="j@")] == [10003, 10002, 10001]
     finally:
         conn.close()
 
