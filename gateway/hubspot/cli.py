@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 from typing import Any
 
 import aiohttp
@@ -150,6 +151,8 @@ async def _setup(cfg: Config, db: Database, pipeline: str | None = None,
             state = await run_setup(client, cfg.hubspot, support_addresses=addresses,
                                     public_url=_public_url(cfg), previous=previous,
                                     pipeline=pipeline, stage=stage)
+            now = time.time()
+            await db.write(lambda c: hs.set_setup_values(c, state.to_values(), now))
         report = await check_routes(client, cfg.hubspot, state, addresses)
     except SetupChoiceError as exc:
         raise GatewayError(f"HubSpot setup: {exc}") from None

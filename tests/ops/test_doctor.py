@@ -254,7 +254,7 @@ async def test_pending_migrations_warn(tmp_path: Path) -> None:
 
 
 async def test_state_readable_by_others_warns(tmp_path: Path) -> None:
-    cfg = ops_config(tmp_path)
+    cfg = ops_config(tmp_path, storage={"url": None})  # about the SQLite file's mode
     state = cfg.storage.path.parent
     Database(cfg.storage.path).open().close()
     database = (await doctor(cfg, tmp_path))["database"]
