@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 PROCESS_STEPS = ("parse", "classify", "verify_forwarding", "identify", "strip", "record")
 SAME_SUBJECT_WINDOW = 7 * 86400
+UNTHREADED_KINDS = ("bounce", "own")
 
 
 @dataclass
@@ -83,7 +84,8 @@ class Pipeline:
 
     async def step_classify(self, ctx: Context) -> None:
         assert ctx.mail is not None
-        ctx.classification = classify(ctx.mail, ctx.inbound["mail_from"], self.own)
+        ctx.classification = classify(ctx.mail, ctx.inbound["mail_from"], self.own,
+                                      own_hosts=(self.cfg.smtp.hostname,))
 
     async def step_verify_forwarding(self, ctx: Context) -> None:
         """Mail for an address proves its forward works; capture Gmail codes and our challenges."""
@@ -135,7 +137,10 @@ class Pipeline:
     def _record(self, conn: WriteConnection, ctx: Context, now: float) -> int | None:
         mail, cls = ctx.mail, ctx.classification
         assert mail is not None and cls is not None
-        session = self._thread(conn, ctx) if ctx.customer else None
+        # A bounce is recorded on its inbound row only: never joined to the session of its
+        # envelope sender (often the customer), so never published to a HubSpot thread.
+        threadable = ctx.customer is not None and cls.kind not in UNTHREADED_KINDS
+        session = self._thread(conn, ctx) if threadable else None
         if session is None and (not cls.answerable or ctx.customer is None):
             return None
         created = False

@@ -412,8 +412,9 @@ def _fallback(raw: bytes, error: BaseException) -> ParsedMail:
 
 def parse_message(raw: bytes) -> ParsedMail:
     """Parse raw RFC 5322 bytes (as received in DATA). Never raises for any input."""
+    raw = bytes(raw).removeprefix(b"\xef\xbb\xbf")  # a byte-order mark would hide the headers
     try:
-        msg = email.message_from_bytes(bytes(raw), policy=email.policy.default)
+        msg = email.message_from_bytes(raw, policy=email.policy.default)
         return _build(msg)
     except EMAIL_ERRORS as exc:
         return _fallback(bytes(raw), exc)
