@@ -15,6 +15,7 @@ from email.parser import BytesParser
 from types import MappingProxyType
 from typing import TypeVar
 
+from gateway.smtp.addresses import split_mailboxes
 from gateway.smtp.textcodec import (
     clean_text,
     decode_text,
@@ -162,7 +163,7 @@ def parse_addresses(value: str) -> tuple[Address, ...]:
         # bare list such as "a@x b@y" or "a@x, b@y": split on separators ourselves
         pairs = [("", tok) for tok in re.split(r"[\s,;]+", value) if "@" in tok]
     else:
-        pairs = email.utils.getaddresses([value])
+        pairs = split_mailboxes(value)  # the angle-addr wins over any display name
     seen: set[str] = set()
     result = []
     for name, raw_addr in pairs:
@@ -170,7 +171,9 @@ def parse_addresses(value: str) -> tuple[Address, ...]:
         if not addr or addr in seen:
             continue
         seen.add(addr)
-        result.append(Address(name=clean_name(name, addr), email=addr))
+        shown = clean_name(name, addr)
+        # a display name that looks like an address is a spoofing attempt, not a name
+        result.append(Address(name="" if "@" in shown else shown, email=addr))
     return tuple(result)
 
 
