@@ -137,6 +137,16 @@ class Pipeline:
     def _record(self, conn: WriteConnection, ctx: Context, now: float) -> int | None:
         mail, cls = ctx.mail, ctx.classification
         assert mail is not None and cls is not None
+        message_id = mail.message_id
+        if message_id is not None:
+            known = sessions.message_by_message_id(conn, message_id)
+            if known is not None and _same_mail(known, ctx):
+                return self._redelivered(conn, ctx, known)
+            if known is not None:  # another mail reusing the id: recorded without it
+                log.warning("message-id reused by different mail message-id=%s inbound=%s",
+                            message_id, ctx.inbound["id"])
+                ctx.notes.append("message-id reused by a different mail")
+                message_id = None
         # A bounce is recorded on its inbound row only: never joined to the session of its
         # envelope sender (often the customer), so never published to a HubSpot thread.
         threadable = ctx.customer is not None and cls.kind not in UNTHREADED_KINDS
@@ -150,7 +160,7 @@ class Pipeline:
             created = True
         row = sessions.add_message(
             conn, session_id=session["id"], role="customer", now=now,
-            inbound_id=ctx.inbound["id"], message_id=mail.message_id,
+            inbound_id=ctx.inbound["id"], message_id=message_id,
             in_reply_to=mail.in_reply_to[0] if mail.in_reply_to else None,
             refs=mail.references, subject=mail.subject,
             author=_format_address(ctx.customer) if ctx.customer else "",
@@ -172,6 +182,17 @@ class Pipeline:
             ctx.inbound["id"], session["id"], row, cls.kind, created,
         )
         return int(session["id"])
+
+    def _redelivered(self, conn: WriteConnection, ctx: Context, known: dict[str, Any]) -> int:
+        """The same mail again (a sender's retry): deduped, and no session is opened for it."""
+        assert ctx.mail is not None and ctx.classification is not None
+        sessions.mark_inbound(
+            conn, ctx.inbound["id"], state="processed", kind=ctx.classification.kind,
+            reasons=(*ctx.classification.reasons, "duplicate"),
+            message_id=ctx.mail.message_id, session_id=known["session_id"],
+        )
+        log.info("duplicate message-id=%s session=%s", ctx.mail.message_id, known["session_id"])
+        return int(known["session_id"])
 
     def _enqueue_next(self, conn: WriteConnection, session: dict[str, Any], row: int,
                       cls: Classification, now: float) -> None:
@@ -259,6 +280,14 @@ def clean_subject(subject: str) -> str:
     """The subject without reply/forward prefixes and our [#n] token, for display and matching."""
     s = _TOKEN.sub(" ", subject or "")
     return " ".join(_PREFIX.sub("", s).split())
+
+
+def _same_mail(known: dict[str, Any], ctx: Context) -> bool:
+    """Same Message-ID, same sender and same text: a redelivery, not a reused id."""
+    assert ctx.mail is not None
+    sender = ctx.customer.email if ctx.customer else ""
+    return (known["role"] == "customer" and known["contact_email"] == sender
+            and known["full_text"] == ctx.mail.text)
 
 
 def _kind(ctx: Context) -> str:
