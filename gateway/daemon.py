@@ -15,6 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
+from gateway.accepted import AcceptedMarks
 from gateway.actions import Actions
 from gateway.agent.factory import build_agent
 from gateway.answering import AgentWorker
@@ -149,7 +150,8 @@ class Gateway:
         return [
             ProcessWorker(pipeline, self.db, self.cfg.queues, busy=self._ingest_busy, **kw),
             AgentWorker(self.agent, self.renderer, self.cfg, self.db, self.cfg.queues, **kw),
-            OutboxWorker(self.relay, self.db, self.cfg.queues, **kw),
+            OutboxWorker(self.relay, self.db, self.cfg.queues, **kw,
+                         marks=AcceptedMarks(self.cfg.storage.path.parent / "outbox-accepted")),
             *(self.hubspot.workers() if self.hubspot else []),
         ]
 

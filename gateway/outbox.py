@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
+from gateway.accepted import AcceptedMarks
 from gateway.config import Config
 from gateway.errors import PermanentFailure, TemporaryFailure
 from gateway.outage import Outage
@@ -42,9 +44,11 @@ class OutboxWorker(Worker):
 
     queue = "outbox"
 
-    def __init__(self, relay: Relay, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, relay: Relay, *args: Any, marks: AcceptedMarks | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.relay = relay
+        self.marks = marks
         self.outage = Outage("relay", self.clock)
         self.sent = 0
         self.retried = 0
@@ -55,10 +59,28 @@ class OutboxWorker(Worker):
         row = await self.db.read(lambda c: sessions.get_outgoing(c, oid))
         if row is None:
             raise PermanentFailure(f"outgoing mail {oid} not found")
+        mid = row["message_id"]
         if row["status"] == "sent":
             return
+        if self.marks is not None and self.marks.seen(mid):  # accepted, then we crashed
+            await self._mark(oid, "sent", response="accepted by the relay before a restart")
+            self.marks.clear(mid)
+            return
+        recorded = False
+
+        async def accepted(response: str) -> None:  # on the relay's 250, before its QUIT
+            nonlocal recorded
+            if self.marks is not None:
+                self.marks.mark(mid)  # no await before this: no crash window to speak of
+                await asyncio.to_thread(self.marks.sync, mid)
+            await self._mark(oid, "sent", response=response)
+            recorded = True
+            if self.marks is not None:
+                self.marks.clear(mid)
+
         try:
-            response = await self.relay.send(row["mail_from"], row["rcpt_to"], row["raw"])
+            response = await self.relay.send(row["mail_from"], row["rcpt_to"], row["raw"],
+                                             on_accepted=accepted)
         except TemporaryFailure as exc:
             self.retried += 1
             self.outage.failed(str(exc))
@@ -69,7 +91,8 @@ class OutboxWorker(Worker):
             await self._mark(oid, "dead", error=str(exc))
             raise
         self.outage.recovered()
-        await self._mark(oid, "sent", response=response)
+        if not recorded:
+            await self._mark(oid, "sent", response=response)
         self.sent += 1
         log.info("sent outgoing=%s message-id=%s", oid, row["message_id"])
 

@@ -9,6 +9,7 @@ import mailbox
 import os
 import ssl
 import threading
+from collections.abc import Awaitable, Callable
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 from pathlib import Path
@@ -23,10 +24,16 @@ from gateway.mime import MailHeaderError, check_address
 log = logging.getLogger(__name__)
 
 
+# Called with the relay's answer as soon as the message is accepted, before the session ends:
+# the caller records "sent" there, so a crash during QUIT cannot make it send the mail again.
+Accepted = Callable[[str], Awaitable[None]]
+
+
 class Relay(Protocol):
     """Something that takes one message for one recipient and accepts or raises."""
 
-    async def send(self, mail_from: str, rcpt_to: str, raw: bytes) -> str:
+    async def send(self, mail_from: str, rcpt_to: str, raw: bytes,
+                   on_accepted: Accepted | None = None) -> str:
         """Deliver; return a log line. Raise TemporaryFailure or PermanentFailure."""
         ...
 
@@ -120,8 +127,13 @@ class SmtpRelay:
             password=self._password if cfg.username else None,
         )
 
-    async def send(self, mail_from: str, rcpt_to: str, raw: bytes) -> str:
-        """Connect, (STARTTLS, AUTH,) MAIL/RCPT/DATA, QUIT; a QUIT failure after 250 is ignored."""
+    async def send(self, mail_from: str, rcpt_to: str, raw: bytes,
+                   on_accepted: Accepted | None = None) -> str:
+        """Connect, (STARTTLS, AUTH,) MAIL/RCPT/DATA, record, QUIT; QUIT failures are ignored.
+
+        ``on_accepted`` runs on the 250 for DATA, before QUIT: the window in which a crash
+        leads to a second copy is only that of the caller's commit (docs/replies.md).
+        """
         sender, recipient = _envelope(mail_from, rcpt_to)
         client = self._client()
         try:
@@ -132,9 +144,14 @@ class SmtpRelay:
             failure = map_smtp_error(exc, self.where)
             log.warning("relay failed rcpt_domain=%s error=%s", _domain(recipient), failure)
             raise failure from exc
-        await _quit_quietly(client)
+        response = f"{self.where}: 250 {reply}"
+        try:
+            if on_accepted is not None:
+                await on_accepted(response)
+        finally:
+            await _quit_quietly(client)
         log.info("relay accepted rcpt_domain=%s reply=%s", _domain(recipient), reply)
-        return f"{self.where}: 250 {reply}"
+        return response
 
 
 async def _quit_quietly(client: aiosmtplib.SMTP) -> None:
@@ -168,10 +185,14 @@ class MaildirRelay:
         self._index = self.path / self.INDEX_DIR
         self._index.mkdir(exist_ok=True)
 
-    async def send(self, mail_from: str, rcpt_to: str, raw: bytes) -> str:
+    async def send(self, mail_from: str, rcpt_to: str, raw: bytes,
+                   on_accepted: Accepted | None = None) -> str:
         """Store once; a repeat of the same Message-ID returns the first file's key."""
         sender, recipient = _envelope(mail_from, rcpt_to)
-        return await asyncio.to_thread(self._deliver, sender, recipient, raw)
+        response = await asyncio.to_thread(self._deliver, sender, recipient, raw)
+        if on_accepted is not None:
+            await on_accepted(response)
+        return response
 
     def _deliver(self, sender: str, recipient: str, raw: bytes) -> str:
         ident = _identity(raw)
@@ -241,6 +262,7 @@ def build_relay(cfg: OutboundConfig, secrets: Secrets, hostname: str) -> Relay:
 
 
 __all__ = [
+    "Accepted",
     "MailHeaderError",
     "MaildirRelay",
     "Relay",
