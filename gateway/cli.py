@@ -194,8 +194,7 @@ def send_test(obj: Ctx, address: str | None) -> None:
         return [await actions.send_test(t) for t in targets]
 
     for r in asyncio.run(go()):
-        click.echo(f"queued test mail {r['from']} -> {r['address']}; when it comes back "
-                   f"through the forward to {r['forward_to']}, the address is verified")
+        click.echo(f"queued test mail {r['from']} -> {r['address']}; {r['note']}")
 
 
 @cli.group()

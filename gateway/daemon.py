@@ -96,7 +96,9 @@ class Gateway:
         self.renderer = Renderer(max(workers, 1), processes=workers > 0)
         self._stack.append(self.renderer.close)
         self._tasks.append(asyncio.create_task(self.renderer.warm_up(), name="renderer-warm-up"))
-        self.relay = build_relay(self.cfg.outbound, self.secrets, self.cfg.smtp.hostname)
+        self.relay = build_relay(self.cfg.outbound, self.secrets, self.cfg.smtp.hostname,
+                                 own=self.cfg.smtp.accepted_recipients(),
+                                 listener=lambda: self.smtp_address)
         self.actions = Actions(self.db, self.cfg, self.agent, self.secret_key, clock=self.clock)
         if self.cfg.hubspot.mode != "off":
             from gateway.hubspot.service import HubSpotService

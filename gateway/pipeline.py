@@ -96,19 +96,24 @@ class Pipeline:
         token = find_challenge(ctx.mail)
         challenged = check_challenge(token, self.secret, now) if token else None
         confirmation = gmail_confirmation(ctx.mail)
+        # Only a customer's mail proves the forward: Gmail's confirmation *request* arrives
+        # before the forward is confirmed, and other automated mail may come another way.
+        customer_mail = ctx.classification is not None and ctx.classification.answerable
+        returned = ("test mail looped back locally (outbound.mode maildir)"
+                    if self.cfg.outbound.mode == "maildir" else "test mail returned")
 
         def record(conn: WriteConnection) -> None:
             if address != verify:
                 sessions.address_saw_mail(conn, address, ctx.inbound["id"], now)
-                sessions.verify_address(conn, address, "mail received", now)
+                if customer_mail:
+                    sessions.verify_address(conn, address, "mail received", now)
             if challenged:
-                sessions.verify_address(conn, challenged, "test mail returned", now)
-            if confirmation:
+                sessions.verify_address(conn, challenged, returned, now)
+            if confirmation:  # "confirm in Gmail", with its code and link; not verified
                 target = (confirmation.forwarding_from or address).lower()
                 sessions.address_gmail_confirmation(
                     conn, target, confirmation.code, confirmation.link, now
                 )
-                sessions.verify_address(conn, target, "gmail confirmation", now)
 
         await self.db.write(record)
         if challenged:

@@ -9,7 +9,7 @@ import mailbox
 import os
 import ssl
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 from pathlib import Path
@@ -254,15 +254,52 @@ def _write_atomic(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def build_relay(cfg: OutboundConfig, secrets: Secrets, hostname: str) -> Relay:
-    """The relay chosen by ``outbound.mode``; the password comes from the environment."""
+class LoopbackRelay:
+    """Maildir mode: mail for our own addresses goes into our own SMTP listener, not the box.
+
+    Without an outbound relay, the forwarding test mail (to a forward target such as
+    ``support+example.com@<hostname>``) would sit in the Maildir and never come back; handed
+    to the listener it takes the same path as mail arriving through a forward.
+    """
+
+    def __init__(self, inner: Relay, own: Collection[str],
+                 listener: Callable[[], tuple[str, int] | None], hostname: str) -> None:
+        self.inner = inner
+        self.own = {a.lower() for a in own}
+        self.listener = listener
+        self.hostname = hostname
+
+    async def send(self, mail_from: str, rcpt_to: str, raw: bytes,
+                   on_accepted: Accepted | None = None) -> str:
+        if rcpt_to.lower() not in self.own:
+            return await self.inner.send(mail_from, rcpt_to, raw, on_accepted)
+        address = self.listener()
+        if address is None:
+            raise RelayTemporaryFailure("own SMTP listener not started yet", stage="connect")
+        host, port = address
+        host = "127.0.0.1" if host in ("0.0.0.0", "", "::") else host
+        loop = SmtpRelay(RelayConfig(host=host, port=port, tls="none", timeout=30),
+                         None, self.hostname)
+        loop.where = f"own listener {host}:{port} (looped back)"
+        return await loop.send(mail_from, rcpt_to, raw, on_accepted)
+
+
+def build_relay(cfg: OutboundConfig, secrets: Secrets, hostname: str, *,
+                own: Collection[str] = (),
+                listener: Callable[[], tuple[str, int] | None] | None = None) -> Relay:
+    """The relay chosen by ``outbound.mode``; the password comes from the environment.
+
+    In Maildir mode, with ``listener``, mail to ``own`` addresses is looped back locally.
+    """
     if cfg.mode == "maildir":
-        return MaildirRelay(cfg.maildir)
+        box = MaildirRelay(cfg.maildir)
+        return LoopbackRelay(box, own, listener, hostname) if listener else box
     return SmtpRelay(cfg.relay, secrets.get("relay_password"), hostname)
 
 
 __all__ = [
     "Accepted",
+    "LoopbackRelay",
     "MailHeaderError",
     "MaildirRelay",
     "Relay",

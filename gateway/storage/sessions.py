@@ -301,7 +301,9 @@ def address_gmail_confirmation(
     conn: sqlite3.Connection, address: str, code: str | None, link: str | None, now: float
 ) -> None:
     conn.execute(
-        "UPDATE addresses SET gmail_code=?, gmail_link=?, updated_at=? WHERE address=?",
+        "UPDATE addresses SET gmail_code=?, gmail_link=?, updated_at=?,"
+        " status=CASE WHEN status='verified' THEN status ELSE 'confirm_gmail' END"
+        " WHERE address=?",
         (code, link, now, address),
     )
 
