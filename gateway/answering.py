@@ -9,7 +9,7 @@ from typing import Any
 from gateway.agent.base import Agent, Analysis, Decision, Escalation, Reply, Transcript, Turn
 from gateway.config import Config
 from gateway.outbox import queue_mail
-from gateway.replies import OutgoingMail, Renderer, build_message
+from gateway.replies import MailHeaderError, OutgoingMail, Renderer, build_message
 from gateway.signatures import resolve_signature
 from gateway.smtp import tokens
 from gateway.storage import queues, sessions
@@ -118,7 +118,15 @@ class AgentWorker(Worker):
         body = await self.renderer.render(markdown=decision.action.markdown, signature=signature)
         mail = outgoing_for(cfg, session, last, unique=f"ai{row}", auto=True)
         now = self.clock()
-        raw = build_message(mail, body, date=datetime.fromtimestamp(now, UTC))
+        try:
+            raw = build_message(mail, body, date=datetime.fromtimestamp(now, UTC))
+        except MailHeaderError as exc:  # e.g. "jane..doe@x": a human must answer, say why
+            detail = f"no reply can be sent to this address: {exc}"
+            await self.db.write(lambda c: request_handoff(
+                c, cfg, session["id"], reason="reply_undeliverable", analysis=decision.analysis,
+                detail=detail, now=now))
+            log.warning("reply impossible session=%s: %s", session["id"], detail)
+            return
 
         cap = cfg.agent.reply_cap
         since = now - cap.window_minutes * 60

@@ -153,7 +153,8 @@ class Gateway:
             ProcessWorker(pipeline, self.db, self.cfg.queues, busy=self._ingest_busy, **kw),
             AgentWorker(self.agent, self.renderer, self.cfg, self.db, self.cfg.queues, **kw),
             OutboxWorker(self.relay, self.db, self.cfg.queues, **kw,
-                         marks=AcceptedMarks(self.cfg.storage.path.parent / "outbox-accepted")),
+                         marks=AcceptedMarks(self.cfg.storage.path.parent / "outbox-accepted"),
+                         config=self.cfg),
             *(self.hubspot.workers() if self.hubspot else []),
         ]
 

@@ -45,9 +45,10 @@ class OutboxWorker(Worker):
     queue = "outbox"
 
     def __init__(self, relay: Relay, *args: Any, marks: AcceptedMarks | None = None,
-                 **kwargs: Any) -> None:
+                 config: Config | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.relay = relay
+        self.config = config  # to hand off a session whose AI reply cannot be delivered
         self.marks = marks
         self.outage = Outage("relay", self.clock)
         self.sent = 0
@@ -106,7 +107,11 @@ class OutboxWorker(Worker):
             c, oid, status=status, now=now, error=error, response=response))
 
     async def on_dead(self, job: Job, error: str) -> None:
-        """A mail given up on is marked dead and noted on its session for the operator."""
+        """A mail given up on is marked dead, noted on its session, and the session handed off.
+
+        The customer would otherwise wait for an answer that never comes (e.g. a non-ASCII
+        address and a relay without SMTPUTF8): a human takes over, with the reason shown.
+        """
         self.dead += 1
         oid = job.payload["outgoing_id"]
         now = self.clock()
@@ -122,6 +127,12 @@ class OutboxWorker(Worker):
                     text=f"Delivery to {row['rcpt_to']} failed permanently: {error}",
                     kind="delivery_failure", external_id=f"dead:{row['message_id']}",
                 )
+                if self.config is not None and row["message_row"]:
+                    from gateway.answering import request_handoff  # answering imports us
+
+                    request_handoff(conn, self.config, row["session_id"],
+                                    reason="reply_undeliverable", now=now, analysis=None,
+                                    detail=f"the AI reply could not be delivered: {error}")
 
         await self.db.write(record)
 

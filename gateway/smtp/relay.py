@@ -19,7 +19,7 @@ import aiosmtplib
 
 from gateway.config import OutboundConfig, RelayConfig, Secrets
 from gateway.errors import ConfigError, PermanentFailure, TemporaryFailure
-from gateway.mime import MailHeaderError, check_address
+from gateway.mime import MailHeaderError, check_address, needs_smtputf8
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +45,10 @@ class RelayTemporaryFailure(TemporaryFailure):
         super().__init__(message)
         self.stage = stage
         self.code = code
+
+
+class SmtpUtf8Unsupported(PermanentFailure):
+    """The recipient's address is not ASCII and the relay does not offer SMTPUTF8."""
 
 
 class RelayPermanentFailure(PermanentFailure):
@@ -135,10 +139,18 @@ class SmtpRelay:
         leads to a second copy is only that of the caller's commit (docs/replies.md).
         """
         sender, recipient = _envelope(mail_from, rcpt_to)
+        utf8 = needs_smtputf8(sender + recipient) or not raw.partition(b"\r\n\r\n")[0].isascii()
         client = self._client()
         try:
             await client.connect()
-            _, reply = await client.sendmail(sender, [recipient], raw)
+            _, reply = await client.sendmail(sender, [recipient], raw,
+                                             mail_options=["SMTPUTF8"] if utf8 else [])
+        except aiosmtplib.SMTPNotSupported as exc:
+            client.close()
+            if utf8 and "SMTPUTF8" in str(exc):
+                raise SmtpUtf8Unsupported(
+                    f"{self.where} does not offer SMTPUTF8, needed for {recipient}") from exc
+            raise map_smtp_error(exc, self.where) from exc
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
             client.close()
             failure = map_smtp_error(exc, self.where)
@@ -164,8 +176,8 @@ async def _quit_quietly(client: aiosmtplib.SMTP) -> None:
 
 
 def _envelope(mail_from: str, rcpt_to: str) -> tuple[str, str]:
-    sender = check_address(mail_from, "envelope sender") if mail_from else ""
-    return sender, check_address(rcpt_to, "envelope recipient")
+    sender = check_address(mail_from, "envelope sender", utf8=True) if mail_from else ""
+    return sender, check_address(rcpt_to, "envelope recipient", utf8=True)
 
 
 def _domain(address: str) -> str:
@@ -242,7 +254,7 @@ def _identity(raw: bytes) -> str:
 
 
 def _local_delivery_headers(sender: str, recipient: str) -> bytes:
-    return f"Return-Path: <{sender}>\nDelivered-To: {recipient}\n".encode("ascii")
+    return f"Return-Path: <{sender}>\nDelivered-To: {recipient}\n".encode()  # UTF-8: RFC 6532
 
 
 def _write_atomic(path: Path, text: str) -> None:
@@ -306,6 +318,7 @@ __all__ = [
     "RelayPermanentFailure",
     "RelayTemporaryFailure",
     "SmtpRelay",
+    "SmtpUtf8Unsupported",
     "build_relay",
     "map_smtp_error",
 ]

@@ -109,8 +109,10 @@ class SinkServer:
         implicit: ssl.SSLContext | None = None,
         auth: dict[str, str] | None = None,
         hostname: str = "sink.test",
+        smtputf8: bool = False,
     ) -> None:
         self.starttls, self.implicit, self.auth, self.hostname = starttls, implicit, auth, hostname
+        self.smtputf8 = smtputf8  # offer SMTPUTF8 (RFC 6531) in the EHLO answer
         self.messages: list[tuple[str, list[str], bytes]] = []
         self.deliveries: list[Delivery] = []
         self.failed_logins: list[str] = []
@@ -179,6 +181,7 @@ class SinkServer:
                 self,
                 _Handler(self),
                 hostname=self.hostname,
+                enable_SMTPUTF8=self.smtputf8,
                 tls_context=self.starttls,
                 authenticator=self._authenticate if auth else None,
                 auth_required=auth,
