@@ -106,3 +106,28 @@ def latencies_after(
         "after_sent": max([after_sent, *(float(r[0]) for r in sent)]),
     }
 
+
+
+def dead_session_jobs(conn: sqlite3.Connection, session_ids: list[int] | None = None
+                      ) -> list[dict[str, Any]]:
+    """Dead agent/hubspot/outbox jobs with the session they were for, newest first."""
+    sql = (
+        "SELECT d.*, s.status AS session_status FROM ("
+        " SELECT j.id AS job_id, j.queue, j.last_error, j.updated_at,"
+        "  json_extract(j.payload, '$.action') AS action,"
+        "  CAST(json_extract(j.payload, '$.session_id') AS INTEGER) AS session_id"
+        "  FROM jobs j WHERE j.status='dead' AND j.queue IN ('agent', 'hubspot')"
+        " UNION ALL"
+        " SELECT j.id, j.queue, j.last_error, j.updated_at, NULL, o.session_id"
+        "  FROM jobs j JOIN outgoing o ON o.id = json_extract(j.payload, '$.outgoing_id')"
+        "  WHERE j.status='dead' AND j.queue='outbox'"
+        ") d JOIN sessions s ON s.id = d.session_id"
+    )
+    args: list[Any] = []
+    if session_ids is not None:
+        if not session_ids:
+            return []
+        sql += f" WHERE d.session_id IN ({', '.join('?' * len(session_ids))})"
+        args = list(session_ids)
+    sql += " ORDER BY d.updated_at DESC"
+    return [dict(r) for r in conn.execute(sql, args)]

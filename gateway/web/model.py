@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from gateway.errors import GatewayError, NotFound
+from gateway.failures import failures
 from gateway.hubspot.errors import HubSpotError
 from gateway.replies import render_markdown, sanitize_html
 from gateway.signatures import resolve_signature, signature_problems
@@ -51,7 +52,8 @@ async def inbox(gw: Any, *, status: str | None, q: str | None, limit: int,
 
     def read(c: Any) -> dict[str, Any]:
         rows = sessions.list_sessions(c, status=status, query=q, limit=limit, offset=offset)
-        return {"sessions": [session_summary(r) for r in rows],
+        failed = failures(c, [r["id"] for r in rows])
+        return {"sessions": [session_summary(r, failed.get(r["id"])) for r in rows],
                 "total": views.count_sessions_matching(c, status=status, query=q),
                 "counts": sessions.count_sessions(c)}
 
@@ -60,11 +62,13 @@ async def inbox(gw: Any, *, status: str | None, q: str | None, limit: int,
     return data
 
 
-def session_summary(row: dict[str, Any]) -> dict[str, Any]:
+def session_summary(row: dict[str, Any], failure: dict[str, Any] | None = None
+                    ) -> dict[str, Any]:
     keys = ("id", "status", "subject", "contact_email", "contact_name", "support_address",
             "created_at", "last_activity_at", "handoff_reason", "hubspot_ticket_id")
     out = {k: row.get(k) for k in keys}
     out["message_count"] = row.get("message_count")
+    out["failure"] = failure  # dead work: state, label, error, job_id, action (or None)
     return out
 
 
@@ -73,6 +77,7 @@ async def session_detail(gw: Any, session_id: int) -> dict[str, Any]:
         s = sessions.get_session(c, session_id)
         if s is None:
             return None, [], []
+        s["failure"] = failures(c, [session_id]).get(session_id)
         return s, sessions.session_messages(c, session_id), views.outgoing_for_session(
             c, session_id)
 
