@@ -219,6 +219,12 @@ class AgentConfig(Section):
 class HubSpotEmulatorConfig(Section):
     listen: str = Field("127.0.0.1:8026", description="Where the embedded emulator listens")
     search_lag_seconds: float = Field(2.0, description="Emulated search-index lag after writes")
+    persist: bool = Field(
+        True, description="Keep the emulator's contacts, tickets and threads across restarts"
+    )
+    state_file: Path | None = Field(
+        None, description="Where (JSON); default hubspot-emulator.json beside the database"
+    )
 
     _listen = field_validator("listen")(lambda cls, v: _hostport(v))
 

@@ -107,6 +107,11 @@ class Handoff:
         await self.run(session_id)
         saga = await self._load(session_id)
         assert saga is not None
+        if not await self._still_ours(saga):  # never append to another customer's ticket
+            await self._start_afresh(saga)
+            await self.run(session_id)
+            saga = await self._load(session_id)
+            assert saga is not None
         ticket = await self.client.get_ticket(saga.row["ticket_id"], TICKET_PROPS)
         if ticket is None or not await self._is_open(ticket):
             why = f"HubSpot ticket {saga.row['ticket_id']} is closed"
@@ -117,6 +122,32 @@ class Handoff:
         body, _ = content.append_note(saga.session, message, self._link_to(saga), ref)
         await self._note(saga, f"note:{saga.sid}:m{message_row}", ref, body)
         return f"appended to ticket {saga.row['ticket_id']}"
+
+    async def _still_ours(self, saga: Saga) -> bool:
+        """The stored contact is still this customer's, and the stored ticket is linked to it."""
+        contact_id, ticket_id = saga.row["contact_id"], saga.row["ticket_id"]
+        if not contact_id or not ticket_id:
+            return True  # nothing stored to distrust
+        found = await self.client.get_contact_by_email(saga.session["contact_email"])
+        if found is None or found.id != contact_id:
+            return False
+        return contact_id in await self.client.associated_ids("tickets", ticket_id, "contacts")
+
+    async def _start_afresh(self, saga: Saga) -> None:
+        now, sid = self.clock(), saga.sid
+        log.warning("hubspot ids of session=%s (contact %s, ticket %s) belong to another contact:"
+                    " starting a fresh handoff", sid, saga.row["contact_id"], saga.row["ticket_id"])
+
+        def fn(conn: WriteConnection) -> None:
+            hs.reset_handoff(conn, sid, now)
+            sessions.add_message(
+                conn, session_id=sid, role="system", now=now, kind="note",
+                text=f"HubSpot ticket {saga.row['ticket_id']} no longer belongs to "
+                     f"{saga.session['contact_email']} (HubSpot data was replaced?): "
+                     "a new contact/ticket is created instead of appending to it.",
+                external_id=f"hubspot-afresh:{sid}:{saga.row['ticket_id']}:{int(now)}")
+
+        await self.db.write(fn)
 
     # -- state ----------------------------------------------------------------------------
 

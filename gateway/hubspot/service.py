@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -27,6 +28,7 @@ log = logging.getLogger(__name__)
 EMULATOR_TOKEN = "emulator-token"  # the embedded emulator's dev credentials (not secrets)
 EMULATOR_CLIENT_SECRET = "emulator-secret"
 EMULATOR_DEVELOPER_KEY = "emulator-dev-key"
+EMULATOR_STATE = "hubspot-emulator.json"  # beside the database unless configured
 EMULATOR_APP_ID = 4242
 EMULATOR_PORTAL_ID = 62515
 READY_WAIT = 10.0  # seconds a job waits for start-up setup before it is retried
@@ -99,6 +101,8 @@ class HubSpotService:
         self.db: Database = gw.db
         self.health = Health(gw.clock)
         self.emulator: Any = None
+        self.emulator_loaded = False  # state of an earlier run restored (hubspot.emulator.persist)
+        self._stop_hooks: list[Callable[[], None]] = []
         self.client: HubSpotClient | None = None
         self.creds: Credentials | None = None
         self.setup_state: SetupState | None = None
@@ -133,6 +137,14 @@ class HubSpotService:
             developer_api_key=EMULATOR_DEVELOPER_KEY, app_id=hub.app_id or EMULATOR_APP_ID,
             portal_id=hub.portal_id or EMULATOR_PORTAL_ID,
             search_lag=hub.emulator.search_lag_seconds, clock=self.gw.clock)
+        if hub.emulator.persist:  # a trial database stays consistent across restarts
+            from gateway.hubspot.emulator import persist
+
+            path = hub.emulator.state_file or self.cfg.storage.path.parent / EMULATOR_STATE
+            self.emulator_loaded = persist.load(self.emulator.state, path)
+            self.emulator.app.middlewares.append(
+                persist.saving_middleware(self.emulator.state, path))
+            self._stop_hooks.append(lambda: persist.save(self.emulator.state, path))
         host, port = split_hostport(hub.emulator.listen)
         url: str = await self.emulator.start(host, port)
         log.info("hubspot emulator embedded at %s (try %s/_emulator/state)", url, url)
@@ -175,7 +187,8 @@ class HubSpotService:
         support = self.cfg.smtp.support_addresses[0].address
         state = await run_setup(self.client, self.cfg.hubspot, support_address=support,
                                 public_url=self.gw.public_url(), previous=previous)
-        fresh = self.emulator is not None and self.setup_state is None
+        fresh = (self.emulator is not None and self.setup_state is None
+                 and not self.emulator_loaded)
         if self.emulator is not None:
             self.emulator.set_webhook_target(state.webhook_urls["app"])
         now = self.gw.clock()
@@ -249,5 +262,7 @@ class HubSpotService:
             await asyncio.gather(self._task, return_exceptions=True)
         if self.client is not None:
             await self.client.close()
+        for hook in self._stop_hooks:
+            hook()
         if self.emulator is not None:
             await self.emulator.stop()
