@@ -12,6 +12,7 @@ from gateway.daemon import Gateway
 from gateway.smtp.parse import normalize_email, parse_message
 from gateway.storage import sessions
 from tests.conftest import make_config, wait_until
+from tests.smtp_parse.test_fixtures_pipeline import CLASSIFIED, envelope_of
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "mail"
 CUSTOMER = "jane.doe@customer.example"
@@ -52,10 +53,14 @@ async def test_no_automated_mail_is_answered_threaded_or_handed_off(tmp_path: Pa
         before = gw.db.read_sync(lambda c: len(sessions.session_messages(c, 10001)))
         agent_jobs = _count(gw, "SELECT COUNT(*) FROM jobs WHERE queue='agent'")
 
-        names = sorted((FIXTURES / "automated").glob("*.eml"))
+        # the automated corpus, plus every machine-written mail of the main fixture corpus
+        names = sorted((FIXTURES / "automated").glob("*.eml")) + [
+            FIXTURES / name for name, (kind, _, _) in sorted(CLASSIFIED.items())
+            if kind != "normal"]
         for path in names:
             raw = path.read_bytes()
-            envelope = normalize_email(parse_message(raw).headers.get("return-path", ""))
+            envelope = (envelope_of(path.name) if path.parent == FIXTURES else
+                        normalize_email(parse_message(raw).headers.get("return-path", "")))
             await _send(gw, raw, envelope)
         await wait_until(lambda: not _pending(gw), timeout=30)
 
