@@ -9,6 +9,7 @@ import time
 from collections import Counter
 from email.parser import BytesHeaderParser
 from pathlib import Path
+from typing import Any
 
 import aiosmtplib
 
@@ -97,3 +98,32 @@ async def test_a_resent_reply_carries_the_same_message_id_and_bytes(tmp_path: Pa
         await sink.stop()
     assert message_ids(sink) == ["<fixed.id@gw.test>"] * 2
     assert sink.messages[0][2] == sink.messages[1][2]
+
+
+async def test_a_mail_marked_accepted_before_a_crash_is_not_sent_again(
+        gw: Any, sink: SinkServer) -> None:
+    """The restart half of the mark: accepted by the relay, killed before the commit."""
+    from gateway.accepted import AcceptedMarks
+    from gateway.outbox import queue_mail
+    from tests.relay.test_smtp_relay import raw_message
+
+    marks = AcceptedMarks(gw.cfg.storage.path.parent / "outbox-accepted")
+    marks.mark("marked@gw.test")
+    now = gw.clock()
+    oid = await gw.db.write(lambda c: queue_mail(
+        c, gw.cfg, session_id=None, message_row=None, message_id="marked@gw.test",
+        mail_from="support@acme.test", rcpt_to="jane@customer.test",
+        raw=raw_message("marked@gw.test"), now=now))
+
+    row = await _wait_row(gw, oid)
+    assert row["status"] == "sent" and "before a restart" in row["relay_response"]
+    assert sink.messages == []
+    assert not marks.seen("marked@gw.test")  # removed once the database says sent
+
+
+async def _wait_row(gw: Any, oid: int) -> dict:
+    from gateway.storage import sessions
+    from tests.conftest import wait_until
+
+    return await wait_until(lambda: (r := gw.db.read_sync(
+        lambda c: sessions.get_outgoing(c, oid))) and r["status"] == "sent" and r)
