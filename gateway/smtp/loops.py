@@ -63,6 +63,13 @@ _OOO_BODY = re.compile(
     r"estou (?:atualmente )?(?:fora do escrit[óo]rio|de f[ée]rias|ausente))",
     re.IGNORECASE,
 )
+# ... and, in the same short mail, when the writer is back or how to reach someone else
+_OOO_RETURN = re.compile(
+    r"\b(?:until|till|back on|back in|be back|return|limited access|no access|"
+    r"bis (?:zum|einschlie[ßs]lich|\d)|zur[üu]ck|jusqu'(?:au|à)|de retour|hasta el|regres|"
+    r"fino al|rientr|tot en met|terug|at[ée] (?:o|a|dia)|de volta|urgent|dringend|urgente)",
+    re.IGNORECASE,
+)
 OOO_BODY_MAX = 600  # characters: a longer mail is a person's, even if it mentions leave
 _BOUNCE_SUBJECT = re.compile(
     r"^(?:undelivered mail returned to sender|undeliverable|undelivered mail|"
@@ -193,6 +200,12 @@ def _bounce_body(mail: ParsedMail) -> bool:
     return bool(_BOUNCE_BODY.search(mail.text[:4000]))
 
 
+def _ooo_body(text: str) -> bool:
+    """A short notice saying the writer is away and when they are back (or whom to ask)."""
+    return (len(text) <= OOO_BODY_MAX and _OOO_BODY.search(text) is not None
+            and _OOO_RETURN.search(text) is not None)
+
+
 def _auto_reply(mail: ParsedMail, envelope_from: str, own: Own) -> list[str]:
     reasons = []
     submitted = _token(_header(mail, "auto-submitted"))
@@ -210,7 +223,7 @@ def _auto_reply(mail: ParsedMail, envelope_from: str, own: Own) -> list[str]:
         reasons.append("content-type: multipart/report; report-type=disposition-notification")
     if _OOO_SUBJECT.match(mail.subject):
         reasons.append("subject: automatic reply")
-    if not reasons and len(mail.text) <= OOO_BODY_MAX and _OOO_BODY.search(mail.text):
+    if not reasons and _ooo_body(mail.text):
         reasons.append("body: out of office")
     return reasons
 

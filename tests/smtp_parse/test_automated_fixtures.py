@@ -93,3 +93,25 @@ def test_group_sender_is_not_own_when_the_group_names_the_author() -> None:
            b"X-Original-Sender: jane@customer.example\r\nList-ID: <support.example.com>\r\n"
            b"Subject: Help\r\n\r\nMy login fails.\r\n")
     assert classify(parse_message(raw), "x@y.example", OWN).kind == "normal"
+
+
+@pytest.mark.parametrize("body", [
+    "I am on vacation next week, can you hold the parcel?",
+    "I'm out of the office today, could you email the invoice instead of posting it?",
+])
+def test_a_short_customer_mail_about_being_away_is_answered(body: str) -> None:
+    raw = f"From: a@b.example\r\nSubject: Parcel\r\n\r\n{body}\r\n".encode()
+    assert classify(parse_message(raw), "a@b.example", OWN).kind == "normal"
+
+
+@pytest.mark.parametrize("body", [
+    "Ich bin bis einschließlich 28.03. nicht im Büro.",
+    "Je suis absente jusqu'au 22 avril.",
+    "Estoy fuera de la oficina hasta el lunes.",
+    "Sono fuori ufficio fino al 3 maggio.",
+    "Ik ben afwezig tot en met vrijdag.",
+    "Estou fora do escritório até dia 30.",
+])
+def test_body_only_notices_in_other_languages(body: str) -> None:
+    raw = f"From: a@b.example\r\nSubject: Re: x\r\n\r\n{body}\r\n".encode()
+    assert classify(parse_message(raw), "a@b.example", OWN).kind == "auto_reply"
