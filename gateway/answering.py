@@ -165,6 +165,17 @@ class AgentWorker(Worker):
             self.escalations[str(esc.reason)] = self.escalations.get(str(esc.reason), 0) + 1
             log.info("escalated session=%s reason=%s", session["id"], esc.reason)
 
+    async def on_dead(self, job: Job, error: str) -> None:
+        """The AI gave up on this mail for good: a human takes over, with the error shown."""
+        sid, now = job.payload.get("session_id"), self.clock()
+        if sid is None:
+            return
+        done = await self.db.write(lambda c: request_handoff(
+            c, self.config, int(sid), reason="ai_failed", analysis=None, now=now,
+            detail=f"the AI could not answer (job {job.id}): {error[:500]}"))
+        if done:
+            log.warning("agent job dead, handed off session=%s: %s", sid, error[:200])
+
     async def _note(self, sid: int, text: str, key: str) -> None:
         now = self.clock()
         await self.db.write(lambda c: sessions.add_message(

@@ -25,8 +25,8 @@ def failures(conn: sqlite3.Connection, session_ids: list[int] | None = None
         state = STATES.get((row["queue"], row["action"])) or STATES.get((row["queue"], None))
         if state is None or row["session_id"] in out:
             continue
-        if state == "delivery_failed" and row["session_status"] != "ai":
-            continue  # the failed reply already handed the session to a human
+        if state in ("delivery_failed", "reply_failed") and row["session_status"] != "ai":
+            continue  # the dead reply already handed the session to a human
         out[row["session_id"]] = {
             "state": state, "label": LABELS[state], "job_id": row["job_id"],
             "error": row["last_error"] or "",

@@ -97,3 +97,22 @@ async def test_an_address_no_reply_can_be_built_for_is_handed_off(tmp_path: Path
         assert bad in session["handoff_detail"]
     finally:
         await gw.stop()
+
+
+async def test_a_dead_agent_job_hands_the_customer_to_a_human(tmp_path: Path,
+                                                               secrets) -> None:
+    from gateway.storage import queues
+
+    gw = await _run(make_config(tmp_path, agent={"debounce_seconds": 3600}), secrets)
+    try:
+        await _send(gw)
+        session = await wait_until(lambda: _session(gw))
+        [job] = gw.db.read_sync(lambda c: queues.list_jobs(c, queue="agent"))
+        await gw.workers["agent"].on_dead(job, "RuntimeError: model server crashed")
+        found = _session(gw)
+        assert found is not None and found["status"] == "handed_off"
+        assert found["handoff_reason"] == "ai_failed"
+        assert "model server crashed" in found["handoff_detail"]
+        assert session["id"] == found["id"]
+    finally:
+        await gw.stop()
