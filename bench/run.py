@@ -13,6 +13,7 @@ BENCHES = [
     ("render", ["bench.render"]),
     ("agent", ["bench.agent_eval"]),
     ("hubspot", ["bench.hubspot"]),
+    ("relay_kill9", ["bench.relay_kill9"]),
 ]
 
 
