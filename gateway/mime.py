@@ -19,7 +19,7 @@ from gateway.render import RenderedBody
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u0080-\u009f\u2028\u2029]")
 _ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 _LOCAL_RE = re.compile(rf"^{_ATEXT}(?:\.{_ATEXT})*$")
-_UTF8_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~\u0080-\U0010ffff-]+"  # RFC 6532 section 3.2
+_UTF8_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~\u0080-\ud7ff\ue000-\U0010ffff-]+"  # RFC 6532
 _UTF8_LOCAL_RE = re.compile(rf"^{_UTF8_ATEXT}(?:\.{_UTF8_ATEXT})*$")
 _LABEL = r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)"
 _DOMAIN_RE = re.compile(rf"^{_LABEL}(?:\.{_LABEL})*$|^\[[0-9A-Fa-f:.]+\]$")
@@ -77,7 +77,8 @@ def check_address(value: str, what: str = "address", *, utf8: bool = False) -> s
         raise MailHeaderError(f"{what} contains a control character or line break")
     local, sep, domain = value.strip().rpartition("@")
     pattern = _UTF8_LOCAL_RE if utf8 else _LOCAL_RE
-    if not sep or not pattern.match(local) or len(local.encode()) > 64:
+    if (not sep or not pattern.match(local) or not local.isprintable()
+            or len(local.encode()) > 64):
         raise MailHeaderError(f"{what} is not a plain ASCII local@domain address: {value!r}")
     try:
         ascii_domain = domain.encode("idna").decode("ascii") if not domain.isascii() else domain

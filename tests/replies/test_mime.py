@@ -129,7 +129,7 @@ def test_free_text_injection_is_neutralised(field: str, attack: str) -> None:
     ["jane@customer.test\r\nBcc: evil@x.test", "jane@customer.test\n", "jane\x00@customer.test",
      "Jane <jane@customer.test>", "jane@customer.test, evil@x.test", "no-at-sign",
      'ja"ne@customer.test', "jane@cust omer.test", "jane@-bad-.test", "jäne\u2028@customer.test",
-     "jä..ne@customer.test"],
+     "jä..ne@customer.test", "jä\u00a0ne@customer.test", "j\ud800ne@customer.test"],
 )  # fmt: skip
 def test_bad_addresses_are_rejected(field: str, attack: str) -> None:
     with pytest.raises(MailHeaderError):
