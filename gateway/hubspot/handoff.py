@@ -124,14 +124,18 @@ class Handoff:
         return f"appended to ticket {saga.row['ticket_id']}"
 
     async def _still_ours(self, saga: Saga) -> bool:
-        """The stored contact is still this customer's, and the stored ticket is linked to it."""
-        contact_id, ticket_id = saga.row["contact_id"], saga.row["ticket_id"]
-        if not contact_id or not ticket_id:
+        """The stored ticket is linked to the contact that has this customer's address now.
+
+        (By address, not by the stored contact id: that id may be someone else's after the
+        HubSpot data was replaced, and a merge in HubSpot changes it legitimately.)
+        """
+        if not saga.row["contact_id"] or not saga.row["ticket_id"]:
             return True  # nothing stored to distrust
         found = await self.client.get_contact_by_email(saga.session["contact_email"])
-        if found is None or found.id != contact_id:
+        if found is None:
             return False
-        return contact_id in await self.client.associated_ids("tickets", ticket_id, "contacts")
+        linked = await self.client.associated_ids("tickets", saga.row["ticket_id"], "contacts")
+        return found.id in linked
 
     async def _start_afresh(self, saga: Saga) -> None:
         now, sid = self.clock(), saga.sid
