@@ -233,6 +233,12 @@ class Handoff:
         mapped = await self.db.read(lambda c: hs.ticket_for_contact(c, contact_id))
         if mapped:
             ticket = await self.client.get_ticket(mapped, TICKET_PROPS)
+            if ticket is not None and contact_id not in await self.client.associated_ids(
+                    "tickets", mapped, "contacts"):  # a stored id is never trusted blindly
+                log.warning("mapped ticket %s is not linked to contact %s: not reused",
+                            mapped, contact_id)
+                await self.db.write(lambda c: hs.unmap_ticket(c, mapped))
+                return None
             return mapped if ticket is not None and await self._is_open(ticket) else None
         if saga.row["contact_created"]:
             return None

@@ -69,3 +69,20 @@ async def test_a_stored_ticket_of_another_contact_is_never_appended_to(
     await idle(gw, emulator_of(gw))
     assert "4111" not in _ticket_texts(gw, second["ticket_id"])
     assert "4111" in _ticket_texts(gw, again["ticket_id"])
+
+
+async def test_a_mapped_ticket_of_another_contact_is_not_reused(tmp_path: Path,
+                                                                gateway_at: Any) -> None:
+    from gateway.storage import hubspot as hs
+
+    gw = await gateway_at(hubspot_config(tmp_path))
+    await send(gw, sender=A)
+    first = await wait_handoff(gw, await _session_of(gw, A))
+    await idle(gw, emulator_of(gw))
+    b_contact = str(int(first["contact_id"]) + 1)  # the emulator's next contact id
+    await gw.db.write(lambda c: hs.map_contact_ticket(  # a stale map, as after a data reset
+        c, b_contact, first["ticket_id"], first["session_id"], gw.clock()))
+    await send(gw, sender=B, subject="Card payment")
+    second = await wait_handoff(gw, await _session_of(gw, B))
+    assert second["contact_id"] == b_contact
+    assert second["ticket_id"] != first["ticket_id"] and second["ticket_action"] == "created"
