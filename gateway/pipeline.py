@@ -99,8 +99,9 @@ class Pipeline:
         # Only a customer's mail proves the forward: Gmail's confirmation *request* arrives
         # before the forward is confirmed, and other automated mail may come another way.
         customer_mail = ctx.classification is not None and ctx.classification.answerable
+        looped = "x-opencx-looped-back" in ctx.mail.headers  # set by LoopbackRelay
         returned = ("test mail looped back locally (outbound.mode maildir)"
-                    if self.cfg.outbound.mode == "maildir" else "test mail returned")
+                    if looped else "test mail returned")
 
         def record(conn: WriteConnection) -> None:
             if address != verify:

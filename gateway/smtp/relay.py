@@ -266,6 +266,9 @@ def _write_atomic(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
+LOOPBACK_HEADER = "X-OpenCX-Looped-Back"  # says which verification label applies
+
+
 class LoopbackRelay:
     """Maildir mode: mail for our own addresses goes into our own SMTP listener, not the box.
 
@@ -293,7 +296,8 @@ class LoopbackRelay:
         loop = SmtpRelay(RelayConfig(host=host, port=port, tls="none", timeout=30),
                          None, self.hostname)
         loop.where = f"own listener {host}:{port} (looped back)"
-        return await loop.send(mail_from, rcpt_to, raw, on_accepted)
+        marked = f"{LOOPBACK_HEADER}: {self.hostname}\r\n".encode() + raw
+        return await loop.send(mail_from, rcpt_to, marked, on_accepted)
 
 
 def build_relay(cfg: OutboundConfig, secrets: Secrets, hostname: str, *,
