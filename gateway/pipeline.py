@@ -143,16 +143,14 @@ class Pipeline:
     def _record(self, conn: WriteConnection, ctx: Context, now: float) -> int | None:
         mail, cls = ctx.mail, ctx.classification
         assert mail is not None and cls is not None
-        message_id = mail.message_id
-        if message_id is not None:
-            known = sessions.message_by_message_id(conn, message_id)
-            if known is not None and _same_mail(known, ctx):
-                return self._redelivered(conn, ctx, known)
-            if known is not None:  # another mail reusing the id: recorded without it
-                log.warning("message-id reused by different mail message-id=%s inbound=%s",
-                            message_id, ctx.inbound["id"])
-                ctx.notes.append("message-id reused by a different mail")
-                message_id = None
+        known = sessions.message_by_message_id(conn, mail.message_id) if mail.message_id else None
+        if known is not None and _same_mail(known, ctx):
+            return self._redelivered(conn, ctx, known)
+        message_id = None if known is not None else mail.message_id
+        if known is not None:  # another mail reusing the id: recorded (without it), answered
+            log.warning("message-id reused by different mail message-id=%s inbound=%s",
+                        mail.message_id, ctx.inbound["id"])
+            ctx.notes.append("message-id reused by a different mail")
         # A bounce is recorded on its inbound row only: never joined to the session of its
         # envelope sender (often the customer), so never published to a HubSpot thread.
         threadable = ctx.customer is not None and cls.kind not in UNTHREADED_KINDS
@@ -164,6 +162,7 @@ class Pipeline:
             assert ctx.customer is not None
             session = self._new_session(conn, ctx, now)
             created = True
+        reasons = (*cls.reasons, *ctx.notes)  # classification markers, then our own notes
         row = sessions.add_message(
             conn, session_id=session["id"], role="customer", now=now,
             inbound_id=ctx.inbound["id"], message_id=message_id,
@@ -171,11 +170,11 @@ class Pipeline:
             refs=mail.references, subject=mail.subject,
             author=_format_address(ctx.customer) if ctx.customer else "",
             text=ctx.text, full_text=mail.text, html=mail.html, kind=cls.kind,
-            reasons=cls.reasons, attachments=[a.__dict__ for a in mail.attachments],
+            reasons=reasons, attachments=[a.__dict__ for a in mail.attachments],
             external_id=f"inbound:{ctx.inbound['id']}",
         )
         sessions.mark_inbound(
-            conn, ctx.inbound["id"], state="processed", kind=cls.kind, reasons=cls.reasons,
+            conn, ctx.inbound["id"], state="processed", kind=cls.kind, reasons=reasons,
             message_id=mail.message_id, session_id=session["id"],
         )
         if row is None:

@@ -29,9 +29,10 @@ async def test_another_mail_reusing_a_message_id_is_recorded_and_answered(
     found = _rows(gateway, "SELECT contact_email, id FROM sessions ORDER BY id")
     assert [email for email, _ in found] == ["jane@customer.test", "bob@other.test"]
     bob = found[1][1]
-    texts = gateway.db.read_sync(lambda c: [
-        m["text"] for m in sessions.session_messages(c, bob) if m["role"] == "customer"])
-    assert texts == ["I cannot log in."]
+    found = gateway.db.read_sync(lambda c: [
+        m for m in sessions.session_messages(c, bob) if m["role"] == "customer"])
+    assert [m["text"] for m in found] == ["I cannot log in."]
+    assert "message-id reused by a different mail" in found[0]["reasons"]  # shown as a flag
     # and bob is answered or handed off, not left waiting
     assert await wait_until(lambda: _rows(
         gateway, f"SELECT 1 FROM outgoing WHERE session_id={bob}"
