@@ -225,8 +225,31 @@ class HubSpotEmulatorConfig(Section):
     state_file: Path | None = Field(
         None, description="Where (JSON); default hubspot-emulator.json beside the database"
     )
+    portal: Literal["classic", "helpdesk"] = Field(
+        "classic", description="classic: pipeline 0; helpdesk: custom pipeline ids, no 0")
+    helpdesk_auto_ticket: bool = Field(
+        False, description="Emulate a help-desk inbox that makes a ticket for each new thread")
+    inboxes: list[str] = Field(
+        default_factory=list, description="Extra inbox names (one per support address, say)")
 
     _listen = field_validator("listen")(lambda cls, v: _hostport(v))
+
+
+class HubSpotAddress(Section):
+    address: str = Field(description="A support address (one of smtp.support_addresses)")
+    inbox_id: str | None = Field(None, description="Inbox for its channel account")
+    pipeline: str | None = Field(None, description="Ticket pipeline id for its handoffs")
+    stage: str | None = Field(None, description="Ticket stage id for its new tickets")
+    signature_domain: str | None = Field(
+        None, description="Domain whose signature rep replies from it get; default its own")
+
+    _lower = field_validator("address")(lambda cls, v: v.strip().lower())
+
+    @model_validator(mode="after")
+    def _route_pair(self) -> HubSpotAddress:
+        if (self.pipeline is None) != (self.stage is None):
+            raise ValueError(f"{self.address}: pipeline and stage go together")
+        return self
 
 
 class HubSpotConfig(Section):
@@ -244,9 +267,25 @@ class HubSpotConfig(Section):
     channel_name: str = Field("OpenCX AI Email", description="Custom channel name")
     inbox_id: str | None = Field(None, description="Inbox for the channel account; default first")
     timeout: float = Field(15.0, description="Seconds per HubSpot call")
+    adopt_helpdesk_ticket: bool = Field(
+        False, description="Help-desk portals: adopt the ticket HubSpot makes for a new thread "
+        "instead of creating a second one")
+    channel_description: str = Field(
+        "AI email support by opencx-gateway", description="Custom channel description")
+    channel_logo_url: str | None = Field(
+        None, description="Custom channel logo URL; default <public_url>/static/favicon.svg")
+    max_attachment_bytes: int = Field(
+        10 * 2**20, description="Largest attachment carried either way (customer <-> rep)")
+    addresses: list[HubSpotAddress] = Field(
+        default_factory=list, description="Per support address: inbox, pipeline, signature")
     emulator: HubSpotEmulatorConfig = Field(
         default_factory=HubSpotEmulatorConfig, description="For mode: emulator"
     )
+
+    def for_address(self, address: str) -> HubSpotAddress | None:
+        """The hubspot.addresses entry of a support address, if one is configured."""
+        wanted = address.lower()
+        return next((a for a in self.addresses if a.address == wanted), None)
 
 
 class Signature(Section):
@@ -270,12 +309,22 @@ class Config(Section):
     signatures: list[Signature] = Field(default_factory=list, description="Per-domain signatures")
     web: WebConfig = Field(default_factory=WebConfig, description="Web UI")
 
+    @model_validator(mode="after")
+    def _hubspot_addresses(self) -> Config:
+        known = {a.address for a in self.smtp.support_addresses}
+        for entry in self.hubspot.addresses:
+            if entry.address not in known:
+                raise ValueError(f"hubspot.addresses: {entry.address} is not one of "
+                                 "smtp.support_addresses")
+        return self
+
 
 SECRET_NAMES = {
     "admin_token": "OPENCX_GATEWAY_ADMIN_TOKEN",
     "secret_key": "OPENCX_GATEWAY_SECRET_KEY",
     "hubspot_token": "OPENCX_GATEWAY_HUBSPOT_TOKEN",
     "hubspot_client_secret": "OPENCX_GATEWAY_HUBSPOT_CLIENT_SECRET",
+    "hubspot_channel_client_secret": "OPENCX_GATEWAY_HUBSPOT_CHANNEL_CLIENT_SECRET",
     "hubspot_developer_key": "OPENCX_GATEWAY_HUBSPOT_DEVELOPER_KEY",
     "relay_password": "OPENCX_GATEWAY_RELAY_PASSWORD",
     "openai_api_key": "OPENCX_GATEWAY_OPENAI_API_KEY",
@@ -290,6 +339,7 @@ class Secrets(BaseModel):
     secret_key: SecretStr | None = None
     hubspot_token: SecretStr | None = None
     hubspot_client_secret: SecretStr | None = None
+    hubspot_channel_client_secret: SecretStr | None = None
     hubspot_developer_key: SecretStr | None = None
     relay_password: SecretStr | None = None
     openai_api_key: SecretStr | None = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import email.policy
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.headerregistry import Address
@@ -147,8 +147,12 @@ def _set_headers(msg: EmailMessage, mail: OutgoingMail, date: datetime) -> None:
         msg[name] = clean_text(value)
 
 
-def build_message(mail: OutgoingMail, body: RenderedBody, *, date: datetime) -> bytes:
-    """multipart/alternative (text, then HTML), UTF-8 quoted-printable, CRLF line ends."""
+def build_message(mail: OutgoingMail, body: RenderedBody, *, date: datetime,
+                  attachments: Sequence[tuple[str, str, bytes]] = ()) -> bytes:
+    """multipart/alternative (text, then HTML), UTF-8 quoted-printable, CRLF line ends;
+    with `attachments` (name, content type, bytes) wrapped in multipart/mixed, each one
+    `Content-Disposition: attachment` (never inline), base64. A non-ASCII address makes
+    the headers raw UTF-8 (RFC 6532; the relay then needs SMTPUTF8)."""
     addresses = (mail.from_addr, mail.to_addr, mail.reply_to or "")
     policy = _SMTP_UTF8 if any(not a.isascii() for a in addresses) else _SMTP
     msg = EmailMessage(policy=policy)
@@ -158,4 +162,15 @@ def build_message(mail: OutgoingMail, body: RenderedBody, *, date: datetime) -> 
     # Deterministic boundary: a rebuilt retry is byte-identical. "=_" never occurs in QP text.
     digest = hashlib.sha256(mail.message_id.encode()).hexdigest()[:32]
     msg.set_boundary(f"=_opencx_{digest}")
+    if attachments:
+        msg.make_mixed()
+        msg.set_boundary(f"=_opencx_mixed_{digest}")
+        for name, content_type, data in attachments:
+            major, _, minor = content_type.partition("/")
+            msg.add_attachment(data, maintype=major or "application",
+                               subtype=minor or "octet-stream", filename=name,
+                               disposition="attachment")
+        for number, part in enumerate(msg.iter_parts()):
+            if part.get_content_maintype() == "multipart":
+                part.set_boundary(f"=_opencx_{number}_{digest}")
     return msg.as_bytes(policy=policy)

@@ -14,7 +14,7 @@ import click
 from gateway.config import Config, Secrets
 from gateway.errors import GatewayError
 from gateway.hubspot.errors import HubSpotError
-from gateway.hubspot.setup import SetupState, run_setup
+from gateway.hubspot.setup import SetupChoiceError, SetupState, check_routes, run_setup
 from gateway.hubspot.webhooks import APP_PATH
 from gateway.storage import hubspot as hs
 from gateway.storage.db import Database
@@ -64,33 +64,91 @@ def hubspot() -> None:
 
 
 @hubspot.command("setup")
+@click.option("--pipeline", default=None, help="Ticket pipeline id for new tickets (listed "
+              "by this command); stored and used from now on")
+@click.option("--stage", default=None, help="Stage id in that pipeline for new tickets "
+              "(default: its first open stage)")
+@click.option("--choose", is_flag=True, help="Pick the pipeline and stage from a numbered "
+              "list of the portal's open stages")
 @click.pass_context
-def setup_cmd(ctx: click.Context) -> None:
-    """Create the ticket properties, register the custom channel; print the webhook URLs."""
+def setup_cmd(ctx: click.Context, pipeline: str | None, stage: str | None,
+              choose: bool) -> None:
+    """Create the ticket properties, register the custom channel and one channel account per
+    support address, choose the ticket pipeline; print pipelines and webhook URLs."""
     obj = _obj(ctx)
     cfg: Config = obj.cfg
-    state = asyncio.run(_setup(cfg, obj.db))
+    if choose and not pipeline:
+        pipeline, stage = _pick_route(asyncio.run(_pipelines(cfg)))
+    state, report = asyncio.run(_setup(cfg, obj.db, pipeline, stage))
     click.echo(f"ticket properties: {cfg.hubspot.tag_property} "
                f"{'ok' if state.tag_property else 'MISSING'}, opencx_handoff_key "
                f"{'ok' if state.key_property else 'MISSING'}")
+    _echo_pipelines(report)
     if state.integration == "channel":
-        click.echo(f"custom channel {state.channel_id}, channel account "
-                   f"{state.channel_account_id} in inbox {state.inbox_id}")
+        click.echo(f"custom channel {state.channel_id}")
+        for address, ids in state.accounts.items():
+            click.echo(f"  {address}: channel account {ids['channel_account_id']} in inbox "
+                       f"{ids['inbox_id']}")
     else:
         click.echo(f"private-app mode: {state.reason}")
     click.echo("Configure these webhook URLs in HubSpot:")
     click.echo(f"  app webhooks (Webhooks API target URL):  {state.webhook_urls['app']}")
     click.echo("    subscribe: conversation.newMessage, ticket.propertyChange (hs_pipeline_stage)")
     click.echo(f"  custom channel webhookUrl (set by setup): {state.webhook_urls['channel']}")
+    problems = [f"{who}: {r['problem']}" for who, r in report["routes"].items() if r["problem"]]
+    if problems:
+        raise GatewayError("; ".join(problems) + ": choose with `opencx-gateway hubspot setup "
+                           "--pipeline ID --stage ID` (or set hubspot.pipeline/stage)")
 
 
-async def _setup(cfg: Config, db: Database) -> SetupState:
+async def _pipelines(cfg: Config) -> list[Any]:
     client = _client(cfg)
     try:
+        return list(await client.ticket_pipelines())
+    except HubSpotError as exc:
+        raise GatewayError(f"cannot list the ticket pipelines: {exc}") from None
+    finally:
+        await client.close()
+
+
+def _pick_route(pipelines: list[Any]) -> tuple[str, str]:
+    """A numbered list of every open stage; the operator types a number."""
+    options = [(p, s) for p in pipelines for s in p.stages if not s.is_closed]
+    if not options:
+        raise GatewayError("the portal has no ticket pipeline with an open stage")
+    for number, (p, s) in enumerate(options, 1):
+        click.echo(f"  {number:>2}. {p.label} ({p.id}) > {s.label} ({s.id})")
+    number = click.prompt("New tickets go to", type=click.IntRange(1, len(options)))
+    chosen_pipeline, chosen_stage = options[number - 1]
+    return chosen_pipeline.id, chosen_stage.id
+
+
+def _echo_pipelines(report: dict[str, Any]) -> None:
+    """The portal's ticket pipelines and stages, marking those in use."""
+    used = {(r["pipeline"], r["stage"]) for r in report["routes"].values()}
+    click.echo("ticket pipelines in the portal (id: label):")
+    for p in report["pipelines"]:
+        click.echo(f"  {p['id']}: {p['label']}")
+        for s in p["stages"]:
+            mark = "  <- in use" if (p["id"], s["id"]) in used else ""
+            closed = " [closed]" if s["closed"] else ""
+            click.echo(f"      {s['id']}: {s['label']}{closed}{mark}")
+    for who, route in report["routes"].items():
+        click.echo(f"  {who}: pipeline {route['pipeline']}, stage {route['stage']}")
+
+
+async def _setup(cfg: Config, db: Database, pipeline: str | None = None,
+                 stage: str | None = None) -> tuple[SetupState, dict[str, Any]]:
+    client = _client(cfg)
+    addresses = [a.address for a in cfg.smtp.support_addresses]
+    try:
         previous = SetupState.from_values(await db.read(hs.setup_values))
-        state = await run_setup(client, cfg.hubspot,
-                                support_address=cfg.smtp.support_addresses[0].address,
-                                public_url=_public_url(cfg), previous=previous)
+        state = await run_setup(client, cfg.hubspot, support_addresses=addresses,
+                                public_url=_public_url(cfg), previous=previous,
+                                pipeline=pipeline, stage=stage)
+        report = await check_routes(client, cfg.hubspot, state, addresses)
+    except SetupChoiceError as exc:
+        raise GatewayError(f"HubSpot setup: {exc}") from None
     except HubSpotError as exc:
         raise GatewayError(f"HubSpot setup failed: {exc}") from None
     finally:
@@ -100,7 +158,7 @@ async def _setup(cfg: Config, db: Database) -> SetupState:
     if cfg.hubspot.mode == "emulator":
         await _emulator_call(cfg, "PATCH", "/_emulator/settings",
                              {"webhookTargetUrl": _public_url(cfg) + APP_PATH})
-    return state
+    return state, report
 
 
 @hubspot.command("status")
@@ -136,6 +194,12 @@ def _print_status(r: dict[str, Any]) -> None:
     click.echo(f"integration: {setup.get('integration', 'not set up')} "
                f"({setup.get('reason', 'run `opencx-gateway hubspot setup`')})")
     click.echo(f"channel {setup.get('channel_id')}  account {setup.get('channel_account_id')}")
+    for address, ids in (setup.get("accounts") or {}).items():
+        click.echo(f"  {address}: channel account {ids.get('channel_account_id')} in inbox "
+                   f"{ids.get('inbox_id')}")
+    for who, route in (r["setup_check"].get("routes") or {}).items():
+        click.echo(f"tickets ({who}): pipeline {route['pipeline']} stage {route['stage']}"
+                   f"{'  PROBLEM: ' + route['problem'] if route['problem'] else ''}")
     for kind, url in r["webhook_urls"].items():
         click.echo(f"webhook {kind:<8} {url}")
     click.echo(f"last webhook: {r.get('last_webhook')}")
@@ -172,7 +236,9 @@ def emulator_cmd(ctx: click.Context) -> None:
                           app_id=hub.app_id or EMULATOR_APP_ID,
                           portal_id=hub.portal_id or EMULATOR_PORTAL_ID,
                           search_lag=hub.emulator.search_lag_seconds,
-                          webhook_target_url=_public_url(cfg) + APP_PATH))
+                          webhook_target_url=_public_url(cfg) + APP_PATH,
+                          portal=hub.emulator.portal, inboxes=hub.emulator.inboxes,
+                          helpdesk_auto_ticket=hub.emulator.helpdesk_auto_ticket))
 
 
 @hubspot.command("reply")

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import html
+import re
 from datetime import UTC, datetime
 from typing import Any
+
+import nh3
 
 FREE_MAIL = frozenset({
     "gmail.com", "googlemail.com", "yahoo.com", "yahoo.co.uk", "yahoo.fr", "yahoo.de",
@@ -17,6 +20,9 @@ FREE_MAIL = frozenset({
 _SECOND_LEVEL = frozenset({"co", "com", "org", "net", "ac", "gov", "edu", "ne", "or"})
 TRANSCRIPT_ROLES = ("customer", "ai")
 NOTE_TRANSCRIPT_LIMIT = 50_000
+SUMMARY_CHARS = 400
+RICH_TAGS = {"p", "br", "a", "b", "strong", "i", "em", "ul", "ol", "li", "blockquote"}
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
 def split_name(display_name: str) -> tuple[str | None, str | None]:
@@ -55,22 +61,61 @@ def ticket_subject(session: dict[str, Any]) -> str:
     return f"{session['subject'] or '(no subject)'} [#{session['id']}]"[:250]
 
 
+def sentences(text: str, count: int = 2, limit: int = SUMMARY_CHARS) -> str:
+    """The first `count` sentences of `text`, on one line, cut at `limit` characters."""
+    flat = " ".join(text.split())
+    parts = _SENTENCE_END.split(flat)
+    out = " ".join(parts[:count]).strip()
+    return out if len(out) <= limit else out[:limit - 1].rstrip() + "…"
+
+
+def _sentiment(session: dict[str, Any]) -> str:
+    score = session.get("sentiment_score")
+    label = session.get("sentiment_label") or "unknown"
+    return f"{label} ({score:+.2f})" if score is not None else label
+
+
 def ticket_content(session: dict[str, Any], messages: list[dict[str, Any]]) -> str:
-    """The conversation summary (ticket description); falls back to the first customer turn."""
-    summary = (session.get("summary") or "").strip()
-    if summary:
-        return summary
-    first = next((m for m in conversation(messages) if m["role"] == "customer"), None)
-    return message_text(first)[:2000] if first else (session.get("handoff_detail") or "")
+    """The ticket description a rep reads first: the problem in a sentence or two, what the
+    AI answered, why it escalated, sentiment and language (plain text)."""
+    turns = conversation(messages)
+    customer = [m for m in turns if m["role"] == "customer"]
+    answers = [m for m in turns if m["role"] == "ai"]
+    problem = (session.get("summary") or "").strip() or (
+        message_text(customer[0]) if customer else "")
+    reason = session.get("handoff_reason") or "unknown"
+    detail = (session.get("handoff_detail") or "").strip()
+    lines = [
+        f"Problem: {sentences(problem) or '(no text)'}",
+        "AI answered: " + (sentences(message_text(answers[-1])) if answers
+                           else "nothing yet (escalated before any answer)"),
+        f"Escalated because: {reason}" + (f" ({sentences(detail, 1)})" if detail else ""),
+        f"Sentiment: {_sentiment(session)}; language: {session.get('language') or 'und'}",
+    ]
+    if len(customer) > 1:
+        lines.append(f"Customer messages: {len(customer)}, latest: "
+                     f"{sentences(message_text(customer[-1]), 1)}")
+    return "\n".join(lines)
+
+
+def rich_text(markdown: str) -> str:
+    """The AI's Markdown as the HTML a custom channel's richText carries: rendered, then
+    cut down to the tags the channel declares (links, bold, italic, lists, quotes)."""
+    from gateway.render import render_markdown
+
+    return nh3.clean(render_markdown(markdown), tags=RICH_TAGS,
+                     attributes={"a": {"href"}}, url_schemes={"http", "https", "mailto"},
+                     link_rel="noopener noreferrer").strip()
 
 
 def ticket_properties(cfg: Any, session: dict[str, Any], messages: list[dict[str, Any]],
-                      key: str | None, key_property: str) -> dict[str, str]:
+                      key: str | None, key_property: str, *, pipeline: str | None = None,
+                      stage: str | None = None) -> dict[str, str]:
     props = {
         "subject": ticket_subject(session),
         "content": ticket_content(session, messages),
-        "hs_pipeline": cfg.pipeline,
-        "hs_pipeline_stage": cfg.stage,
+        "hs_pipeline": pipeline or cfg.pipeline,
+        "hs_pipeline_stage": stage or cfg.stage,
         "hs_ticket_priority": cfg.priority,
         cfg.tag_property: "true",
     }

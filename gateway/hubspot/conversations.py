@@ -151,15 +151,27 @@ class ConversationsClient:
         return [Channel.from_api(r) for r in rows]
 
     async def create_custom_channel(
-        self, name: str, webhook_url: str, capabilities: dict[str, Any]
+        self, name: str, webhook_url: str, capabilities: dict[str, Any], *,
+        description: str | None = None, logo_url: str | None = None,
     ) -> Channel:
-        body = {"name": name, "webhookUrl": webhook_url, "capabilities": capabilities}
+        body = {"name": name, "webhookUrl": webhook_url, "capabilities": capabilities,
+                **_described(description, logo_url)}
         data = await self._call("POST", CHANNELS, CHANNELS, body=body, developer=True)
         return Channel.from_api(data)
 
-    async def update_custom_channel(self, channel_id: str, fields: dict[str, Any]) -> Channel:
+    async def update_custom_channel(
+        self, channel_id: str, *, name: str, webhook_url: str, capabilities: dict[str, Any],
+        description: str, logo_url: str, redirect_url: str | None = None,
+    ) -> Channel:
+        """PATCH the whole channel object: HubSpot's schema requires capabilities,
+        channelDescription and channelLogoUrl in every update (a partial one gets 400)."""
+        body: dict[str, Any] = {"name": name, "webhookUrl": webhook_url,
+                                "capabilities": capabilities, "channelDescription": description,
+                                "channelLogoUrl": logo_url}
+        if redirect_url:
+            body["channelAccountConnectionRedirectUrl"] = redirect_url
         path = f"{CHANNELS}/{channel_id}"
-        data = await self._call("PATCH", f"{CHANNELS}/{{channelId}}", path, body=fields,
+        data = await self._call("PATCH", f"{CHANNELS}/{{channelId}}", path, body=body,
                                 developer=True)
         return Channel.from_api(data)
 
@@ -188,14 +200,17 @@ class ConversationsClient:
         idempotency_id: str, direction: str, sender_name: str, sender_email: str,
         recipient_name: str, recipient_email: str, text: str, rich_text: str | None,
         timestamp: datetime, in_reply_to_id: str | None = None,
+        file_ids: list[str] | None = None,
     ) -> Message:
-        """Publish one transcript turn; creates the inbox thread on the first turn."""
+        """Publish one transcript turn; creates the inbox thread on the first turn.
+        `file_ids`: HubSpot Files ids attached to the message."""
         body: dict[str, Any] = {
             "messageDirection": direction, "integrationThreadId": integration_thread_id,
             "integrationIdempotencyId": idempotency_id, "channelAccountId": channel_account_id,
             "senders": [_party(sender_name, sender_email)],
             "recipients": [_party(recipient_name, recipient_email)],
-            "text": text, "timestamp": format_time(timestamp), "attachments": [],
+            "text": text, "timestamp": format_time(timestamp),
+            "attachments": [{"type": "FILE", "fileId": f} for f in file_ids or []],
         }
         if rich_text:
             body["richText"] = rich_text
@@ -229,6 +244,11 @@ class ConversationsClient:
                                  {"limit": limit, "sort": "createdAt"})
         return [Message.from_api(r) for r in rows]
 
+    async def get_actor(self, actor_id: str) -> dict[str, Any]:
+        """An actor (A- agent, V- visitor, I- integration, ...): {type, id, name, email}."""
+        return await self._call("GET", f"{CONV}/actors/{{actorId}}",
+                                f"{CONV}/actors/{actor_id}") or {}
+
     async def post_comment(
         self, thread_id: str, text: str, rich_text: str | None = None
     ) -> Message:
@@ -239,6 +259,11 @@ class ConversationsClient:
         data = await self._call("POST", f"{CONV}/threads/{{threadId}}/messages",
                                 f"{CONV}/threads/{thread_id}/messages", body=body)
         return Message.from_api(data)
+
+
+def _described(description: str | None, logo_url: str | None) -> dict[str, str]:
+    out = {"channelDescription": description, "channelLogoUrl": logo_url}
+    return {k: v for k, v in out.items() if v}
 
 
 def _party(name: str, email: str) -> dict[str, Any]:

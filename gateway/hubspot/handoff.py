@@ -1,4 +1,5 @@
-"""The handoff saga: contact -> ticket -> thread -> note + comment, each step recorded.
+"""The handoff saga: contact -> ticket -> thread -> note + comment, each step recorded
+(help-desk adoption: contact -> thread -> the ticket HubSpot made for it -> note + comment).
 
 Every step first looks at what the database says is done, so a retry or a restart after a
 crash resumes where it stopped. Creates that HubSpot cannot deduplicate itself (ticket,
@@ -26,9 +27,10 @@ from gateway.hubspot.errors import (
     HubSpotConflict,
     HubSpotNotFound,
 )
+from gateway.hubspot.files import FileData, HubSpotFiles, mail_attachments
 from gateway.hubspot.lifecycle import reopen_as_ai
 from gateway.hubspot.models import Message, Ticket
-from gateway.hubspot.setup import CHANNEL, KEY_PROPERTY, PRIVATE, SetupState
+from gateway.hubspot.setup import CHANNEL, KEY_PROPERTY, PRIVATE, SetupState, ticket_route
 from gateway.hubspot.steps import Steps
 from gateway.storage import hubspot as hs
 from gateway.storage import sessions
@@ -72,6 +74,7 @@ class Handoff:
         self.public_url = public_url
         self.clock = clock
         self.steps = Steps(db, cfg.hubspot.timeout, clock)
+        self.files = HubSpotFiles(client, cfg.hubspot.max_attachment_bytes)
 
     # -- entry points -----------------------------------------------------------------------
 
@@ -83,10 +86,14 @@ class Handoff:
         if saga.row["status"] == "done":
             return "already done"
         await self._contact(saga)
-        await self._ticket(saga)
-        if saga.row["mode"] == CHANNEL:
+        if self._adopting(saga):  # the help desk makes the ticket when the thread starts
             await self._thread(saga)
-            await self._link(saga)
+            await self._ticket(saga)
+        else:
+            await self._ticket(saga)
+            if saga.row["mode"] == CHANNEL:
+                await self._thread(saga)
+                await self._link(saga)
         await self._handoff_notes(saga)
         await self._finish(saga)
         log.info("handoff done session=%s ticket=%s (%s) thread=%s", saga.sid,
@@ -210,11 +217,16 @@ class Handoff:
 
     # -- 2. ticket ------------------------------------------------------------------------
 
+    def _adopting(self, saga: Saga) -> bool:
+        return bool(self.cfg.hubspot.adopt_helpdesk_ticket and saga.row["mode"] == CHANNEL)
+
     async def _ticket(self, saga: Saga) -> None:
         if saga.row["ticket_id"]:
             return
-        ticket_id = await self._open_ticket(saga)
-        action = "appended"
+        adopted = await self._adopt_ticket(saga) if self._adopting(saga) else None
+        ticket_id, action = adopted, "adopted"
+        if ticket_id is None:
+            ticket_id, action = await self._open_ticket(saga), "appended"
         if ticket_id is None:
             ticket_id, action = await self._create_ticket(saga), "created"
         now, contact_id = self.clock(), saga.row["contact_id"]
@@ -250,12 +262,40 @@ class Handoff:
                 return ticket.id
         return None
 
+    async def _adopt_ticket(self, saga: Saga) -> str | None:
+        """Help-desk portals: the ticket HubSpot made for our new thread becomes ours (its
+        pipeline and stage stay the help desk's). Repeating it is harmless: same thread,
+        same ticket, same properties. None when the thread has no ticket (fall back)."""
+        if not saga.row["thread_id"]:
+            return None
+        thread = await self.client.get_thread(saga.row["thread_id"])
+        ticket_id = thread.associated_ticket_id
+        if not ticket_id:
+            log.warning("help-desk adoption: thread %s has no ticket; creating one session=%s",
+                        saga.row["thread_id"], saga.sid)
+            return None
+        key = f"opencx-{saga.token}" if self.setup().key_property else None
+        props = self._ticket_props(saga, key)
+        for route in ("hs_pipeline", "hs_pipeline_stage"):
+            props.pop(route)
+        await self.client.update_ticket(ticket_id, props)
+        contact_id = saga.row["contact_id"]
+        if contact_id:
+            await self.client.associate_default("tickets", ticket_id, "contacts", contact_id)
+        log.info("adopted help-desk ticket %s for session=%s", ticket_id, saga.sid)
+        return ticket_id
+
+    def _ticket_props(self, saga: Saga, key: str | None) -> dict[str, str]:
+        pipeline, stage = ticket_route(self.cfg.hubspot, self.setup(),
+                                       saga.session["support_address"])
+        return content.ticket_properties(self.cfg.hubspot, saga.session, saga.messages, key,
+                                         KEY_PROPERTY, pipeline=pipeline, stage=stage)
+
     async def _create_ticket(self, saga: Saga) -> str:
         setup = self.setup()
         ref = f"opencx-{saga.token}"
         key = ref if setup.key_property else None
-        props = content.ticket_properties(self.cfg.hubspot, saga.session, saga.messages, key,
-                                          KEY_PROPERTY)
+        props = self._ticket_props(saga, key)
 
         async def create() -> str:
             try:
@@ -304,16 +344,41 @@ class Handoff:
         ours = (f"{name} (AI)", support)
         incoming = message["role"] == "customer"
         sender, recipient = (customer, ours) if incoming else (ours, customer)
-        assert setup.channel_id and setup.channel_account_id
+        account_id, _ = setup.account_for(support)
+        assert setup.channel_id and account_id
+        file_ids = await self._upload_attachments(saga, message) if incoming else []
         return await self.client.publish_message(
-            setup.channel_id, channel_account_id=setup.channel_account_id,
+            setup.channel_id, channel_account_id=account_id,
             integration_thread_id=integration_thread,
             idempotency_id=f"opencx-{saga.token}-m{message['id']}",
             direction="INCOMING" if incoming else "OUTGOING",
             sender_name=sender[0], sender_email=sender[1], recipient_name=recipient[0],
-            recipient_email=recipient[1], text=content.message_text(message), rich_text=None,
-            timestamp=datetime.fromtimestamp(message["created_at"], UTC),
+            recipient_email=recipient[1], text=content.message_text(message),
+            rich_text=None if incoming else content.rich_text(content.message_text(message)),
+            timestamp=datetime.fromtimestamp(message["created_at"], UTC), file_ids=file_ids,
         )
+
+    async def _upload_attachments(self, saga: Saga, message: dict[str, Any]) -> list[str]:
+        """The customer's attached files, uploaded to HubSpot Files once each (a step per
+        file; after a crash mid-upload HubSpot may hold an unused copy, never a second
+        message). Files past the size cap are left out (logged)."""
+        if not message.get("attachments") or not message.get("inbound_id"):
+            return []
+        inbound = await self.db.read(lambda c: sessions.get_inbound(c, message["inbound_id"]))
+        if inbound is None:
+            return []
+        found = mail_attachments(bytes(inbound["raw"]), self.cfg.hubspot.max_attachment_bytes)
+        ids = []
+        for number, file in enumerate(found):
+            async def create(file: FileData = file) -> str:
+                return await self.files.upload(file)
+
+            async def find() -> str | None:
+                return None
+
+            key = f"file:{saga.sid}:m{message['id']}:{number}"
+            ids.append(await self.steps.once(saga.sid, key, "file", key, create, find))
+        return ids
 
     async def _record_published(self, saga: Saga, integration_thread: str,
                                 message: dict[str, Any], published: Message) -> None:

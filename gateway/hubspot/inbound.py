@@ -14,6 +14,8 @@ from gateway.answering import outgoing_for
 from gateway.config import Config
 from gateway.errors import PermanentFailure
 from gateway.hubspot.client import HubSpotClient
+from gateway.hubspot.errors import HubSpotError
+from gateway.hubspot.files import FileData, HubSpotFiles
 from gateway.hubspot.handoff import TICKET_PROPS
 from gateway.hubspot.lifecycle import close_session
 from gateway.hubspot.models import Message
@@ -56,6 +58,8 @@ class WebhookWorker(Worker):
         self.ready = ready
         self.app_id = app_id
         self.relayed = 0
+        self.actor_names: dict[str, str] = {}  # actor id -> name (HubSpot's actors API)
+        self.files = HubSpotFiles(client, config.hubspot.max_attachment_bytes)
 
     async def handle(self, job: Job) -> None:
         event_id = int(job.payload["event_id"])
@@ -118,18 +122,48 @@ class WebhookWorker(Worker):
 
     async def _record_internal(self, session: dict[str, Any], message: Message) -> str:
         """An internal comment: shown in the Inbox as internal, never emailed."""
+        author = await self._author(message)
         now = self.clock()
-        sender = message.senders[0] if message.senders else None
-        author = (sender.name or sender.actor_id or "") if sender else ""
         row = await self.db.write(lambda c: sessions.add_message(
             c, session_id=session["id"], role="internal", now=now, author=author,
             text=message.text or "", external_id=f"hubspot:{message.id}",
             hubspot_message_id=message.id))
         return "internal comment recorded" if row else "ignored: comment already recorded"
 
+    async def _rep_files(self, message: Message) -> tuple[list[FileData], list[dict[str, Any]]]:
+        """The rep's attachments, downloaded; those left out with the reason."""
+        files, skipped = [], []
+        for attachment in message.attachments:
+            got = await self.files.fetch(attachment)
+            if isinstance(got, FileData):
+                files.append(got)
+            else:
+                name = str(attachment.get("name") or attachment.get("fileId"))
+                log.warning("rep attachment %s not mailed: %s", name, got)
+                skipped.append({"filename": name, "skipped": got})
+        return files, skipped
+
+    async def _author(self, message: Message) -> str:
+        """The rep's name: the sender's own, else HubSpot's actors API (cached), else the id."""
+        sender = message.senders[0] if message.senders else None
+        if sender is None:
+            return ""
+        if sender.name or not sender.actor_id:
+            return sender.name or ""
+        actor_id = sender.actor_id
+        if actor_id not in self.actor_names:
+            try:
+                actor = await self.client.get_actor(actor_id)
+            except HubSpotError as exc:
+                log.warning("actor %s not resolved: %s", actor_id, exc)
+                return actor_id
+            self.actor_names[actor_id] = str(actor.get("name") or actor.get("email") or actor_id)
+        return self.actor_names[actor_id]
+
     async def _render(self, session: dict[str, Any], message: Message) -> RenderedBody:
-        signature = resolve_signature(session["support_address"],
-                                      self.config.signatures).signature
+        own = self.config.hubspot.for_address(session["support_address"])
+        domain = (own.signature_domain if own else None) or session["support_address"]
+        signature = resolve_signature(domain, self.config.signatures).signature
         rich = message.rich_text or ""
         if "<" in rich:
             return await self.renderer.render(html=rich, signature=signature)
@@ -144,15 +178,20 @@ class WebhookWorker(Worker):
         unique = "hs" + _UNSAFE.sub("-", message.id)[:190]
         mail = outgoing_for(self.config, session, parent, unique=unique, auto=False)
         now = self.clock()
-        raw = build_message(mail, body, date=datetime.fromtimestamp(now, UTC))
-        rep = message.senders[0].name or "HubSpot agent"
+        files, skipped = await self._rep_files(message)
+        raw = build_message(mail, body, date=datetime.fromtimestamp(now, UTC),
+                            attachments=[(f.name, f.content_type, f.data) for f in files])
+        rep = await self._author(message) or "HubSpot agent"
+        listed = [{"filename": f.name, "content_type": f.content_type, "size": len(f.data)}
+                  for f in files] + skipped
 
         def write(conn: WriteConnection) -> bool:
             row = sessions.add_message(
                 conn, session_id=session["id"], role="agent", now=now, message_id=mail.message_id,
                 in_reply_to=mail.in_reply_to, refs=mail.references, subject=mail.subject,
                 author=rep, text=message.text or body.text, full_text=body.text, html=body.html,
-                external_id=f"hubspot:{message.id}", hubspot_message_id=message.id)
+                external_id=f"hubspot:{message.id}", hubspot_message_id=message.id,
+                attachments=listed)
             if row is None:
                 return False
             queue_mail(conn, self.config, session_id=session["id"], message_row=row,

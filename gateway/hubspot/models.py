@@ -180,6 +180,7 @@ class Message:
     channel_id: str | None = None
     channel_account_id: str | None = None
     in_reply_to_id: str | None = None
+    attachments: tuple[dict[str, Any], ...] = ()
 
     @property
     def truncated(self) -> bool:
@@ -214,6 +215,7 @@ class Message:
             channel_id=_str(data.get("channelId")),
             channel_account_id=_str(data.get("channelAccountId")),
             in_reply_to_id=_str(data.get("inReplyToId")),
+            attachments=tuple(a for a in data.get("attachments") or [] if isinstance(a, dict)),
         )
 
 
@@ -271,6 +273,9 @@ class Channel:
     webhook_url: str | None
     capabilities: dict[str, Any]
     created_at: datetime | None
+    description: str | None = None
+    logo_url: str | None = None
+    redirect_url: str | None = None
 
     @classmethod
     def from_api(cls, data: dict[str, Any]) -> Channel:
@@ -280,6 +285,9 @@ class Channel:
             webhook_url=data.get("webhookUrl"),
             capabilities=dict(data.get("capabilities") or {}),
             created_at=parse_time(data.get("createdAt")),
+            description=data.get("channelDescription"),
+            logo_url=data.get("channelLogoUrl"),
+            redirect_url=data.get("channelAccountConnectionRedirectUrl"),
         )
 
 

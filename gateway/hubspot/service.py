@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from aiohttp import web
@@ -16,7 +16,13 @@ from gateway.hubspot.client import HubSpotClient
 from gateway.hubspot.errors import HubSpotError
 from gateway.hubspot.handoff import Handoff
 from gateway.hubspot.inbound import WebhookWorker
-from gateway.hubspot.setup import SetupState, check_setup, run_setup, webhook_urls
+from gateway.hubspot.setup import (
+    SetupState,
+    check_setup,
+    choose_route,
+    run_setup,
+    webhook_urls,
+)
 from gateway.hubspot.sync import Health, HubSpotWorker
 from gateway.hubspot.webhooks import WebhookReceiver
 from gateway.storage import hubspot as hs
@@ -27,6 +33,7 @@ log = logging.getLogger(__name__)
 
 EMULATOR_TOKEN = "emulator-token"  # the embedded emulator's dev credentials (not secrets)
 EMULATOR_CLIENT_SECRET = "emulator-secret"
+EMULATOR_CHANNEL_SECRET = "emulator-channel-secret"  # the channel app signs with its own
 EMULATOR_DEVELOPER_KEY = "emulator-dev-key"
 EMULATOR_STATE = "hubspot-emulator.json"  # beside the database unless configured
 EMULATOR_APP_ID = 4242
@@ -43,6 +50,11 @@ class Credentials:
     developer_key: str | None
     app_id: int | None
     base_url: str
+    channel_client_secret: str = ""  # channel webhooks' secret; "" = the client secret
+
+    @property
+    def channel_secret(self) -> str:
+        return self.channel_client_secret or self.client_secret
 
 
 def credentials(cfg: Config, secrets: Secrets, emulator_url: str | None = None) -> Credentials:
@@ -51,16 +63,21 @@ def credentials(cfg: Config, secrets: Secrets, emulator_url: str | None = None) 
     if hub.mode == "emulator":
         url = emulator_url or "http://" + hub.emulator.listen
         return Credentials(EMULATOR_TOKEN, EMULATOR_CLIENT_SECRET, EMULATOR_DEVELOPER_KEY,
-                           hub.app_id or EMULATOR_APP_ID, url)
+                           hub.app_id or EMULATOR_APP_ID, url, EMULATOR_CHANNEL_SECRET)
     return Credentials(secrets.get("hubspot_token") or "",
                        secrets.get("hubspot_client_secret") or "",
-                       secrets.get("hubspot_developer_key"), hub.app_id, hub.base_url)
+                       secrets.get("hubspot_developer_key"), hub.app_id, hub.base_url,
+                       secrets.get("hubspot_channel_client_secret") or "")
 
 
 def make_client(cfg: Config, creds: Credentials) -> HubSpotClient:
     return HubSpotClient(creds.token, base_url=creds.base_url,
                          developer_api_key=creds.developer_key, app_id=creds.app_id,
                          timeout=cfg.hubspot.timeout)
+
+
+def support_addresses(cfg: Config) -> list[str]:
+    return [a.address for a in cfg.smtp.support_addresses]
 
 
 async def stored_setup(db: Database) -> SetupState | None:
@@ -85,7 +102,8 @@ async def collect_status(client: HubSpotClient, cfg: Config, db: Database, *, mo
                               **await db.read(local), **(live or {})}
     report.update(await client.check_access())
     try:
-        report["setup_check"] = await check_setup(client, cfg.hubspot, stored)
+        report["setup_check"] = await check_setup(client, cfg.hubspot, stored,
+                                                  support_addresses(cfg))
     except HubSpotError as exc:
         report["setup_check"] = {"problems": [f"cannot check setup: {exc}"]}
     return report
@@ -123,6 +141,7 @@ class HubSpotService:
                                public_url=self.gw.public_url, clock=self.gw.clock)
         self.receiver = WebhookReceiver(
             self.db, secret=lambda: self.creds.client_secret if self.creds else "",
+            channel_secret=lambda: self.creds.channel_secret if self.creds else "",
             public_url=self.gw.public_url, max_bytes=self.cfg.http.max_body_bytes,
             max_attempts=self.cfg.queues.max_attempts, clock=self.gw.clock)
         self._ready = asyncio.Event()
@@ -136,7 +155,9 @@ class HubSpotService:
             token=EMULATOR_TOKEN, client_secret=EMULATOR_CLIENT_SECRET,
             developer_api_key=EMULATOR_DEVELOPER_KEY, app_id=hub.app_id or EMULATOR_APP_ID,
             portal_id=hub.portal_id or EMULATOR_PORTAL_ID,
-            search_lag=hub.emulator.search_lag_seconds, clock=self.gw.clock)
+            search_lag=hub.emulator.search_lag_seconds, clock=self.gw.clock,
+            channel_client_secret=EMULATOR_CHANNEL_SECRET, portal=hub.emulator.portal,
+            inboxes=hub.emulator.inboxes, helpdesk_auto_ticket=hub.emulator.helpdesk_auto_ticket)
         if hub.emulator.persist:  # a trial database stays consistent across restarts
             from gateway.hubspot.emulator import persist
 
@@ -184,8 +205,8 @@ class HubSpotService:
         """Idempotent setup against the current HubSpot; stores and returns the result."""
         assert self.client is not None
         previous = self.setup_state or await stored_setup(self.db)
-        support = self.cfg.smtp.support_addresses[0].address
-        state = await run_setup(self.client, self.cfg.hubspot, support_address=support,
+        state = await run_setup(self.client, self.cfg.hubspot,
+                                support_addresses=support_addresses(self.cfg),
                                 public_url=self.gw.public_url(), previous=previous)
         fresh = (self.emulator is not None and self.setup_state is None
                  and not self.emulator_loaded)
@@ -204,11 +225,24 @@ class HubSpotService:
                  state.integration, state.channel_id, state.channel_account_id, state.reason)
         return state
 
+    async def choose_pipeline(self, pipeline: str, stage: str | None) -> SetupState:
+        """The operator's pipeline/stage (web UI), checked against the portal and stored."""
+        assert self.client is not None
+        base = self.setup_state or await stored_setup(self.db) or SetupState()
+        state = replace(base, accounts=dict(base.accounts))
+        await choose_route(self.client, state, pipeline, stage)
+        now = self.gw.clock()
+        await self.db.write(lambda c: hs.set_setup_values(c, state.to_values(), now))
+        self.setup_state = state
+        log.info("hubspot pipeline chosen pipeline=%s stage=%s", state.pipeline, state.stage)
+        return state
+
     async def _check_live(self) -> None:
         assert self.client is not None
         self.setup_state = await stored_setup(self.db)
         try:
-            report = await check_setup(self.client, self.cfg.hubspot, self.setup_state)
+            report = await check_setup(self.client, self.cfg.hubspot, self.setup_state,
+                                       support_addresses(self.cfg))
         except HubSpotError as exc:
             self.setup_error = f"cannot check HubSpot setup: {exc}"
             log.warning("%s", self.setup_error)
@@ -252,7 +286,8 @@ class HubSpotService:
         live = {"health": self.health.snapshot(), "webhooks": self.receiver.snapshot(),
                 "setup_error": self.setup_error, "emulator_url": getattr(
                     self.emulator, "base_url", None),
-                "client_secret_set": bool(self.creds and self.creds.client_secret)}
+                "client_secret_set": bool(self.creds and self.creds.client_secret),
+                "channel_secret_separate": bool(self.creds and self.creds.channel_client_secret)}
         return await collect_status(self.client, self.cfg, self.db, mode=self.mode,
                                     public_url=self.gw.public_url(), live=live)
 

@@ -9,7 +9,7 @@ from typing import Any
 from gateway.config import HubSpotConfig
 from gateway.hubspot.client import HubSpotClient
 from gateway.hubspot.errors import HubSpotAuthError, HubSpotConflict, HubSpotError
-from gateway.hubspot.models import Channel
+from gateway.hubspot.models import Channel, Pipeline
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +57,16 @@ class SetupState:
     key_property: bool = False
     reason: str = "setup has not run"
     webhook_urls: dict[str, str] = field(default_factory=dict)
+    pipeline: str | None = None  # the operator's choice (hubspot setup --pipeline/--stage, UI)
+    stage: str | None = None
+    accounts: dict[str, dict[str, str]] = field(default_factory=dict)  # address -> ids
+
+    def account_for(self, address: str) -> tuple[str | None, str | None]:
+        """(channel account id, inbox id) of a support address; the first one's otherwise."""
+        found = self.accounts.get(address.lower())
+        if found:
+            return found["channel_account_id"], found["inbox_id"]
+        return self.channel_account_id, self.inbox_id
 
     @property
     def complete(self) -> bool:
@@ -74,6 +84,42 @@ class SetupState:
             return None
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         return cls(**known)
+
+
+def ticket_route(cfg: HubSpotConfig, state: SetupState | None, address: str
+                 ) -> tuple[str, str]:
+    """(pipeline, stage) for a handoff from `address`: the address's own configuration,
+    else the choice stored by `hubspot setup`, else hubspot.pipeline / hubspot.stage."""
+    own = cfg.for_address(address)
+    if own is not None and own.pipeline and own.stage:
+        return own.pipeline, own.stage
+    if state is not None and state.pipeline and state.stage:
+        return state.pipeline, state.stage
+    return cfg.pipeline, cfg.stage
+
+
+def routes_in_use(cfg: HubSpotConfig, state: SetupState | None,
+                  addresses: list[str]) -> dict[str, tuple[str, str]]:
+    """Every (pipeline, stage) the gateway may create tickets in, keyed by who uses it."""
+    out = {"default": ticket_route(cfg, state, "")}
+    for address in addresses:
+        out[address] = ticket_route(cfg, state, address)
+    return out
+
+
+def route_problem(pipelines: list[Pipeline], pipeline: str, stage: str) -> str | None:
+    """Why (pipeline, stage) cannot take a new ticket in this portal, or None."""
+    found = next((p for p in pipelines if p.id == pipeline), None)
+    if found is None:
+        known = ", ".join(f"{p.id} ({p.label})" for p in pipelines) or "none"
+        return f"ticket pipeline {pipeline!r} does not exist (the portal has: {known})"
+    chosen = next((s for s in found.stages if s.id == stage), None)
+    if chosen is None:
+        known = ", ".join(f"{s.id} ({s.label})" for s in found.stages)
+        return f"stage {stage!r} is not in pipeline {pipeline} {found.label!r} ({known})"
+    if chosen.is_closed:
+        return f"stage {stage} ({chosen.label}) of pipeline {pipeline} is a closed stage"
+    return None
 
 
 def webhook_urls(public_url: str) -> dict[str, str]:
@@ -97,31 +143,45 @@ async def ensure_property(client: HubSpotClient, spec: dict[str, Any]) -> bool:
     return True
 
 
+def logo_url(cfg: HubSpotConfig, public_url: str) -> str:
+    return cfg.channel_logo_url or f"{public_url.rstrip('/')}/static/favicon.svg"
+
+
 async def _channel(client: HubSpotClient, cfg: HubSpotConfig, webhook_url: str,
-                   known_id: str | None) -> Channel:
-    """Our custom channel, found by stored id or name, created if missing; webhookUrl current."""
+                   known_id: str | None, logo: str) -> Channel:
+    """Our custom channel, found by stored id or name, created if missing; kept current
+    with a PATCH of the whole channel object (HubSpot refuses a partial one)."""
     channels = await client.list_custom_channels()
     found = next((c for c in channels if c.id == known_id), None) or next(
         (c for c in channels if c.name == cfg.channel_name), None)
     if found is None:
-        channel = await client.create_custom_channel(cfg.channel_name, webhook_url, CAPABILITIES)
+        channel = await client.create_custom_channel(
+            cfg.channel_name, webhook_url, CAPABILITIES, description=cfg.channel_description,
+            logo_url=logo)
         log.info("hubspot setup: registered custom channel id=%s", channel.id)
         return channel
-    if found.webhook_url != webhook_url:
-        found = await client.update_custom_channel(found.id, {"webhookUrl": webhook_url})
-        log.info("hubspot setup: channel id=%s webhookUrl updated", found.id)
+    wanted = (webhook_url, cfg.channel_description, logo)
+    if (found.webhook_url, found.description, found.logo_url) != wanted:
+        found = await client.update_custom_channel(
+            found.id, name=found.name, webhook_url=webhook_url,
+            capabilities={**found.capabilities, **CAPABILITIES},
+            description=cfg.channel_description, logo_url=logo, redirect_url=found.redirect_url)
+        log.info("hubspot setup: channel id=%s updated (webhookUrl %s)", found.id, webhook_url)
     return found
 
 
 async def _account(client: HubSpotClient, cfg: HubSpotConfig, channel_id: str,
-                   support_address: str) -> tuple[str, str]:
+                   support_address: str, inboxes: list[str]) -> tuple[str, str]:
     """(channel account id, inbox id): an existing account for the address, else a new one."""
-    inbox_id = cfg.inbox_id
+    own = cfg.for_address(support_address)
+    inbox_id = (own.inbox_id if own else None) or cfg.inbox_id
     if inbox_id is None:
-        inboxes = await client.list_inboxes()
         if not inboxes:
             raise HubSpotError("the portal has no conversations inbox for the channel account")
-        inbox_id = inboxes[0].id
+        inbox_id = inboxes[0]
+    elif inbox_id not in inboxes:
+        raise HubSpotError(f"inbox {inbox_id} for {support_address} does not exist in the "
+                           f"portal (it has: {', '.join(inboxes) or 'none'})")
     for account in await client.list_channel_accounts(channel_id):
         if account.inbox_id == inbox_id and account.delivery_value == support_address:
             return account.id, inbox_id
@@ -131,11 +191,46 @@ async def _account(client: HubSpotClient, cfg: HubSpotConfig, channel_id: str,
     return account.id, inbox_id
 
 
-async def run_setup(client: HubSpotClient, cfg: HubSpotConfig, *, support_address: str,
-                    public_url: str, previous: SetupState | None = None) -> SetupState:
+class SetupChoiceError(HubSpotError):
+    """The pipeline/stage the operator chose does not fit the portal."""
+
+    def __str__(self) -> str:
+        return self.message
+
+
+async def choose_route(client: HubSpotClient, state: SetupState, pipeline: str | None,
+                       stage: str | None) -> None:
+    """Store the operator's (pipeline, stage) after checking it against the portal; a
+    pipeline alone takes its first open stage."""
+    if pipeline is None and stage is None:
+        return
+    pipelines = await client.ticket_pipelines()
+    pipeline = pipeline or state.pipeline
+    if pipeline is None:
+        raise SetupChoiceError("--stage needs --pipeline (or a pipeline chosen before)")
+    found = next((p for p in pipelines if p.id == pipeline), None)
+    if stage is None and found is not None:
+        stage = next((s.id for s in found.stages if not s.is_closed), None)
+    problem = route_problem(pipelines, pipeline, stage or "")
+    if problem:
+        raise SetupChoiceError(problem)
+    state.pipeline, state.stage = pipeline, stage
+
+
+async def run_setup(client: HubSpotClient, cfg: HubSpotConfig, *,
+                    support_address: str | None = None, support_addresses: list[str] | None = None,
+                    public_url: str, previous: SetupState | None = None,
+                    pipeline: str | None = None, stage: str | None = None) -> SetupState:
     """Create what is missing; every call is safe to repeat. Raises HubSpotError on failures
-    that are not a matter of permissions (the caller retries or reports them)."""
+    that are not a matter of permissions (the caller retries or reports them); a chosen
+    pipeline/stage that the portal lacks raises SetupChoiceError before anything changes."""
+    addresses = list(dict.fromkeys(
+        a.lower() for a in ([support_address] if support_address else [])
+        + (support_addresses or [])))
     state = SetupState(webhook_urls=webhook_urls(public_url))
+    if previous is not None:
+        state.pipeline, state.stage = previous.pipeline, previous.stage
+    await choose_route(client, state, pipeline, stage)
     state.tag_property = await ensure_property(client, tag_property_spec(cfg.tag_property))
     state.key_property = await ensure_property(client, key_property_spec())
     if not cfg.custom_channel:
@@ -146,22 +241,51 @@ async def run_setup(client: HubSpotClient, cfg: HubSpotConfig, *, support_addres
         return state
     known = previous.channel_id if previous else None
     try:
-        channel = await _channel(client, cfg, state.webhook_urls["channel"], known)
-        account_id, inbox_id = await _account(client, cfg, channel.id, support_address)
+        channel = await _channel(client, cfg, state.webhook_urls["channel"], known,
+                                 logo_url(cfg, public_url))
+        inboxes = [i.id for i in await client.list_inboxes()]
+        for address in addresses:
+            account_id, inbox_id = await _account(client, cfg, channel.id, address, inboxes)
+            state.accounts[address] = {"channel_account_id": account_id, "inbox_id": inbox_id}
     except HubSpotAuthError as exc:
         state.reason = f"custom channel registration forbidden ({exc}): private-app mode"
         log.warning("hubspot setup: %s", state.reason)
+        state.accounts = {}
         return state
+    first = state.accounts[addresses[0]] if addresses else {}
     state.integration, state.reason = CHANNEL, "custom channel registered"
-    state.channel_id, state.channel_account_id, state.inbox_id = channel.id, account_id, inbox_id
+    state.channel_id = channel.id
+    state.channel_account_id, state.inbox_id = first.get("channel_account_id"), first.get(
+        "inbox_id")
     return state
 
 
+async def check_routes(client: HubSpotClient, cfg: HubSpotConfig, stored: SetupState | None,
+                       addresses: list[str]) -> dict[str, Any]:
+    """Every pipeline/stage in use checked against the portal's ticket pipelines."""
+    pipelines = await client.ticket_pipelines()
+    routes: dict[str, Any] = {}
+    for who, (pipeline, stage) in routes_in_use(cfg, stored, addresses).items():
+        routes[who] = {"pipeline": pipeline, "stage": stage,
+                       "problem": route_problem(pipelines, pipeline, stage)}
+    return {"routes": routes, "pipelines": [
+        {"id": p.id, "label": p.label, "stages": [
+            {"id": s.id, "label": s.label, "closed": s.is_closed} for s in p.stages]}
+        for p in pipelines]}
+
+
 async def check_setup(client: HubSpotClient, cfg: HubSpotConfig,
-                      stored: SetupState | None) -> dict[str, Any]:
-    """Read-only checks for status/doctor: properties present, channel and account alive."""
+                      stored: SetupState | None, addresses: list[str] | None = None
+                      ) -> dict[str, Any]:
+    """Read-only checks for status/doctor: properties present, pipelines and stages valid,
+    channel and accounts alive."""
     report: dict[str, Any] = {"problems": []}
     problems: list[str] = report["problems"]
+    report.update(await check_routes(client, cfg, stored, addresses or []))
+    for who, route in report["routes"].items():
+        if route["problem"]:
+            problems.append(f"{who}: {route['problem']}: choose one with `opencx-gateway "
+                            "hubspot setup --pipeline ID --stage ID`")
     report["tag_property"] = await client.get_property("tickets", cfg.tag_property) is not None
     report["key_property"] = await client.get_property("tickets", KEY_PROPERTY) is not None
     if not report["tag_property"]:
@@ -177,6 +301,11 @@ async def check_setup(client: HubSpotClient, cfg: HubSpotConfig,
     report["channel"] = await _channel_alive(client, stored)
     if not report["channel"]:
         problems.append(f"custom channel {stored.channel_id} not found: run hubspot setup")
+    covered = set(stored.accounts) or {a.lower() for a in (addresses or [])[:1]}
+    missing = [a for a in addresses or [] if a.lower() not in covered]
+    if missing:  # e.g. an address added since, or a setup from before per-address accounts
+        problems.append(f"no channel account for {', '.join(missing)} (its threads would go "
+                        "through the first address's account): run hubspot setup")
     return report
 
 

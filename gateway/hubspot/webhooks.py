@@ -2,7 +2,13 @@
 
 POST /webhooks/hubspot/app      Webhooks-API events: a JSON array, signed v3 (v1 accepted
                                 when no v3 header is present; H§1, H§2)
-POST /webhooks/hubspot/channel  custom-channel events: one JSON object, signed v3 (H§3.3)
+POST /webhooks/hubspot/channel  custom-channel events: one JSON object or an array of them,
+                                signed v3 or v1 (H§3.3) with the channel app's secret
+
+Each stream is verified with its own secret: the app webhooks with the client secret of the
+app that subscribed (OPENCX_GATEWAY_HUBSPOT_CLIENT_SECRET), the channel webhooks with the
+secret of the app that owns the channel (OPENCX_GATEWAY_HUBSPOT_CHANNEL_CLIENT_SECRET,
+defaulting to the former).
 
 The handler never calls HubSpot: events are stored (deduplicated) together with a
 `webhook` job in one commit, and the WebhookWorker (inbound.py) does the rest.
@@ -37,7 +43,7 @@ class BadPayload(ValueError):
 
 def verify(kind: str, method: str, uri: str, body: bytes, headers: Mapping[str, str],
            secret: str, now: float) -> str | None:
-    """None if the request is HubSpot's, else why not (v3 first; v1 only for app arrays)."""
+    """None if the request is HubSpot's, else why not (v3 first, then v1)."""
     if not secret:
         return "no client secret configured"
     v3 = headers.get("X-HubSpot-Signature-v3")
@@ -51,7 +57,7 @@ def verify(kind: str, method: str, uri: str, body: bytes, headers: Mapping[str, 
         return None if valid else "bad v3 signature"
     v1 = headers.get("X-HubSpot-Signature")
     version = headers.get("X-HubSpot-Signature-Version", "v1").lower()
-    if kind == "app" and v1 and version == "v1":
+    if v1 and version == "v1":
         return None if verify_v1(secret, body, v1) else "bad v1 signature"
     return "missing signature"
 
@@ -76,7 +82,11 @@ def app_events(data: Any) -> list[tuple[str, str, Any]]:
 
 
 def channel_events(data: Any) -> list[tuple[str, str, Any]]:
-    """One event; message events dedupe on the HubSpot message id (H§2.4)."""
+    """One event object, or an array of them; message events dedupe on the message id."""
+    if isinstance(data, list):
+        if not data or not all(isinstance(e, dict) for e in data):
+            raise BadPayload("expected a JSON object or an array of objects")
+        return [row for event in data for row in channel_events(event)]
     if not isinstance(data, dict):
         raise BadPayload("expected a JSON object")
     kind = str(data.get("type") or "unknown")
@@ -94,10 +104,11 @@ class WebhookReceiver:
     """The two aiohttp handlers plus what `status` shows about the latest deliveries."""
 
     def __init__(self, db: Database, *, secret: Callable[[], str], public_url: Callable[[], str],
-                 max_bytes: int, max_attempts: int, clock: Callable[[], float] = time.time
-                 ) -> None:
+                 max_bytes: int, max_attempts: int, clock: Callable[[], float] = time.time,
+                 channel_secret: Callable[[], str] | None = None) -> None:
         self.db = db
         self.secret = secret
+        self.channel_secret = channel_secret or secret
         self.public_url = public_url
         self.max_bytes = max_bytes
         self.max_attempts = max_attempts
@@ -122,7 +133,8 @@ class WebhookReceiver:
             return await self._reject(kind, 413, "body too large")
         now = self.clock()
         uri = self.public_url().rstrip("/") + request.raw_path
-        why = verify(kind, request.method, uri, body, request.headers, self.secret(), now)
+        secret = self.secret() if kind == "app" else self.channel_secret()
+        why = verify(kind, request.method, uri, body, request.headers, secret, now)
         if why is not None:
             return await self._reject(kind, 401, why)
         try:

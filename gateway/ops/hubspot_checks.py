@@ -106,7 +106,8 @@ async def _account(client: HubSpotClient, cfg: Config) -> list[Check]:
 async def _setup(client: HubSpotClient, cfg: Config) -> list[Check]:
     stored = read_if_ready(cfg.storage.path, _stored_setup)
     try:
-        report = await check_setup(client, cfg.hubspot, stored)
+        report = await check_setup(client, cfg.hubspot, stored,
+                                   [a.address for a in cfg.smtp.support_addresses])
     except HubSpotError as exc:
         return [warn("hubspot.properties", f"cannot read the ticket properties: {exc}")]
     missing = [name for present, name in ((report["tag_property"], cfg.hubspot.tag_property),
@@ -115,7 +116,19 @@ async def _setup(client: HubSpotClient, cfg: Config) -> list[Check]:
                   "tickets cannot be created", SETUP_FIX) if missing
              else ok("hubspot.properties", f"ticket properties {cfg.hubspot.tag_property} and "
                      f"{KEY_PROPERTY} exist"))
-    return [props, _setup_state(cfg, stored, report.get("channel"))]
+    return [props, _pipelines(report), _setup_state(cfg, stored, report.get("channel"))]
+
+
+def _pipelines(report: dict[str, Any]) -> Check:
+    """Every pipeline/stage new tickets go to exists in the portal and is open."""
+    routes = report.get("routes") or {}
+    bad = [f"{who}: {r['problem']}" for who, r in routes.items() if r["problem"]]
+    if bad:
+        return fail("hubspot.pipeline", "; ".join(bad), "list the portal's pipelines and choose "
+                    "with `opencx-gateway hubspot setup --pipeline ID --stage ID` (or set "
+                    "hubspot.pipeline/stage, hubspot.addresses[].pipeline/stage)")
+    used = sorted({f"{r['pipeline']}/{r['stage']}" for r in routes.values()})
+    return ok("hubspot.pipeline", f"new tickets go to pipeline/stage {', '.join(used)}")
 
 
 def _stored_setup(conn: sqlite3.Connection) -> SetupState | None:
@@ -149,7 +162,12 @@ def _webhook_secret(creds: Credentials) -> Check:
         return fail("hubspot.webhook_secret", "OPENCX_GATEWAY_HUBSPOT_CLIENT_SECRET is not set: "
                     "every webhook is refused (401), so rep replies never reach customers",
                     f"set the app's client secret ({CREDENTIALS_DOC})")
-    return ok("hubspot.webhook_secret", "set (webhook signatures can be verified)")
+    if creds.channel_client_secret:
+        return ok("hubspot.webhook_secret", "set for both streams: app webhooks with "
+                  "OPENCX_GATEWAY_HUBSPOT_CLIENT_SECRET, channel webhooks with "
+                  "OPENCX_GATEWAY_HUBSPOT_CHANNEL_CLIENT_SECRET")
+    return ok("hubspot.webhook_secret", "set (one secret verifies both webhook streams; set "
+              "OPENCX_GATEWAY_HUBSPOT_CHANNEL_CLIENT_SECRET if another app owns the channel)")
 
 
 async def _webhook_url(cfg: Config) -> Check:

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from gateway.errors import GatewayError, NotFound
 from gateway.failures import failures
 from gateway.hubspot.errors import HubSpotError
+from gateway.hubspot.setup import ticket_route
 from gateway.replies import render_markdown, sanitize_html
 from gateway.signatures import resolve_signature, signature_problems
 from gateway.storage import queues, sessions, views
@@ -126,6 +127,9 @@ def hubspot_links(portal_id: int | None, s: dict[str, Any]) -> dict[str, str]:
         links["ticket"] = f"{base}/record/0-5/{s['hubspot_ticket_id']}"
     if s.get("hubspot_contact_id"):
         links["contact"] = f"{base}/record/0-1/{s['hubspot_contact_id']}"
+    if s.get("hubspot_thread_id"):
+        links["thread"] = (f"https://app.hubspot.com/live-messages/{portal_id}/inbox/"
+                           f"{s['hubspot_thread_id']}")
     return links
 
 
@@ -140,6 +144,7 @@ async def message_html(gw: Any, session_id: int, message_id: int) -> str:
 # -- channels -----------------------------------------------------------------------------
 async def channels(gw: Any) -> list[dict[str, Any]]:
     rows = {r["address"]: r for r in await gw.db.read(sessions.list_addresses)}
+    hubspot = hubspot_addresses(gw)
     out = []
     for support in gw.cfg.smtp.support_addresses:
         row = rows.get(support.address, {})
@@ -153,7 +158,27 @@ async def channels(gw: Any) -> list[dict[str, Any]]:
             "challenge_sent_at": row.get("challenge_sent_at"),
             "last_mail_at": row.get("last_mail_at"),
             "last_inbound_id": row.get("last_inbound_id"),
+            "hubspot": hubspot.get(support.address),
         })
+    return out
+
+
+def hubspot_addresses(gw: Any) -> dict[str, dict[str, Any]]:
+    """Per support address: its channel account, inbox, ticket pipeline/stage, signature."""
+    service, hub = gw.hubspot, gw.cfg.hubspot
+    if hub.mode == "off" or service is None or not hasattr(service, "current_setup"):
+        return {}
+    state = service.current_setup()
+    out = {}
+    for support in gw.cfg.smtp.support_addresses:
+        ids = state.accounts.get(support.address) or {}
+        own = hub.for_address(support.address)
+        pipeline, stage = ticket_route(hub, state, support.address)
+        out[support.address] = {
+            "channel_account_id": ids.get("channel_account_id"), "inbox_id": ids.get("inbox_id"),
+            "pipeline": pipeline, "stage": stage,
+            "signature_domain": (own.signature_domain if own else None)
+            or support.address.rpartition("@")[2]}
     return out
 
 
@@ -226,7 +251,7 @@ async def hubspot_view(gw: Any, webhook_paths: list[str]) -> dict[str, Any]:
     base = gw.public_url()
     out: dict[str, Any] = {"mode": cfg.mode, "webhook_urls": [base + p for p in webhook_paths],
                            "public_url": base, "status": None, "status_error": None,
-                           "checks": []}
+                           "checks": [], "addresses": hubspot_addresses(gw)}
     service = gw.hubspot
     if cfg.mode == "off" or service is None or not hasattr(service, "status"):
         out["status_error"] = None if cfg.mode == "off" else "the HubSpot service is not running"

@@ -8,6 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from gateway.errors import GatewayError
+from gateway.hubspot.errors import HubSpotError
 from gateway.web import model
 from gateway.web.auth import get_auth
 from gateway.web.templating import redirect, render
@@ -109,6 +110,23 @@ async def hubspot_page(request: web.Request) -> web.StreamResponse:
                                             "sub": "hubspot", **data})
 
 
+async def pipeline_submit(request: web.Request) -> web.StreamResponse:
+    """Choose the ticket pipeline/stage new tickets go to ("PIPELINE/STAGE" from the list)."""
+    choice = (await _form(request)).get("route", "")
+    pipeline, _, stage = choice.partition("/")
+    service = gw_of(request).hubspot
+    if service is None or not hasattr(service, "choose_pipeline"):
+        return _done(request, "/settings/hubspot", "HubSpot is off", "error")
+    if not pipeline or not stage:
+        return _done(request, "/settings/hubspot", "Choose a pipeline and stage", "error")
+    try:
+        await service.choose_pipeline(pipeline, stage)
+    except HubSpotError as exc:
+        return _done(request, "/settings/hubspot", f"Not changed: {exc}", "error")
+    return _done(request, "/settings/hubspot", f"New tickets now go to pipeline {pipeline}, "
+                 f"stage {stage}.")
+
+
 async def signatures_page(request: web.Request) -> web.StreamResponse:
     data = model.signatures_view(gw_of(request), request.query.get("address"))
     return render(request, "signatures.html", {"title": "Signatures", "nav": "settings",
@@ -144,6 +162,7 @@ def add_routes(app: web.Application) -> None:
     r.add_post("/channels/test", send_test_submit)
     r.add_get("/settings", lambda _: _static_redirect("/settings/hubspot"))
     r.add_get("/settings/hubspot", hubspot_page, name="hubspot")
+    r.add_post("/settings/hubspot/pipeline", pipeline_submit)
     r.add_get("/settings/signatures", signatures_page, name="signatures")
     r.add_get("/queue", queue_page, name="queue")
     r.add_post(r"/queue/{id:\d+}/requeue", requeue_submit)

@@ -42,13 +42,14 @@ def write_config(cfg: Config, path: Path, **hubspot: Any) -> Path:
     return path
 
 
-async def run_cli(config: Path, *args: str, env: dict[str, str] | None = None
-                  ) -> tuple[int, str]:
+async def run_cli(config: Path, *args: str, env: dict[str, str] | None = None,
+                  stdin: bytes | None = None) -> tuple[int, str]:
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "gateway.cli", "--config", str(config), *args, cwd=ROOT,
         env={**os.environ, **(env or {})}, stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT)
-    out, _ = await asyncio.wait_for(proc.communicate(), 60)
+        stderr=asyncio.subprocess.STDOUT,
+        stdin=asyncio.subprocess.PIPE if stdin is not None else None)
+    out, _ = await asyncio.wait_for(proc.communicate(stdin), 60)
     return proc.returncode or 0, out.decode()
 
 

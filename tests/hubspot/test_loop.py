@@ -57,7 +57,12 @@ def _assert_contact_ticket_note(emu: HubSpotEmulator, session: dict[str, Any],
     [ticket] = list(emu.tickets.values())
     props = ticket.properties
     assert props["opencx_handedoff"] == "true"
-    assert props["content"] == session["summary"] and session["summary"]
+    description = props["content"]  # a summary a rep can act on, not the raw first mail
+    assert description.startswith(f"Problem: {session['summary'].split('. ')[0]}")
+    assert "\nAI answered: " in description and "nothing yet" not in description
+    assert "\nEscalated because: user_request" in description
+    assert f"Sentiment: {session['sentiment_label']}" in description
+    assert "language: en" in description
     assert f"[#{sid}]" in props["subject"]
     assert (props["hs_pipeline"], props["hs_pipeline_stage"], props["hs_ticket_priority"]) == (
         "0", "1", "HIGH")
@@ -80,6 +85,9 @@ def _assert_thread(emu: HubSpotEmulator, session: dict[str, Any],
     published = [m for m in posted if m["type"] == "MESSAGE"]
     assert [m["direction"] for m in published] == ["INCOMING", "OUTGOING", "INCOMING"]
     assert [m["text"] for m in published] == [t["text"].strip() for t in turns]
+    ai = [m for m in published if m["direction"] == "OUTGOING"]
+    assert ai and all(m["richText"].startswith("<p>") and "**" not in m["richText"]
+                      for m in ai)
     for sent, turn in zip(published, turns, strict=True):
         stamp = parse_time(sent["createdAt"])
         assert stamp is not None and abs(stamp.timestamp() - turn["created_at"]) < 0.002
@@ -118,6 +126,10 @@ async def test_full_loop_ticket_thread_note_reply_and_comment(gateway: Gateway,
     # an internal comment: recorded as internal, never mailed
     await emu.rep_comment(session["hubspot_thread_id"], "Customer is on the legacy plan.")
     await wait_until(lambda: _has_role(gateway, sid, "internal"), 10)
+    # the comment carries only the actor id (as at HubSpot): the name comes from the actors API
+    internal = [m for m in await messages(gateway, sid) if m["role"] == "internal"]
+    assert [m["author"] for m in internal] == ["Riley Rep"]
+    assert [m["author"] for m in agent] == ["Riley Rep"]
     await idle(gateway, emu)
     assert len(maildir_messages(config)) == 2
     assert count(emu.tickets.values()) == 1 and count(emu.contacts.values()) == 1

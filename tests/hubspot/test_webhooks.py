@@ -14,7 +14,7 @@ import pytest
 
 from gateway.config import Config
 from gateway.daemon import Gateway
-from gateway.hubspot.service import EMULATOR_CLIENT_SECRET
+from gateway.hubspot.service import EMULATOR_CHANNEL_SECRET, EMULATOR_CLIENT_SECRET
 from gateway.hubspot.signatures import sign_v1, sign_v3
 from gateway.hubspot.webhooks import APP_PATH, CHANNEL_PATH, verify
 from tests.conftest import wait_until
@@ -45,8 +45,11 @@ def app_event(event_id: int = 1, attempt: int = 0, thread: int = 999) -> dict[st
             "messageType": "MESSAGE", "changeFlag": "NEW_MESSAGE"}
 
 
-def signed(gw: Gateway, path: str, body: bytes, *, secret: str = EMULATOR_CLIENT_SECRET,
+def signed(gw: Gateway, path: str, body: bytes, *, secret: str | None = None,
            at: float | None = None, uri: str | None = None) -> dict[str, str]:
+    """v3 headers; each stream's own secret unless `secret` is given."""
+    if secret is None:
+        secret = EMULATOR_CHANNEL_SECRET if path == CHANNEL_PATH else EMULATOR_CLIENT_SECRET
     ts = str(int((time.time() if at is None else at) * 1000))
     target = uri or gw.public_url() + path
     return {"Content-Type": "application/json", "X-HubSpot-Request-Timestamp": ts,
@@ -93,7 +96,8 @@ def test_verifier_passes_hubspots_published_vectors() -> None:
         "timestamp outside the 5 minute window")
     assert verify("channel", "POST", uri + "?x=1", body, v3, VECTOR_SECRET,
                   now=1693657560.0) == "bad v3 signature"
-    assert verify("channel", "POST", uri, body, v1, VECTOR_SECRET, now=0) == "missing signature"
+    assert verify("channel", "POST", uri, body, v1, VECTOR_SECRET, now=0) == "bad v1 signature"
+    assert verify("channel", "POST", uri, body, {}, VECTOR_SECRET, now=0) == "missing signature"
 
 
 async def test_signed_event_is_stored_once_and_unknown_threads_are_ignored(
@@ -163,16 +167,32 @@ async def test_channel_events_dedupe_on_the_message_id(gateway: Gateway,
     assert (await stored(gateway))[0] == events0 + 1
 
 
-async def test_v1_is_accepted_for_app_arrays_only(gateway: Gateway,
-                                                  http: aiohttp.ClientSession) -> None:
-    await baseline(gateway)
+def v1_headers(secret: str, body: bytes) -> dict[str, str]:
+    return {"Content-Type": "application/json", "X-HubSpot-Signature-Version": "v1",
+            "X-HubSpot-Signature": sign_v1(secret, body)}
+
+
+async def test_each_stream_is_verified_with_its_own_secret(
+        gateway: Gateway, http: aiohttp.ClientSession) -> None:
+    events0, _ = await baseline(gateway)
     body = json.dumps([app_event(31)]).encode()
-    v1 = {"Content-Type": "application/json", "X-HubSpot-Signature-Version": "v1",
-          "X-HubSpot-Signature": sign_v1(EMULATOR_CLIENT_SECRET, body)}
-    assert (await post(http, gateway, APP_PATH, body, v1))[0] == 200
+    assert (await post(http, gateway, APP_PATH, body, v1_headers(EMULATOR_CLIENT_SECRET,
+                                                                 body)))[0] == 200
+    assert (await post(http, gateway, APP_PATH, body,
+                       signed(gateway, APP_PATH, body, secret=EMULATOR_CHANNEL_SECRET)))[0] == 401
     channel = json.dumps({"type": "CHANNEL_ACCOUNT_UPDATED", "eventId": "x"}).encode()
-    v1c = {**v1, "X-HubSpot-Signature": sign_v1(EMULATOR_CLIENT_SECRET, channel)}
-    assert (await post(http, gateway, CHANNEL_PATH, channel, v1c))[0] == 401
+    assert (await post(http, gateway, CHANNEL_PATH, channel,
+                       signed(gateway, CHANNEL_PATH, channel, secret=EMULATOR_CLIENT_SECRET))
+            )[0] == 401
+    assert (await post(http, gateway, CHANNEL_PATH, channel,
+                       v1_headers(EMULATOR_CLIENT_SECRET, channel)))[0] == 401
+    # the channel stream, v1 or v3, as an object or an array: its own secret passes
+    as_array = json.dumps([{"type": "CHANNEL_ACCOUNT_UPDATED", "eventId": "y"}]).encode()
+    assert (await post(http, gateway, CHANNEL_PATH, channel,
+                       v1_headers(EMULATOR_CHANNEL_SECRET, channel)))[1]["accepted"] == 1
+    assert (await post(http, gateway, CHANNEL_PATH, as_array,
+                       signed(gateway, CHANNEL_PATH, as_array)))[1]["accepted"] == 1
+    assert (await stored(gateway))[0] == events0 + 3
 
 
 async def test_malformed_bodies_get_400(gateway: Gateway, http: aiohttp.ClientSession) -> None:

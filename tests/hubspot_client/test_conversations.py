@@ -48,8 +48,11 @@ async def test_channel_setup_round_trip(client: HubSpotClient) -> None:
     assert channel.webhook_url == "http://127.0.0.1:9/a"
     assert channel.capabilities["threadingModel"] == "INTEGRATION_THREAD_ID"
     assert [c.id for c in await client.list_custom_channels()] == [channel.id]
-    moved = await client.update_custom_channel(channel.id, {"webhookUrl": "http://127.0.0.1:9/b"})
+    moved = await client.update_custom_channel(
+        channel.id, name="Chan", webhook_url="http://127.0.0.1:9/b", capabilities=CAPABILITIES,
+        description="AI email", logo_url="http://127.0.0.1:9/logo.svg")
     assert moved.webhook_url == "http://127.0.0.1:9/b"
+    assert (moved.description, moved.logo_url) == ("AI email", "http://127.0.0.1:9/logo.svg")
     made = await client.create_channel_account(channel.id, "Support", inbox.id, "s@example.com")
     assert (made.inbox_id, made.authorized, made.delivery_value) == (inbox.id, True,
                                                                     "s@example.com")

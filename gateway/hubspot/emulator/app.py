@@ -25,6 +25,8 @@ from gateway.hubspot.emulator import channels as emulator_channels
 from gateway.hubspot.emulator import control as emulator_control
 from gateway.hubspot.emulator import conversations as emulator_conversations
 from gateway.hubspot.emulator import crm as emulator_crm
+from gateway.hubspot.emulator import files as emulator_files
+from gateway.hubspot.emulator import portal as emulator_portal
 from gateway.hubspot.emulator import schema_api as emulator_schema_api
 from gateway.hubspot.emulator import search as emulator_search
 from gateway.hubspot.emulator import webhooks as emulator_webhooks
@@ -51,7 +53,7 @@ def build_app(ctx: Context) -> web.Application:
     app = web.Application(middlewares=[hubspot_middleware], client_max_size=MAX_BODY_BYTES)
     app[CTX] = ctx
     for module in (emulator_search, emulator_crm, emulator_schema_api, emulator_conversations,
-                   emulator_channels, emulator_webhooks, emulator_control):
+                   emulator_channels, emulator_webhooks, emulator_files, emulator_control):
         app.add_routes(module.routes)
 
     async def close_webhooks(_app: web.Application) -> None:
@@ -75,15 +77,27 @@ class HubSpotEmulator:
                  search_per_second: int = 5, clock: Callable[[], float] = time.time,
                  webhook_retry_delays: Sequence[float] = DEFAULT_RETRY_DELAYS,
                  webhook_timeout: float = 10.0, webhook_target_url: str | None = None,
-                 truncate_at: int = 4096) -> None:
+                 truncate_at: int = 4096, portal: str = "classic",
+                 inboxes: Sequence[str] = (), helpdesk_auto_ticket: bool = False,
+                 channel_client_secret: str | None = None,
+                 channel_webhook_shape: str = "object", channel_signature: str = "v3",
+                 strict_channel_patch: bool = True) -> None:
         settings = Settings(token=token, client_secret=client_secret,
                             developer_api_key=developer_api_key, app_id=app_id,
                             portal_id=portal_id,
                             scopes=set(FULL_SCOPES if scopes is None else scopes),
                             search_lag=search_lag, rate_limit_per_10s=rate_limit_per_10s,
                             search_per_second=search_per_second, truncate_at=truncate_at,
-                            webhook_target_url=webhook_target_url)
+                            webhook_target_url=webhook_target_url,
+                            channel_client_secret=channel_client_secret,
+                            channel_webhook_shape=channel_webhook_shape,
+                            channel_signature=channel_signature,
+                            helpdesk_auto_ticket=helpdesk_auto_ticket,
+                            strict_channel_patch=strict_channel_patch)
         self.state = EmulatorState(settings, clock)
+        emulator_portal.apply_profile(self.state, portal)
+        for name in inboxes:
+            emulator_portal.add_inbox(self.state, name)
         self.controls = Controls()
         self.webhooks = Webhooks(self.state, webhook_retry_delays, webhook_timeout)
         self.ctx = Context(self.state, self.controls, self.webhooks)
@@ -159,15 +173,31 @@ class HubSpotEmulator:
         """Forget the call log."""
         self.controls.calls.clear()
 
+    def use_portal(self, profile: str) -> None:
+        """Switch the ticket pipelines to a profile: ``classic`` (pipeline 0) or ``helpdesk``."""
+        emulator_portal.apply_profile(self.state, profile)
+
+    def add_inbox(self, name: str, inbox_id: str | None = None) -> Json:
+        """Add a conversations inbox; returns it."""
+        return emulator_portal.add_inbox(self.state, name, inbox_id)
+
     def set_webhook_target(self, url: str | None) -> None:
         """Where app webhooks (JSON arrays) go; same as ``PUT /webhooks/v3/{appId}/settings``."""
         self.state.settings.webhook_target_url = url
 
     # -- acting as a rep -----------------------------------------------------------------
     async def rep_reply(self, thread_id: str, text: str, rich_text: str | None = None,
-                        actor_id: str = emulator_control.REP) -> Json:
-        """A rep replies publicly in the inbox; returns the MESSAGE, webhooks go out."""
-        return emulator_control.rep_reply(self.ctx, thread_id, text, rich_text, actor_id)
+                        actor_id: str = emulator_control.REP,
+                        attachments: Sequence[tuple[str, str, bytes]] = ()) -> Json:
+        """A rep replies publicly in the inbox; returns the MESSAGE, webhooks go out.
+        ``attachments``: (file name, content type, bytes), uploaded to Files first."""
+        ids = [self.add_file(name, ctype, data)["id"] for name, ctype, data in attachments]
+        return emulator_control.rep_reply(self.ctx, thread_id, text, rich_text, actor_id, ids)
+
+    def add_file(self, name: str, content_type: str, data: bytes) -> Json:
+        """A file in the portal's Files (as if a rep uploaded it); returns its metadata."""
+        return emulator_files.store_file(self.state, self.base_url or "", name, data,
+                                         content_type)
 
     async def rep_comment(self, thread_id: str, text: str, rich_text: str | None = None,
                           actor_id: str = emulator_control.REP) -> Json:
@@ -217,6 +247,16 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--rate-limit", type=int, default=190, help="calls per 10 s per token")
     parser.add_argument("--search-per-second", type=int, default=5)
     parser.add_argument("--webhook-url", default=None, help="app webhook target URL")
+    parser.add_argument("--portal", choices=emulator_portal.PROFILES, default="classic",
+                        help="ticket pipelines: classic (pipeline 0) or helpdesk (custom ids)")
+    parser.add_argument("--inbox", action="append", default=[], help="add an inbox (repeat)")
+    parser.add_argument("--helpdesk-auto-ticket", action="store_true",
+                        help="a new thread's first message creates a ticket")
+    parser.add_argument("--channel-client-secret",
+                        default=env("OPENCX_GATEWAY_HUBSPOT_CHANNEL_CLIENT_SECRET"),
+                        help="sign channel webhooks with this secret (default: client secret)")
+    parser.add_argument("--channel-webhook-shape", choices=("object", "array"), default="object")
+    parser.add_argument("--channel-signature", choices=("v3", "v1"), default="v3")
     return parser
 
 
@@ -229,7 +269,11 @@ def main(argv: Sequence[str] | None = None) -> None:
               "portal_id": args.portal_id, "search_lag": args.search_lag,
               "rate_limit_per_10s": args.rate_limit,
               "search_per_second": args.search_per_second,
-              "webhook_target_url": args.webhook_url}
+              "webhook_target_url": args.webhook_url, "portal": args.portal,
+              "inboxes": args.inbox, "helpdesk_auto_ticket": args.helpdesk_auto_ticket,
+              "channel_client_secret": args.channel_client_secret,
+              "channel_webhook_shape": args.channel_webhook_shape,
+              "channel_signature": args.channel_signature}
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve(args.listen, **kwargs))
 

@@ -17,6 +17,7 @@ from aiohttp import web
 
 from gateway.hubspot.emulator.conversations import add_message, integration_client, render_message
 from gateway.hubspot.emulator.crm import create_object
+from gateway.hubspot.emulator.files import attachment_json
 from gateway.hubspot.emulator.http import (
     CTX,
     Context,
@@ -25,6 +26,7 @@ from gateway.hubspot.emulator.http import (
     json_response,
     read_json,
 )
+from gateway.hubspot.emulator.portal import auto_ticket
 from gateway.hubspot.emulator.state import EmulatorState, Json, Thread, iso, parse_time
 
 routes = web.RouteTableDef()
@@ -93,6 +95,8 @@ def _channel(state: EmulatorState, channel_id: str) -> Json:
     return channel
 
 
+PATCH_REQUIRED = ("capabilities", "channelDescription", "channelLogoUrl")
+"""Required in a channel PATCH by HubSpot's published schema (custom_channel_update_params)."""
 _CHANNEL_FIELDS = ("webhookUrl", "channelAccountConnectionRedirectUrl", "channelDescription",
                    "channelLogoUrl")
 
@@ -135,6 +139,11 @@ async def patch_channel(request: web.Request) -> web.Response:
     channel, body = _channel(state, request.match_info["channel_id"]), await read_json(request)
     if not isinstance(body, dict):
         raise HubSpotHTTPError(400, "Body must be an object")
+    missing = [k for k in PATCH_REQUIRED if k not in body]
+    if missing and state.settings.strict_channel_patch:
+        raise HubSpotHTTPError(
+            400, f"Invalid input JSON: missing required fields {', '.join(missing)}",
+            "VALIDATION_ERROR", context={"missingFields": missing})
     if "capabilities" in body:
         channel["capabilities"] = {**channel["capabilities"],
                                    **check_capabilities(body["capabilities"])}
@@ -287,6 +296,7 @@ def publish(ctx: Context, channel: Json, body: Any) -> Json:
     """Create or extend a thread with one published message (idempotent per channel)."""
     state = ctx.state
     account = _check_publish(state, channel, body)
+    attachments = [attachment_json(state, a) for a in body.get("attachments") or []]
     idem = body.get("integrationIdempotencyId")
     if idem and (channel["id"], str(idem)) in state.publish_keys:
         return state.messages[state.publish_keys[(channel["id"], str(idem))]]
@@ -311,12 +321,13 @@ def publish(ctx: Context, channel: Json, body: Any) -> Json:
               "recipients": _people(body.get("recipients"), None if incoming else visitor,
                                     "recipientField"),
               "status": {"statusType": "RECEIVED" if incoming else "SENT"},
-              "attachments": body.get("attachments") or []}
+              "attachments": attachments}
     for key in ("subject", "inReplyToId"):
         if body.get(key):
             fields[key] = body[key]
     when = parse_time(body["timestamp"]) if body.get("timestamp") else None
     message = add_message(ctx, thread, fields, created_at=when)
+    auto_ticket(ctx, thread, message)
     if idem:
         state.publish_keys[(channel["id"], str(idem))] = message["id"]
     return message

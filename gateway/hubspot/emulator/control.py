@@ -21,7 +21,9 @@ from gateway.hubspot.emulator.conversations import (
     render_thread,
 )
 from gateway.hubspot.emulator.crm import is_closed_stage, render, update_object
+from gateway.hubspot.emulator.files import attachment_json
 from gateway.hubspot.emulator.http import CTX, Context, FaultRule, HubSpotHTTPError, json_response
+from gateway.hubspot.emulator.portal import add_inbox, apply_profile, default_pipeline_id
 from gateway.hubspot.emulator.state import Json
 
 routes = web.RouteTableDef()
@@ -32,10 +34,12 @@ REP_CLIENT = {"clientType": "HUBSPOT"}
 # -- rep actions (shared by the Python API and the HTTP API) ------------------------------
 
 def rep_reply(ctx: Context, thread_id: str, text: str, rich_text: str | None = None,
-              actor_id: str = REP) -> Json:
+              actor_id: str = REP, file_ids: list[str] | None = None) -> Json:
     """A rep's public reply in the inbox: OUTGOING MESSAGE + channel and app webhooks."""
     thread = get_thread(ctx.state, thread_id)
-    return agent_message(ctx, thread, text, rich_text, actor_id, REP_CLIENT)
+    attachments = [attachment_json(ctx.state, {"type": "FILE", "fileId": f})
+                   for f in file_ids or []]
+    return agent_message(ctx, thread, text, rich_text, actor_id, REP_CLIENT, attachments)
 
 
 def rep_comment(ctx: Context, thread_id: str, text: str, rich_text: str | None = None,
@@ -52,7 +56,7 @@ def close_ticket(ctx: Context, ticket_id: str, stage: str | None = None,
     ticket = state.tickets.get(ticket_id)
     if ticket is None or ticket.archived:
         raise HubSpotHTTPError(404, f"Ticket {ticket_id} not found", "OBJECT_NOT_FOUND")
-    pipeline = ticket.properties.get("hs_pipeline") or "0"
+    pipeline = ticket.properties.get("hs_pipeline") or default_pipeline_id(state)
     if stage is None:
         stages = [s["id"] for p in state.pipelines["tickets"] if p["id"] == pipeline
                   for s in p["stages"] if is_closed_stage(state, pipeline, s["id"])]
@@ -162,14 +166,38 @@ async def patch_settings(request: web.Request) -> web.Response:
     settings, body = request.app[CTX].state.settings, await _body(request)
     names = {"scopes": "scopes", "searchLag": "search_lag", "rateLimitPer10s":
              "rate_limit_per_10s", "searchPerSecond": "search_per_second",
-             "webhookTargetUrl": "webhook_target_url", "truncateAt": "truncate_at"}
+             "webhookTargetUrl": "webhook_target_url", "truncateAt": "truncate_at",
+             "channelClientSecret": "channel_client_secret",
+             "channelWebhookShape": "channel_webhook_shape",
+             "channelSignature": "channel_signature", "helpdeskAutoTicket": "helpdesk_auto_ticket",
+             "strictChannelPatch": "strict_channel_patch"}
     for key, attr in names.items():
         if key in body:
             setattr(settings, attr, set(body[key]) if key == "scopes" else body[key])
     data = asdict(settings) | {"scopes": sorted(settings.scopes)}
-    for secret in ("token", "client_secret", "developer_api_key"):
+    for secret in ("token", "client_secret", "developer_api_key", "channel_client_secret"):
         data.pop(secret)
     return json_response(data)
+
+
+@routes.post("/_emulator/portal")
+@_control
+async def post_portal(request: web.Request) -> web.Response:
+    """Switch the pipeline profile: ``{"profile": "classic" | "helpdesk"}``."""
+    state, body = request.app[CTX].state, await _body(request)
+    try:
+        apply_profile(state, str(body.get("profile", "")))
+    except ValueError as exc:
+        raise HubSpotHTTPError(400, str(exc)) from None
+    return json_response({"pipelines": state.pipelines["tickets"]})
+
+
+@routes.post("/_emulator/inboxes")
+@_control
+async def post_inbox(request: web.Request) -> web.Response:
+    """Add an inbox: ``{"name": ..., "id": optional}``."""
+    state, body = request.app[CTX].state, await _body(request)
+    return json_response(add_inbox(state, str(body.get("name") or "Inbox"), body.get("id")))
 
 
 @routes.get("/_emulator/deliveries")

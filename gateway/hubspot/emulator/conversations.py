@@ -97,7 +97,7 @@ def customer_identifier(state: EmulatorState, thread: Thread) -> Json | None:
 
 
 def agent_message(ctx: Context, thread: Thread, text: str, rich_text: str | None,
-                  actor_id: str, client: Json) -> Json:
+                  actor_id: str, client: Json, attachments: list[Json] | None = None) -> Json:
     """An OUTGOING MESSAGE by agent ``actor_id``; custom channels get a webhook too."""
     state = ctx.state
     agent = state.agents.get(actor_id)
@@ -110,7 +110,8 @@ def agent_message(ctx: Context, thread: Thread, text: str, rich_text: str | None
               "client": client, "text": text, "richText": rich_text or text,
               "senders": [{"actorId": actor_id, "name": agent["name"],
                            "senderField": "FROM"}],
-              "recipients": recipients if to else [], "status": {"statusType": "SENT"}}
+              "recipients": recipients if to else [], "status": {"statusType": "SENT"},
+              "attachments": attachments or []}
     message = add_message(ctx, thread, fields)
     channel = state.channels.get(thread.channel_id)
     if channel is not None:

@@ -23,6 +23,7 @@ from gateway.hubspot.emulator.http import (
     json_response,
     read_json,
 )
+from gateway.hubspot.emulator.portal import default_pipeline_id
 from gateway.hubspot.emulator.schema import (
     ASSOCIATION_TYPES,
     CREATED_PROPERTY,
@@ -117,7 +118,7 @@ def _allowed_options(state: EmulatorState, kind: str, name: str,
     if kind == "tickets" and name == "hs_pipeline":
         return {p["id"] for p in state.pipelines["tickets"]}
     if kind == "tickets" and name == "hs_pipeline_stage":
-        pipeline = merged.get("hs_pipeline") or "0"
+        pipeline = merged.get("hs_pipeline") or default_pipeline_id(state)
         return {s["id"] for p in state.pipelines["tickets"] if p["id"] == pipeline
                 for s in p["stages"]}
     options = state.property_defs[kind][name]["options"]
@@ -295,7 +296,8 @@ def _stamp_closed(state: EmulatorState, props: dict[str, str | None],
     """Set ``closed_date`` when a ticket enters a closed stage, clear it when it leaves."""
     if "hs_pipeline_stage" not in props:
         return
-    pipeline = props.get("hs_pipeline") or current.get("hs_pipeline") or "0"
+    pipeline = (props.get("hs_pipeline") or current.get("hs_pipeline")
+                or default_pipeline_id(state))
     if is_closed_stage(state, pipeline, props["hs_pipeline_stage"]):
         if not current.get("closed_date"):
             props.setdefault("closed_date", iso(state.now()))
@@ -330,7 +332,7 @@ def create_object(ctx: Context, kind: str, body: Any) -> CrmObject:
     _check_unique(state, kind, props)
     now, object_id = state.now(), state.next_id(kind)
     if kind == "tickets":
-        props.setdefault("hs_pipeline", "0")
+        props.setdefault("hs_pipeline", default_pipeline_id(state))
         _stamp_closed(state, props, {})
     props |= {"hs_object_id": object_id, CREATED_PROPERTY[kind]: iso(now)}
     obj = CrmObject(kind, object_id, props, now, now)

@@ -149,6 +149,7 @@ class Controls:
 
     rules: list[FaultRule] = field(default_factory=list)
     latency: list[tuple[re.Pattern[str] | None, float]] = field(default_factory=list)
+    arrivals: list[tuple[str, str]] = field(default_factory=list)  # delayed calls, read in full
     calls: list[Call] = field(default_factory=list)
     hits: dict[str, deque[float]] = field(default_factory=dict)
     search_hits: dict[str, deque[float]] = field(default_factory=dict)
@@ -304,6 +305,7 @@ async def _serve(ctx: Context, request: web.Request, handler: Handler
     delay = ctx.controls.delay_for(request.path)
     if delay:
         await request.read()  # the request has arrived: a client dying now does not undo it
+        ctx.controls.arrivals.append((request.method, request.path))
         await asyncio.sleep(delay)
     method, path = request.method, request.path
     if ctx.controls.take(method, path, "drop"):

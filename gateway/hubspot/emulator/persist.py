@@ -8,6 +8,7 @@ successful mutating request, before its response leaves, and once more at shutdo
 
 from __future__ import annotations
 
+import base64
 import itertools
 import json
 import logging
@@ -20,6 +21,7 @@ from typing import Any
 
 from aiohttp import web
 
+from gateway.hubspot.emulator.files import StoredFile
 from gateway.hubspot.emulator.state import Assoc, CrmObject, EmulatorState, Thread
 
 log = logging.getLogger(__name__)
@@ -49,6 +51,9 @@ def snapshot(state: EmulatorState) -> dict[str, Any]:
         "thread_keys": [[*k, v] for k, v in state.thread_keys.items()],
         "publish_keys": [[*k, v] for k, v in state.publish_keys.items()],
         "subscriptions": state.subscriptions,
+        "files": [{"id": key, "meta": f.meta, "content_type": f.content_type,
+                   "data": base64.b64encode(f.data).decode("ascii")}
+                  for key, f in state.files.items()],
         **{name: getattr(state, name) for name in _DICTS},
     }
 
@@ -75,6 +80,9 @@ def restore(state: EmulatorState, data: dict[str, Any]) -> None:
     state.publish_keys.clear()
     state.publish_keys.update({(a, b): v for a, b, v in data["publish_keys"]})
     state.subscriptions[:] = data["subscriptions"]
+    state.files.clear()
+    state.files.update({f["id"]: StoredFile(f["meta"], base64.b64decode(f["data"]),
+                                            f["content_type"]) for f in data.get("files", [])})
     for name in _DICTS:
         target = getattr(state, name)
         target.clear()

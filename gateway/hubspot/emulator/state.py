@@ -27,6 +27,7 @@ FULL_SCOPES: frozenset[str] = frozenset(
         "conversations.write",
         "conversations.custom_channels.read",
         "conversations.custom_channels.write",
+        "files",
     }
 )
 """Every scope an emulated call can require; the default grant."""
@@ -45,6 +46,7 @@ _ID_BASES = {
     "channels": 500_001,
     "accounts": 600_001,
     "subscriptions": 700_001,
+    "files": 800_001,
     "events": 9_000_000_001,
 }
 
@@ -142,6 +144,16 @@ class Settings:
     search_per_second: int
     truncate_at: int
     webhook_target_url: str | None
+    channel_client_secret: str | None = None  # the channel app's secret (default: client_secret)
+    channel_webhook_shape: str = "object"  # "object" or "array" (both seen at HubSpot)
+    channel_signature: str = "v3"  # "v3" or "v1"
+    helpdesk_auto_ticket: bool = False  # a help-desk inbox makes a ticket for each new thread
+    strict_channel_patch: bool = True  # PATCH channel without the required fields -> 400
+
+    @property
+    def channel_secret(self) -> str:
+        """The secret channel webhooks are signed with."""
+        return self.channel_client_secret or self.client_secret
 
 
 class EmulatorState:
@@ -166,6 +178,7 @@ class EmulatorState:
         self.accounts: dict[str, Json] = {}
         self.thread_keys: dict[tuple[str, str], str] = {}
         self.publish_keys: dict[tuple[str, str], str] = {}
+        self.files: dict[str, Any] = {}  # id -> emulator.files.StoredFile
         self.agents: dict[str, Json] = {
             "A-1001": {"id": "A-1001", "type": "AGENT", "name": "Riley Rep",
                        "email": "riley.rep@emulator.test", "avatar": None},

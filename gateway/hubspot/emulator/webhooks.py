@@ -5,9 +5,10 @@ Two kinds, as HUBSPOT.md §0.3 describes:
 * ``app``: Webhooks-API events (``conversation.newMessage``, ``ticket.propertyChange``, ...)
   POSTed as a JSON **array** to the app's target URL, signed v1 (``X-HubSpot-Signature``,
   ``X-HubSpot-Signature-Version: v1``) and v3.
-* ``channel``: custom-channel events (``OUTGOING_CHANNEL_MESSAGE_CREATED``, ...) POSTed as one
-  JSON **object** to the channel's ``webhookUrl``, signed v3 only (UNCONFIRMED: whether
-  HubSpot adds v1 here).
+* ``channel``: custom-channel events (``OUTGOING_CHANNEL_MESSAGE_CREATED``, ...) POSTed to the
+  channel's ``webhookUrl`` as one JSON **object** (default) or a one-element **array**
+  (``channel_webhook_shape``), signed v3 (default) or v1 (``channel_signature``) with the
+  channel app's secret (``channel_client_secret``; UNCONFIRMED which HubSpot sends when).
 
 Retries follow HubSpot's Webhooks API: on a connection error, a timeout or any status other
 than 2xx, 400, 401, 403, 404 and 405, up to ``len(retry_delays)`` more tries, honouring
@@ -135,7 +136,8 @@ class Webhooks:
         payload = {"type": event_type, "portalId": str(self.state.settings.portal_id),
                    "channelId": channel["id"], "eventTimestamp": iso(self.state.now()),
                    "eventId": str(uuid.uuid4()), **fields}
-        body = json.dumps(payload, separators=(",", ":")).encode()
+        shaped = [payload] if self.state.settings.channel_webhook_shape == "array" else payload
+        body = json.dumps(shaped, separators=(",", ":")).encode()
         self._spawn("channel", url, lambda _attempt: body, [payload["eventId"]])
 
     def send_app_events(self, events: list[Json]) -> None:
@@ -172,17 +174,17 @@ class Webhooks:
 
     def headers(self, kind: str, url: str, body: bytes) -> dict[str, str]:
         """The signed headers HubSpot sends with ``body`` to ``url``."""
-        secret = self.state.settings.client_secret
+        settings = self.state.settings
+        secret = settings.client_secret if kind == "app" else settings.channel_secret
         timestamp = str(_ms(self.state.now()))
-        headers = {
-            "Content-Type": "application/json", "User-Agent": USER_AGENT,
-            "X-HubSpot-Timeout-Millis": str(int(self.timeout * 1000)),
-            "X-HubSpot-Signature-v3": sign_v3(secret, "POST", url, body, timestamp),
-            "X-HubSpot-Request-Timestamp": timestamp,
-        }
-        if kind == "app":
-            headers["X-HubSpot-Signature"] = sign_v1(secret, body)
-            headers["X-HubSpot-Signature-Version"] = "v1"
+        headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT,
+                   "X-HubSpot-Timeout-Millis": str(int(self.timeout * 1000))}
+        if kind == "app" or settings.channel_signature == "v3":
+            headers |= {"X-HubSpot-Signature-v3": sign_v3(secret, "POST", url, body, timestamp),
+                        "X-HubSpot-Request-Timestamp": timestamp}
+        if kind == "app" or settings.channel_signature == "v1":
+            headers |= {"X-HubSpot-Signature": sign_v1(secret, body),
+                        "X-HubSpot-Signature-Version": "v1"}
         return headers
 
     async def _post(self, kind: str, url: str, body: bytes
