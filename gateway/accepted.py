@@ -3,8 +3,9 @@
 The outbox records "sent" in the database on the relay's 250, but that write waits its turn in
 the single writer; a kill -9 in that gap used to resend the mail. A mark is one empty file
 created with a plain syscall, which survives the death of the process at once (the kernel
-holds it) and, after the fsync that follows, a power cut. The outbox checks the mark before
-sending and removes it once the database says "sent".
+holds it). It is not fsynced: the database commit that follows within milliseconds is the
+durable record, so only a power cut inside that gap can still cause a resend. The outbox
+checks the mark before sending and removes it once the database says "sent".
 """
 
 from __future__ import annotations
@@ -28,19 +29,6 @@ class AcceptedMarks:
         """Create the mark (durable against a process crash when this returns)."""
         fd = os.open(self._path(message_id), os.O_WRONLY | os.O_CREAT, 0o600)
         os.close(fd)
-
-    def sync(self, message_id: str) -> None:
-        """fsync the mark and its folder (durable against a power cut); run off the loop."""
-        fd = os.open(self._path(message_id), os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        dir_fd = os.open(self.folder, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
 
     def seen(self, message_id: str) -> bool:
         return self._path(message_id).exists()

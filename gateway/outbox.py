@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
@@ -71,9 +70,8 @@ class OutboxWorker(Worker):
 
         async def accepted(response: str) -> None:  # on the relay's 250, before its QUIT
             nonlocal recorded
-            if self.marks is not None:
-                self.marks.mark(mid)  # no await before this: no crash window to speak of
-                await asyncio.to_thread(self.marks.sync, mid)
+            if self.marks is not None:  # no await before this: no crash window to speak of
+                self.marks.mark(mid)  # (no fsync: the commit below is the durable record)
             await self._mark(oid, "sent", response=response)
             recorded = True
             if self.marks is not None:
