@@ -1,57 +1,61 @@
-"""Decide every labelled mail with the builtin agent; print precision/recall per outcome.
+"""Decide the project's labelled mails with the configured agent; print the product figures.
 
-Usage: .venv/bin/python bench/agent_eval.py [--kb FOLDER] [--errors] [SET.yaml ...]
-Default sets: tests/agent/labelled.yaml (tuning set) and tests/agent/holdout.yaml
-(written after tuning, never tuned on). A reply only counts as correct if its first
-source comes from one of the KB files the mail is labelled with.
+Usage: .venv/bin/python bench/agent_eval.py [--part test|tune] [--errors]
+
+Runs `eval/sets/{lumen,harbor,sample}-PART.jsonl` against their knowledge bases (24, 101
+and 36 sections) with the default built-in agent and prints, per set and for all sets
+together, what `opencx-gateway agent eval` prints. The `test` part was never used for
+tuning; docs/agent.md quotes its figures.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import time
+import logging
 from pathlib import Path
 
-from gateway.agent.evaluation import load_labelled, outcome, run, source_ok, table
+from gateway.agent.base import Decision, Escalation
+from gateway.agent.evaluation import LabelledMail, load_labelled, outcome, report, run, source_ok
 from gateway.agent.factory import build_agent
 from gateway.config import AgentConfig, Secrets
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SETS = [ROOT / "tests/agent/labelled.yaml", ROOT / "tests/agent/holdout.yaml"]
+PARTS = ["fresh6", "fresh5", "fresh4", "fresh3", "fresh2", "fresh", "test",
+         "tune"]  # newest blind part first
+SETS = {"lumen": ROOT / "eval/kb/lumen", "harbor": ROOT / "eval/kb/harbor",
+        "sample": ROOT / "gateway/agent/sample_kb"}
 
 
-async def evaluate(path: Path, cfg: AgentConfig, show_errors: bool) -> None:
-    agent = build_agent(cfg, Secrets())
-    mails = load_labelled(path)
+async def evaluate(name: str, kb: Path, part: str) -> list[tuple[LabelledMail, Decision]]:
+    agent = build_agent(AgentConfig(knowledge_base=kb), Secrets())
     try:
-        await agent.analyse(mails[0].transcript)  # load the models before timing
-        started = time.perf_counter()
-        results = await run(agent, mails)
-        elapsed = time.perf_counter() - started
+        return await run(agent, load_labelled(ROOT / f"eval/sets/{name}-{part}.jsonl"))
     finally:
         await agent.close()
-    print(f"\n### {path.name} ({len(results)} mails, builtin agent,"
-          f" {1000 * elapsed / len(results):.1f} ms per decision)\n")
-    print(table(results))
-    if show_errors:
-        for mail, decision in results:
-            if outcome(decision) != mail.expect or not source_ok(mail, decision):
-                action = decision.action
-                what = getattr(action, "detail", None) or getattr(action, "sources", "")
-                print(f"  MISS {mail.id}: expected {mail.expect}, got {outcome(decision)}"
-                      f" ({what})")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("sets", nargs="*", type=Path)
-    parser.add_argument("--kb", type=Path, help="knowledge base folder (default: the sample)")
-    parser.add_argument("--errors", action="store_true", help="list the misclassified mails")
+    parser.add_argument("--part", choices=PARTS, default=PARTS[0])
+    parser.add_argument("--errors", action="store_true", help="list the mails decided wrongly")
     args = parser.parse_args()
-    cfg = AgentConfig(knowledge_base=args.kb)
-    for path in args.sets or [p for p in DEFAULT_SETS if p.exists()]:
-        asyncio.run(evaluate(path, cfg, args.errors))
+    logging.getLogger("gateway.agent").setLevel(logging.WARNING)
+    everything: list[tuple[LabelledMail, Decision]] = []
+    for name, kb in SETS.items():
+        results = asyncio.run(evaluate(name, kb, args.part))
+        everything += results
+        print(f"\n## {name}-{args.part}.jsonl ({kb.relative_to(ROOT)})\n")
+        print(report(results))
+        if args.errors:
+            for mail, decision in results:
+                if outcome(decision) != mail.expect or not source_ok(mail, decision):
+                    action = decision.action
+                    why = action.detail if isinstance(action, Escalation) else action.sources
+                    print(f"  WRONG {mail.id} [{mail.lang}] expected {mail.expect},"
+                          f" got {outcome(decision)}: {why}")
+    print(f"\n## all {args.part} sets together\n")
+    print(report(everything))
 
 
 if __name__ == "__main__":

@@ -45,18 +45,26 @@ def smtp_source() -> tuple[list[str], dict[str, str]] | None:
     return None
 
 
-async def builtin_load(port: int, messages: int, sessions: int, size: int) -> None:
+async def builtin_load(port: int, messages: int, sessions: int, size: int,
+                       reuse: bool = False) -> None:
     import aiosmtplib
 
     body = ("x" * 76 + "\r\n") * max(1, size // 78)
     per = messages // sessions
 
+    def mail(n: int, k: int) -> str:
+        return (f"From: <c{n}@bench.test>\r\nTo: <{SUPPORT}>\r\nSubject: b {n} {k}\r\n"
+                f"Message-ID: <b{n}.{k}.{time.time_ns()}@bench.test>\r\n\r\n{body}")
+
     async def one(n: int) -> None:
-        for k in range(per):
-            raw = (f"From: <c{n}@bench.test>\r\nTo: <{SUPPORT}>\r\nSubject: b {n} {k}\r\n"
-                   f"Message-ID: <b{n}.{k}.{time.time_ns()}@bench.test>\r\n\r\n{body}")
+        if reuse:  # one connection for all of this session's mail, as relays do
             async with aiosmtplib.SMTP(hostname="127.0.0.1", port=port) as c:
-                await c.sendmail(f"c{n}@bench.test", [SUPPORT], raw)
+                for k in range(per):
+                    await c.sendmail(f"c{n}@bench.test", [SUPPORT], mail(n, k))
+            return
+        for k in range(per):
+            async with aiosmtplib.SMTP(hostname="127.0.0.1", port=port) as c:
+                await c.sendmail(f"c{n}@bench.test", [SUPPORT], mail(n, k))
 
     await asyncio.gather(*(one(n) for n in range(sessions)))
 
@@ -65,16 +73,18 @@ def run_load(port: int, args: argparse.Namespace) -> tuple[float, str]:
     src = smtp_source()
     start = time.perf_counter()
     if src is None:
-        asyncio.run(builtin_load(port, args.messages, args.sessions, args.size))
+        asyncio.run(builtin_load(port, args.messages, args.sessions, args.size, args.reuse))
         tool = "builtin aiosmtplib client"
     else:
         cmd, env = src
+        reuse = ["-d"] if args.reuse else []  # -d: keep the connection for the next message
         subprocess.run(
-            [*cmd, "-s", str(args.sessions), "-m", str(args.messages), "-l", str(args.size),
-             "-f", "customer@bench.test", "-t", SUPPORT, "-M", "client.bench", f"127.0.0.1:{port}"],
+            [*cmd, *reuse, "-s", str(args.sessions), "-m", str(args.messages), "-l",
+             str(args.size), "-f", "customer@bench.test", "-t", SUPPORT, "-M", "client.bench",
+             f"127.0.0.1:{port}"],
             check=True, env={**os.environ, **env},
         )
-        tool = "smtp-source"
+        tool = "smtp-source" + (" -d" if args.reuse else "")
     return time.perf_counter() - start, tool
 
 
@@ -87,7 +97,8 @@ def gateway_config(args: argparse.Namespace, tmp: Path, port: int) -> Path:
     config = tmp / "config.yaml"
     config.write_text(yaml.safe_dump({
         "smtp": {"listen": f"127.0.0.1:{port}", "hostname": "gw.bench",
-                 "support_addresses": [{"address": SUPPORT}]},
+                 "support_addresses": [{"address": SUPPORT}],
+                 "max_sessions_per_client": max(20, args.sessions)},  # all load is 127.0.0.1
         "http": {"listen": f"127.0.0.1:{free_port()}"},
         "storage": {"path": str(tmp / "gw.db")}, "hubspot": {"mode": "off"},
         "agent": {"debounce_seconds": args.debounce},
@@ -141,13 +152,17 @@ def main() -> None:
     p.add_argument("--sessions", type=int, default=20)
     p.add_argument("--size", type=int, default=1024)
     p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--reuse", action="store_true",
+                   help="connection reuse: every session sends all its mail over one connection "
+                   "(smtp-source -d), as Postfix relays do")
     p.add_argument("--debounce", type=float, default=3600.0,
                    help="agent debounce: the default keeps AI answers out of the measured window")
     args = p.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         r = bench(args, Path(tmp))
     ratios = [g / s for g, s in zip(r["gateway"], r["sink"], strict=True)]
-    print(f"ingest: {args.messages} msgs x {args.size} B, {args.sessions} sessions, "
+    mode = "reused connections" if args.reuse else "a new connection per mail"
+    print(f"ingest: {args.messages} msgs x {args.size} B, {args.sessions} sessions, {mode}, "
           f"{args.rounds} alternating rounds, load by {r['tool']}; medians:")
     for name, rate, rss in (("bare aiosmtpd sink", median(r["sink"]), r["sink_rss"]),
                             ("gateway (durable)", median(r["gateway"]), r["gw_rss"])):

@@ -145,6 +145,12 @@ class AgentWorker(Worker):
             )
             if ai_row is None:
                 return
+            reply = decision.action
+            sessions.add_message(  # why the AI answered, for `inbox show` and the UI
+                conn, session_id=session["id"], role="system", now=now, kind="note",
+                text=f"AI answered from {', '.join(reply.sources) or 'no KB passage'}"
+                     + (f": {reply.evidence}" if getattr(reply, "evidence", "") else ""),
+                external_id=f"ai-evidence:{row}")
             queue_mail(conn, cfg, session_id=session["id"], message_row=ai_row,
                        message_id=mail.message_id, mail_from=mail.from_addr,
                        rcpt_to=mail.to_addr, raw=raw, now=now)

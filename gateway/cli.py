@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -58,6 +59,8 @@ def _emit(data: Any, as_json: bool, render: Callable[[Any], None]) -> None:
 
 
 @click.group()
+@click.version_option(package_name="opencx-gateway", prog_name="opencx-gateway",
+                      message="%(prog)s %(version)s")
 @click.option("--config", "config_path", envvar="OPENCX_GATEWAY_CONFIG", default=None,
               help="Config file (default ./config.yaml).")
 @click.option("-v", "--verbose", is_flag=True, help="Log at DEBUG.")
@@ -74,7 +77,9 @@ def cli(ctx: click.Context, config_path: str | None, verbose: bool) -> None:
 def run(obj: Ctx) -> None:
     """Run the daemon (SMTP receiver, web UI, workers) until SIGTERM/SIGINT."""
     from gateway.daemon import run_forever
+    from gateway.private import UMASK
 
+    os.umask(UMASK)  # customer mail on disk: readable by the service user alone
     asyncio.run(run_forever(obj.cfg, Secrets.from_env()))
 
 
@@ -162,6 +167,18 @@ def _render_session(s: dict[str, Any]) -> None:
         out = f" outbox={m['outbox_status']}" if m.get("outbox_status") else ""
         click.echo(f"\n--- {m['role']}{flag} {_ts(m['created_at'])} {m['author']}{out}")
         click.echo(m["text"].strip() or "(empty)")
+
+
+@inbox.command("raw")
+@click.argument("inbound_id")
+@click.pass_obj
+def inbox_raw(obj: Ctx, inbound_id: str) -> None:
+    """Print one received mail exactly as it arrived (ids from `inbox list --ignored`)."""
+    row = obj.db.read_sync(lambda c: sessions.get_inbound(c, inbound_id))
+    if row is None:
+        raise NotFound(f"no inbound mail {inbound_id}")
+    sys.stdout.buffer.write(row["raw"])
+    sys.stdout.buffer.flush()
 
 
 @inbox.command("handoff")
@@ -276,12 +293,30 @@ def queue_requeue(obj: Ctx, job_id: int) -> None:
 
 def _register_subcommands() -> None:
     """Command groups owned by subsystems (imported lazily so `--help` stays fast)."""
+    from gateway.agent.cli import agent
     from gateway.hubspot.cli import hubspot
     from gateway.ops.doctor import doctor
     from gateway.ops.status import status
 
-    for command in (doctor, status, hubspot):
+    for command in (doctor, status, hubspot, agent):
         cli.add_command(command)
+    _config_everywhere(cli)
+
+
+def _set_config(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        ctx.find_root().obj.config_path = value
+
+
+def _config_everywhere(group: click.Group) -> None:
+    """`--config PATH` is accepted after any subcommand too (`run --config x`)."""
+    for command in group.commands.values():
+        if not any(p.name == "subcommand_config" for p in command.params):
+            command.params.append(click.Option(
+                ["--config", "subcommand_config"], expose_value=False, default=None,
+                callback=_set_config, help="Config file (default ./config.yaml)."))
+        if isinstance(command, click.Group):
+            _config_everywhere(command)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -91,9 +91,18 @@ class SmtpConfig(Section):
     max_message_bytes: int = Field(25 * 2**20, description="Larger DATA is refused with 552")
     max_recipients: int = Field(50, description="RCPT commands per transaction")
     max_sessions: int = Field(200, description="Concurrent SMTP connections; more get 421")
-    idle_timeout: float = Field(120.0, description="Seconds between commands before hang-up")
+    max_sessions_per_client: int = Field(
+        20, ge=1, description="Concurrent SMTP connections from one client IP; more get 421")
+    idle_timeout: float = Field(
+        30.0, gt=0, description="Seconds a connection may wait with no mail under way")
+    command_timeout: float = Field(
+        300.0, gt=0, description="Seconds between commands once MAIL FROM started a mail")
     line_length_limit: int = Field(65536, description="Longest accepted line in DATA, octets")
-    command_limit: int = Field(50, description="Commands of one kind per connection")
+    command_limit: int = Field(
+        50, ge=1, description="NOOP/RSET/HELO/HELP/VRFY/refused RCPT per connection between "
+        "two accepted mails")
+    max_messages_per_connection: int = Field(
+        1000, ge=1, description="Mails (MAIL FROM) per connection; then 421, reconnect")
     tls_cert_file: Path | None = Field(
         None, description="PEM certificate (chain) to offer STARTTLS; none: plain SMTP only"
     )
@@ -117,12 +126,27 @@ class SmtpConfig(Section):
         return f"{local}+{domain}@{self.hostname}".lower()
 
     def accepted_recipients(self) -> dict[str, str]:
-        """Map every address accepted at RCPT to the support address it stands for."""
+        """Map every address accepted at RCPT to the support address it stands for
+        (postmaster@ each of our domains included: RFC 5321 §4.5.1)."""
         out = {self.verify_address(): self.verify_address()}
         for s in self.support_addresses:
             out[s.address] = s.address
             out[self.forward_address(s)] = s.address
+        first = self.support_addresses[0].address if self.support_addresses else ""
+        for address in self.postmaster_addresses():
+            domain = address.partition("@")[2]
+            out.setdefault(address, next(
+                (s.address for s in self.support_addresses if s.address.endswith("@" + domain)),
+                first))
         return out
+
+    def postmaster_addresses(self) -> set[str]:
+        """postmaster, and postmaster@ every domain we accept mail for: mail for the operator."""
+        domains = {self.hostname.lower(), self.verify_address().partition("@")[2]}
+        for s in self.support_addresses:
+            domains.add(s.address.partition("@")[2])
+            domains.add(self.forward_address(s).partition("@")[2])
+        return {"postmaster"} | {f"postmaster@{d}" for d in domains if d}
 
 
 class HttpConfig(Section):
@@ -195,13 +219,20 @@ class AgentConfig(Section):
     knowledge_base: Path | None = Field(
         None, description="Folder of Markdown files; default the shipped sample"
     )
-    confidence_threshold: float = Field(0.35, description="Below this the agent escalates")
+    confidence_threshold: float = Field(0.25, description="Below this the agent escalates")
     prohibited_topics: list[str] = Field(
         default_factory=lambda: [
             "lawyer", "lawsuit", "legal action", "sue", "chargeback", "dispute the charge",
             "gdpr request", "data breach",
         ],
         description="Phrases that always go to a human (prohibited_topic)",
+    )
+    prohibited_categories: list[str] = Field(
+        default_factory=lambda: [
+            "legal", "data_protection", "payment_dispute", "account_compromise",
+            "security_report", "self_harm_safety",
+        ],
+        description="Built-in detectors (9 languages) whose hits go to a human (prohibited_topic)",
     )
     negative_sentiment_threshold: float = Field(
         -0.6, description="Compound sentiment at or below this escalates"
@@ -267,6 +298,17 @@ class HubSpotConfig(Section):
     channel_name: str = Field("OpenCX AI Email", description="Custom channel name")
     inbox_id: str | None = Field(None, description="Inbox for the channel account; default first")
     timeout: float = Field(15.0, description="Seconds per HubSpot call")
+    auth: Literal["auto", "oauth", "token"] = Field(
+        "auto", description="oauth: the app's OAuth install (client id/secret in the "
+        "environment); token: OPENCX_GATEWAY_HUBSPOT_TOKEN; auto: oauth when a client id is "
+        "set and no token")
+    token_kind: Literal["auto", "static", "private_app"] = Field(
+        "auto", description="What OPENCX_GATEWAY_HUBSPOT_TOKEN is; auto: pat-… is a legacy "
+        "private app (no inbox threads), anything else an app's static token")
+    oauth_authorize_url: str = Field("https://app.hubspot.com/oauth/authorize",
+                                     description="HubSpot's install page (auth: oauth)")
+    oauth_token_path: str = Field("/oauth/v3/token",
+                                  description="Token endpoint under base_url (auth: oauth)")
     adopt_helpdesk_ticket: bool = Field(
         False, description="Help-desk portals: adopt the ticket HubSpot makes for a new thread "
         "instead of creating a second one")
@@ -323,6 +365,7 @@ SECRET_NAMES = {
     "admin_token": "OPENCX_GATEWAY_ADMIN_TOKEN",
     "secret_key": "OPENCX_GATEWAY_SECRET_KEY",
     "hubspot_token": "OPENCX_GATEWAY_HUBSPOT_TOKEN",
+    "hubspot_client_id": "OPENCX_GATEWAY_HUBSPOT_CLIENT_ID",
     "hubspot_client_secret": "OPENCX_GATEWAY_HUBSPOT_CLIENT_SECRET",
     "hubspot_channel_client_secret": "OPENCX_GATEWAY_HUBSPOT_CHANNEL_CLIENT_SECRET",
     "hubspot_developer_key": "OPENCX_GATEWAY_HUBSPOT_DEVELOPER_KEY",
@@ -338,6 +381,7 @@ class Secrets(BaseModel):
     admin_token: SecretStr | None = None
     secret_key: SecretStr | None = None
     hubspot_token: SecretStr | None = None
+    hubspot_client_id: SecretStr | None = None  # not secret, read with the secrets
     hubspot_client_secret: SecretStr | None = None
     hubspot_channel_client_secret: SecretStr | None = None
     hubspot_developer_key: SecretStr | None = None

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import errno
 import logging
 import os
 import secrets as pysecrets
 import signal
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,7 @@ from gateway.errors import GatewayError
 from gateway.ops.sdnotify import Notifier
 from gateway.outbox import OutboxWorker
 from gateway.pipeline import Pipeline, ProcessWorker
+from gateway.private import private_dir, tighten
 from gateway.replies import Renderer
 from gateway.smtp.handler import SmtpHandler
 from gateway.smtp.relay import build_relay
@@ -46,12 +49,27 @@ def local_secret(cfg: Config, secrets: Secrets, name: str, env_name: str) -> str
         return value
     path = cfg.storage.path.parent / name.replace("_", "-")
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as fh:
             fh.write(pysecrets.token_urlsafe(32))
         log.warning("%s not set: generated one in %s", env_name, path)
+    tighten(path)
     return path.read_text().strip()
+
+
+@contextlib.contextmanager
+def binding(setting: str, address: str) -> Iterator[None]:
+    """A listening socket that cannot be opened names the setting (and variable) to change."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno not in (errno.EADDRINUSE, errno.EACCES, errno.EADDRNOTAVAIL):
+            raise
+        env = "OPENCX_GATEWAY__" + setting.upper().replace(".", "__")
+        raise GatewayError(
+            f"cannot listen on {address} ({exc.strerror or exc}): change {setting} in the "
+            f"config file or set {env}") from exc
 
 
 class Gateway:
@@ -104,7 +122,8 @@ class Gateway:
             from gateway.hubspot.service import HubSpotService
 
             self.hubspot = HubSpotService(self)
-            await self.hubspot.start()
+            with binding("hubspot.emulator.listen", self.cfg.hubspot.emulator.listen):
+                await self.hubspot.start()
             self._stack.append(self.hubspot.close)
         self.db.add_commit_listener(
             lambda touched: loop.call_soon_threadsafe(self._wake, touched))
@@ -112,10 +131,12 @@ class Gateway:
             self.workers[worker.queue] = worker
             self._tasks.append(asyncio.create_task(worker.run(), name=f"worker-{worker.queue}"))
         self._tasks.append(asyncio.create_task(self._maintenance(), name="maintenance"))
-        await self._start_http()
+        with binding("http.listen", self.cfg.http.listen):
+            await self._start_http()
         self.handler = SmtpHandler(self.db, self.cfg.smtp, self.cfg.queues, clock=self.clock)
         self.smtp = SmtpServer(self.handler, self.cfg.smtp)
-        self.smtp_address = await self.smtp.start()
+        with binding("smtp.listen", self.cfg.smtp.listen):
+            self.smtp_address = await self.smtp.start()
 
     async def _start_http(self) -> None:
         from gateway.web.app import create_app
@@ -247,7 +268,11 @@ async def run_forever(cfg: Config, secrets: Secrets) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    await gateway.start()
+    try:
+        await gateway.start()
+    except BaseException:
+        await gateway.stop()  # a half-started daemon leaves no process or thread behind
+        raise
     print(gateway.banner(), flush=True)
     host, port = gateway.smtp_address or ("?", 0)
     try:

@@ -27,7 +27,8 @@ from gateway.workers import Worker
 
 log = logging.getLogger(__name__)
 
-PROCESS_STEPS = ("parse", "classify", "verify_forwarding", "identify", "strip", "record")
+PROCESS_STEPS = ("parse", "postmaster", "classify", "verify_forwarding", "identify", "strip",
+                 "record")
 SAME_SUBJECT_WINDOW = 7 * 86400
 UNTHREADED_KINDS = ("bounce", "own")
 
@@ -43,6 +44,7 @@ class Context:
     customer: Address | None = None
     text: str = ""
     notes: list[str] = field(default_factory=list)
+    kind: str | None = None  # set by a step that decides the kind before classification
 
 
 class Pipeline:
@@ -56,6 +58,7 @@ class Pipeline:
         self.clock = clock
         self.accepted = cfg.smtp.accepted_recipients()
         self.own = set(self.accepted) | {a.address for a in cfg.smtp.support_addresses}
+        self.postmaster = cfg.smtp.postmaster_addresses()
 
     async def process(self, inbound_id: str) -> dict[str, Any]:
         inbound = await self.db.read(lambda c: sessions.get_inbound(c, inbound_id))
@@ -81,6 +84,15 @@ class Pipeline:
     # -- steps ---------------------------------------------------------------------------
     async def step_parse(self, ctx: Context) -> None:
         ctx.mail = await asyncio.to_thread(parse_message, ctx.inbound["raw"])
+
+    async def step_postmaster(self, ctx: Context) -> None:
+        """Mail for postmaster@ is for the operator (RFC 5321 §4.5.1): kept, never answered."""
+        if all(rcpt in self.postmaster for rcpt in ctx.inbound["rcpt_tos"]):
+            ctx.kind = "postmaster"
+            log.warning("postmaster mail inbound=%s from=%s: for the operator, see "
+                        "`opencx-gateway inbox raw %s`", ctx.inbound["id"],
+                        ctx.inbound["mail_from"] or "<>", ctx.inbound["id"])
+            raise Discard("addressed to postmaster: for the operator, not answered")
 
     async def step_classify(self, ctx: Context) -> None:
         assert ctx.mail is not None
@@ -296,6 +308,8 @@ def _same_mail(known: dict[str, Any], ctx: Context) -> bool:
 
 
 def _kind(ctx: Context) -> str:
+    if ctx.kind:
+        return ctx.kind
     return ctx.classification.kind if ctx.classification else "unparsed"
 
 

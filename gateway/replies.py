@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import os
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from functools import partial
@@ -18,6 +19,7 @@ from gateway.mime import (
     check_message_id,
     clean_text,
 )
+from gateway.orphans import exit_with
 from gateway.render import (
     SIGNATURE_CLASS,
     TEXT_SIG_DELIMITER,
@@ -69,7 +71,8 @@ class Renderer:
         if processes:
             try:
                 context = multiprocessing.get_context("forkserver")
-                return ProcessPoolExecutor(self._max_workers, mp_context=context)
+                return ProcessPoolExecutor(self._max_workers, mp_context=context,
+                                           initializer=exit_with, initargs=(os.getpid(),))
             except _START_FAILURES as exc:
                 log.warning("renderer: no process pool (%s); rendering in a thread", exc)
         return ThreadPoolExecutor(self._max_workers, thread_name_prefix="renderer")

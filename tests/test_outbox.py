@@ -53,8 +53,13 @@ async def test_permanent_failure_is_dead_visible_and_requeueable(
     assert outgoing(gw)[0]["status"] == "dead"
     assert len(dead) == 1 and "550" in (dead[0].last_error or "")
     session_id = outgoing(gw)[0]["session_id"]
-    notes = [m for m in gw.db.read_sync(lambda c: sessions.session_messages(c, session_id))
-             if m["kind"] == "delivery_failure"]
+
+    def failure_notes() -> list[dict]:
+        return [m for m in gw.db.read_sync(lambda c: sessions.session_messages(c, session_id))
+                if m["kind"] == "delivery_failure"]
+
+    # The note is written by on_dead, after the job was buried: wait for it, not for time.
+    notes = await wait_until(failure_notes)
     assert len(notes) == 1 and "5.1.1" in notes[0]["text"]
 
     cfg_path = gw.cfg.storage.path.parent / "config.yaml"
@@ -78,6 +83,10 @@ async def test_relay_outage_is_logged_once_when_it_starts_and_once_when_it_ends(
             raw = build_mail(subject=f"Reset {n}", body="How do I reset my password?", sender=who)
             await send(gateway, raw, sender=who)
         await wait_until(lambda: len(sink.messages) == 3, timeout=30)
+        # The sink has a mail before the gateway read its 250 and logged the recovery: wait
+        # until the gateway recorded all three as sent (after its log line), not for time.
+        await wait_until(lambda: [r["status"] for r in outgoing(gateway)] == ["sent"] * 3,
+                         timeout=30)
     finally:
         await gateway.stop()
     started = [r for r in caplog.records if "relay outage started" in r.getMessage()]

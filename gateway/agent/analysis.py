@@ -11,6 +11,7 @@ import threading
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
 from gateway.agent.base import Analysis, EscalationReason, Transcript
+from gateway.agent.compose import strip_signoff
 from gateway.agent.lexicons import WORD, fold, words
 from gateway.agent.sentiment import SentimentScorer, label
 
@@ -37,7 +38,8 @@ _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
 _GREETINGS = words(
     """hi hello hey dear hallo guten bonjour bonsoir salut hola buenos buenas estimado
     estimada estimados beste geachte goedemorgen goedendag ola bom boa prezado prezada
-    prezados ciao buongiorno buonasera gentile gentili sehr liebe lieber"""
+    prezados ciao buongiorno buonasera gentile gentili sehr liebe lieber witam salve
+    goedemiddag"""
 )
 
 
@@ -93,10 +95,26 @@ class Analyser:
         return lang
 
     def analyse(self, transcript: Transcript) -> Analysis:
-        """Sentiment of the latest customer turns, language, and the extractive summary."""
+        """Sentiment of the latest customer turns, language, and the extractive summary.
+
+        Greetings and sign-offs are left out of the sentiment: "Dear …" and "Best regards"
+        are positive words to VADER and made polite fury look content.
+        """
         lang = self.language(transcript)
-        score = self.sentiment.compound(transcript.pending_text()[:ANALYSED_CHARS], lang)
+        text = "\n\n".join(without_courtesies(t.text)
+                           for t in transcript.pending_customer_turns())
+        score = self.sentiment.compound(text[:ANALYSED_CHARS], lang)
         return Analysis(label(score), round(score, 4), lang, summarise(transcript))
+
+
+def without_courtesies(text: str) -> str:
+    """``text`` without a greeting line at the top and a sign-off at the bottom."""
+    lines = strip_signoff(text).strip().splitlines()
+    if lines:
+        first = [fold(w) for w in WORD.findall(lines[0])]
+        if first and first[0] in _GREETINGS and len(first) <= 4:
+            lines = lines[1:]
+    return "\n".join(lines).strip()
 
 
 def first_sentence(text: str) -> str:

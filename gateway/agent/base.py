@@ -76,6 +76,7 @@ class Analysis:
 class Reply:
     markdown: str
     sources: tuple[str, ...]  # KB section ids used
+    evidence: str = ""  # why the agent answered (passages, scores), for operators
 
 
 @dataclass(frozen=True)

@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import re
 
 from gateway.agent.analysis import Analyser
 from gateway.agent.base import Analysis, Escalation, EscalationReason, Reply, Transcript
 from gateway.agent.compose import compose_reply
 from gateway.agent.core import PolicyFirstAgent, escalation
-from gateway.agent.retrieval import Retrieval, ScoredHit
+from gateway.agent.lexicons import PLACES, WORD, fold
+from gateway.agent.retrieval import Retrieval, ScoredHit, own_text, query_groups
 from gateway.config import AgentConfig
-from gateway.storage.knowledge import KnowledgeIndex
+from gateway.storage.knowledge import KbSection, KnowledgeIndex
 
 MAX_SECTIONS = 2
+MAX_QUESTIONS = 3  # passages in one reply when a mail asks several questions
+MIN_UNKNOWN = 4  # unknown content words that make a question "about something else"
+_NAME = re.compile(r"[A-Z][a-z]+[A-Za-z]*")
+CAPITALISED_NOUNS = frozenset({"de", "lb"})  # every noun is capitalised: no name signal
+_PRODUCT_LIKE = re.compile(r"\b[A-Z]{3,}\b|\b[\w-]+\.(?:com|io|ai|net|org|app)\b")
 SECOND_SECTION_RATIO = 0.8  # a runner-up within 80 % of the best confidence is quoted too
+SAME_LANGUAGE_RATIO = 0.6  # a hit in the customer's language this close to the best wins
 
 
 def pick_sections(found: Retrieval, threshold: float) -> list[ScoredHit]:
@@ -31,34 +39,151 @@ def pick_sections(found: Retrieval, threshold: float) -> list[ScoredHit]:
 
 
 class BuiltinAgent(PolicyFirstAgent):
-    """Quotes the best-matching KB section(s); escalates missing_knowledge below the threshold."""
+    """Answers from the best-matching KB section(s); escalates missing_knowledge when unsure.
+
+    A KB may hold several languages: among sections nearly as good as the best one, the one
+    in the customer's language wins, so a German question is answered from the German page.
+    """
 
     name = "builtin"
 
     def __init__(self, cfg: AgentConfig, index: KnowledgeIndex,
                  analyser: Analyser | None = None) -> None:
         super().__init__(cfg, index, analyser)
-        self._kb_language: str | None = None
+        self._section_language: dict[str, str] = {}
 
-    async def kb_language(self) -> str:
-        """The language the KB is written in (detected once, in a worker thread)."""
-        if self._kb_language is None:
-            sample = "\n".join(s.body for s in self.index.sections)[:5000]
-            self._kb_language = await asyncio.to_thread(self.analyser.languages.detect, sample)
-        return self._kb_language
+    def section_language(self, section: KbSection) -> str:
+        """The language a KB section is written in (detected once per section)."""
+        lang = self._section_language.get(section.id)
+        if lang is None:
+            lang = self.analyser.languages.detect(f"{section.title}\n{section.body}"[:2000])
+            self._section_language[section.id] = lang
+        return lang
+
+    def prefer_language(self, found: Retrieval, language: str) -> Retrieval:
+        """Move the best hit in the customer's language to the top if it is nearly as good."""
+        if not found.hits:
+            return found
+        best = found.hits[0]
+        for i, hit in enumerate(found.hits):
+            if hit.confidence < SAME_LANGUAGE_RATIO * best.confidence:
+                break
+            if self.section_language(hit.hit.section) == language:
+                if i == 0:
+                    return found
+                hits = (hit, *found.hits[:i], *found.hits[i + 1:])
+                return Retrieval(found.groups, hits)
+        return found
+
+    def per_question(self, transcript: Transcript) -> list[tuple[str, Retrieval]]:
+        """Each question sentence of the pending mail, retrieved on its own."""
+        found = []
+        for question in question_sentences(own_text(transcript.pending_text())):
+            if query_groups(question, exclude=[transcript.customer_name]):
+                found.append((question, self.retriever.retrieve_sync(
+                    question, exclude=[transcript.customer_name])))
+        return found[:MAX_QUESTIONS]
+
+    def unknown_focus(self, transcript: Transcript, language: str = "und") -> str | None:
+        """Why a question is about something the KB never mentions, or None.
+
+        Two signals, per question sentence: it names a term the KB does not contain that
+        looks like a product (ALL CAPS, a domain like monday.com, or a capitalised word
+        inside the sentence that is not a place; not for German, which capitalises every
+        noun); or at least half of its content words (MIN_UNKNOWN or more) occur nowhere in
+        the KB, whatever else matches.
+        """
+        for question in question_sentences(own_text(transcript.pending_text())):
+            groups = query_groups(question, exclude=[transcript.customer_name])
+            unknown = [g for g in groups
+                       if not any(self.index.document_frequency(t) for t in g)]
+            absent = {g[0] for g in unknown}
+            names = [] if language in CAPITALISED_NOUNS else _names(question)
+            for term in _PRODUCT_LIKE.findall(question) + names:
+                if any(w in absent for w in WORD.findall(fold(term))):
+                    return f"the question names {term!r}, which the KB never mentions"
+            if len(unknown) >= MIN_UNKNOWN and len(unknown) * 2 >= len(groups):
+                words = ", ".join(sorted(absent))
+                return f"most words of the question are not in the KB: {words}"
+        return None
 
     async def answer(self, transcript: Transcript, analysis: Analysis) -> Reply | Escalation:
+        """Answer when the whole mail, or every question in it, is covered by the KB.
+
+        Several questions get a passage each; a mail whose questions are only partly
+        covered is escalated (missing_knowledge) rather than half answered.
+        """
+        if focus := await asyncio.to_thread(self.unknown_focus, transcript, analysis.language):
+            return escalation(transcript, EscalationReason.MISSING_KNOWLEDGE, focus)
         found = await self.retrieve(transcript)
         threshold = self.cfg.confidence_threshold
-        if found.confidence < threshold:
-            best = f"best: {found.hits[0].hit.section.id}" if found.hits else "no section matched"
+        confidence = max((h.confidence for h in found.hits), default=0.0)
+        questions = await asyncio.to_thread(self.per_question, transcript)
+        covered = [(q, r) for q, r in questions if r.confidence >= threshold]
+        if confidence < threshold and questions and len(covered) == len(questions):
+            found = merge([r for _, r in covered])
+            confidence = found.confidence
+        found = await asyncio.to_thread(self.prefer_language, found, analysis.language)
+        evidence = describe(found)
+        if confidence < threshold:
+            missed = [q for q, r in questions if r.confidence < threshold]
+            about = f"; question not covered: {missed[0][:80]!r}" if missed else ""
             return escalation(
                 transcript, EscalationReason.MISSING_KNOWLEDGE,
-                f"confidence {found.confidence:.2f} < {threshold:.2f} ({best})",
+                f"confidence {confidence:.2f} < {threshold:.2f} ({evidence}{about})",
             )
-        chosen = pick_sections(found, threshold)
+        chosen = pick_sections(found, min(threshold, found.confidence))
+        for _, r in covered:  # one passage per further question the mail asks
+            if r.hits[0].hit.section.id not in {h.hit.section.id for h in chosen}:
+                chosen.append(r.hits[0])
+        chosen = chosen[:MAX_QUESTIONS]
+        section_lang = await asyncio.to_thread(self.section_language, chosen[0].hit.section)
         markdown = compose_reply(
             [h.hit.section for h in chosen], transcript.customer_name, analysis.language,
-            await self.kb_language(),
+            section_lang, terms=list(found.terms),
+            questions=[(list(r.terms), r.hits[0].hit.section.id if r.hits else "")
+                       for _, r in questions],
         )
-        return Reply(markdown, tuple(h.hit.section.id for h in chosen))
+        return Reply(markdown, tuple(h.hit.section.id for h in chosen),
+                     f"confidence {confidence:.2f} >= {threshold:.2f} ({evidence})")
+
+
+def _names(question: str) -> list[str]:
+    """Capitalised words inside a question (not its first word, not a place): product names."""
+    words = re.findall(r"[\w.'-]+", question)
+    return [w for w in words[1:] if _NAME.fullmatch(w) and fold(w) not in PLACES]
+
+
+def question_sentences(text: str) -> list[str]:
+    """The sentences of ``text`` that end in a question mark (any script)."""
+    parts = re.split(r"(?<=[?？])\s*|(?<=[.!。！])\s+|\n+", text)
+    return [p.strip() for p in parts if p.strip().endswith(("?", "？"))]
+
+
+def merge(retrievals: list[Retrieval]) -> Retrieval:
+    """The best hit of each question first, then the rest, by confidence."""
+    firsts = [r.hits[0] for r in retrievals if r.hits]
+    rest = sorted((h for r in retrievals for h in r.hits[1:]), key=lambda h: -h.confidence)
+    seen: set[str] = set()
+    hits = []
+    for hit in [*firsts, *rest]:
+        if hit.hit.section.id not in seen:
+            seen.add(hit.hit.section.id)
+            hits.append(hit)
+    groups = tuple(g for r in retrievals for g in r.groups)
+    return Retrieval(groups, tuple(hits))
+
+
+def describe(found: Retrieval) -> str:
+    """Evidence for operators: the best passages with confidence, and the margin."""
+    if not found.hits:
+        return "no section matched"
+    top = found.hits[0]
+    parts = [f"best {top.hit.section.id} {top.confidence:.2f}"]
+    if len(found.hits) > 1:
+        second = found.hits[1]
+        parts.append(f"next {second.hit.section.id} {second.confidence:.2f}")
+    unmatched = [g[0] for g in found.groups if not any(t in top.hit.matched for t in g)]
+    if unmatched:
+        parts.append("not covered: " + ", ".join(unmatched[:6]))
+    return "; ".join(parts)

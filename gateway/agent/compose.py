@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from gateway.agent.lexicons import fold, words
+from gateway.agent.lexicons import WORD, fold, words
 from gateway.storage.knowledge import KbSection
 
 SECTION_CHARS = 900  # a section body longer than this is cut at a paragraph boundary
@@ -28,7 +28,7 @@ class Phrases:
 PHRASES: dict[str, Phrases] = {
     "en": Phrases(
         "Hi {name},", "Hi,",
-        "Thanks for your message. Here is what our help centre says about this:", "",
+        "Thanks for your message.", "",
         "If this doesn't solve it, just reply to this email and a member of our team will "
         "take over.",
     ),
@@ -74,7 +74,33 @@ PHRASES: dict[str, Phrases] = {
         "Se questo non risolve la sua richiesta, risponda semplicemente a questa e-mail e una "
         "persona del nostro team se ne occuperà.",
     ),
+    "pl": Phrases(
+        "Dzień dobry {name},", "Dzień dobry,", "dziękujemy za wiadomość.",
+        "Nasze artykuły pomocy są na razie dostępne tylko po angielsku; poniżej odpowiedź z "
+        "nich:",
+        "Jeśli to nie rozwiązuje problemu, wystarczy odpowiedzieć na tę wiadomość, a ktoś z "
+        "naszego zespołu się tym zajmie.",
+    ),
+    "ja": Phrases(
+        "{name} 様", "お問い合わせありがとうございます。", "お問い合わせありがとうございます。",
+        "ヘルプ記事は現在英語のみのため、以下に英語で回答いたします。",
+        "解決しない場合は、このメールにご返信ください。担当者が対応いたします。",
+    ),
 }
+# "From our help centre" before the supporting passage, per language.
+SOURCE_LABEL: dict[str, str] = {
+    "en": "From our help centre", "de": "Aus unserem Hilfe-Center",
+    "fr": "Extrait de notre centre d'aide", "es": "De nuestro centro de ayuda",
+    "nl": "Uit ons helpcentrum", "pt": "Do nosso centro de ajuda",
+    "it": "Dal nostro centro assistenza", "pl": "Z naszego centrum pomocy",
+    "ja": "ヘルプセンターより",
+}
+DIRECT_UNITS = 2  # sentences, list items or table rows quoted as the direct answer
+RUNNER_UP = 0.75  # a second unit is quoted if it scores at least this share of the best
+_URL = re.compile(r"(?<![<(\[])\bhttps?://[^\s<>)\]]+[^\s<>)\].,;:!?]")
+_EMPHASIS = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1", re.DOTALL)  # may wrap lines
+_UNIT_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-ZÄÖÜÉ0-9])")
+_STEM = 5  # words compared on their first five letters ("refunds" ~ "refund")
 
 _SIGNOFF = re.compile(
     r"^\s*(?:best|kind|warm|warmest)?\s*(?:regards|wishes)\b|^\s*(?:sincerely|cheers|best"
@@ -117,17 +143,107 @@ def condense(body: str, limit: int = SECTION_CHARS) -> str:
     return "\n\n".join(kept)
 
 
+def plain(markdown: str) -> str:
+    """KB Markdown that reads well as plain text too: no ** or __, bare URLs as <autolinks>.
+
+    The text part of a reply is the Markdown source, so emphasis markers would show;
+    ``<https://…>`` is a link in the HTML part and a readable URL in the text part.
+    """
+    return _URL.sub(lambda m: f"<{m.group(0)}>", _EMPHASIS.sub(r"\2", markdown))
+
+
+def _stems(text: str) -> set[str]:
+    return {w[:_STEM] for w in WORD.findall(fold(text)) if len(w) > 1}
+
+
+def _units(body: str) -> list[str]:
+    """Sentences, list items and table rows (as "Header: value, …") of a section body."""
+    units: list[str] = []
+    header: list[str] = []
+    for block in re.split(r"\n\s*\n", body.strip()):
+        lines = block.splitlines()
+        if lines and lines[0].lstrip().startswith("|"):
+            rows = [[c.strip() for c in ln.strip().strip("|").split("|")] for ln in lines]
+            header = rows[0]
+            for row in rows[1:]:
+                if all(set(c) <= set("-: ") for c in row):
+                    continue
+                pairs = [f"{h}: {c}" for h, c in zip(header[1:], row[1:], strict=False)]
+                units.append(f"{row[0]} — " + ", ".join(pairs))
+            continue
+        if all(re.match(r"\s*(?:[-*]|\d+\.)\s", ln) for ln in lines if ln.strip()):
+            units += [re.sub(r"^\s*(?:[-*]|\d+\.)\s+", "", ln) for ln in lines if ln.strip()]
+            continue
+        units += [u.strip() for u in _UNIT_SPLIT.split(" ".join(ln.strip() for ln in lines))]
+    return [u for u in units if u]
+
+
+def _score(unit: str, wanted: set[str]) -> int:
+    """Shared words, longer (more specific) ones counting more: "paypal" beats "pay"."""
+    return sum(len(stem) for stem in _stems(unit) & wanted)
+
+
+def direct_answer(section: KbSection, terms: list[str], limit: int = DIRECT_UNITS
+                  ) -> list[str]:
+    """The units of ``section`` that share the most words with the question (in KB order)."""
+    wanted = {t[:_STEM] for term in terms for t in fold(term).split() if len(t) > 1}
+    if not wanted:
+        return []
+    units = _units(section.body)
+    scored = [(_score(u, wanted), i) for i, u in enumerate(units)]
+    best = max((score for score, _ in scored), default=0)
+    if best == 0:
+        return []
+    top = sorted((i for score, i in scored if score >= best * RUNNER_UP),
+                 key=lambda i: -scored[i][0])[:limit]
+    return [units[i] for i in sorted(top)]
+
+
+def direct_answers(sections: list[KbSection], questions: list[tuple[list[str], str]]
+                   ) -> list[str]:
+    """One unit per question, in question order, no repeats.
+
+    ``questions`` holds each question's words and the id of the section its own retrieval
+    ranked first; on a tie that section's unit wins, then the earlier unit.
+    """
+    found: list[str] = []
+    for terms, preferred in questions:
+        wanted = {t[:_STEM] for term in terms for t in fold(term).split() if len(t) > 1}
+        candidates = [(_score(u, wanted), section.id == preferred, -n, u)
+                      for section in sections for n, u in enumerate(_units(section.body))]
+        best = max(candidates, default=None)
+        if best and best[0] and best[3] not in found:
+            found.append(best[3])
+    return found
+
+
 def compose_reply(
-    sections: list[KbSection], customer_name: str, language: str, kb_language: str = "en"
+    sections: list[KbSection], customer_name: str, language: str, kb_language: str = "en",
+    terms: list[str] | None = None, questions: list[tuple[list[str], str]] | None = None,
 ) -> str:
-    """The Markdown reply: greeting, intro, each section under its title, outro."""
+    """The Markdown reply: greeting, intro, the direct answer, then each supporting passage.
+
+    ``terms`` are the question's words (and their translations); ``questions`` the words of
+    each question sentence when the mail asks several. Without them the reply quotes the
+    sections only.
+    """
     phrases = PHRASES.get(language, PHRASES["en"])
     intro = phrases.intro
     if language != kb_language and phrases.english_note and kb_language == "en":
         intro = f"{intro} {phrases.english_note}"
     parts = [greeting(customer_name, language), intro]
+    if questions and len(questions) > 1:  # several questions: one answer each
+        direct = direct_answers(sections, questions)
+    else:
+        direct = [u for section in sections for u in direct_answer(section, terms or [])]
+    if direct:
+        parts.append("\n".join(f"- {plain(u)}" for u in direct) if len(direct) > 1
+                     else plain(direct[0]))
+    label = SOURCE_LABEL.get(kb_language if language != kb_language else language,
+                             SOURCE_LABEL["en"])
     for section in sections:
-        parts.append(f"**{section.title}**\n\n{condense(section.body)}")
+        title = section.title if not section.context else f"{section.title} ({section.context})"
+        parts.append(f"{label}, \"{title}\":\n\n{plain(condense(section.body))}")
     parts.append(phrases.outro)
     return "\n\n".join(parts) + "\n"
 

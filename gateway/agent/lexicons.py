@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'"})
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "ł": "l", "Ł": "L",
+                              "ø": "o", "Ø": "O", "đ": "d", "Đ": "D"})
 
 
 def strip_accents(text: str) -> str:
@@ -104,13 +105,128 @@ STOP_WORDS = words(
     grazie saluti cordiali gentile gentili posso puo potete potrei vorrei voglio devo fare
     molto anche gia ancora questo questa quello quella oggi ieri aiuto aiutare domanda
     faccio quale quali sempre mai tutto qualcosa ora adesso avete abbiamo cliente clienti""",
+    # pl
+    """ja ty on ona my wy oni one mnie mi sie nas was ich moj moja moje moich twoj nasz
+    wasz jest sa byl byla bylo jestem mam ma maja mozna moge mozecie czy jak gdzie kiedy
+    dlaczego co ktory ktora ktore i a ale lub albo nie tak w we na z ze do od po przez
+    dla o przy bez pod nad za to ten ta te tego tej juz jeszcze tez takze bardzo prosze
+    dziekuje dzieki dzien dobry witam pozdrawiam poważaniem powazaniem szanowni szanowny
+    panstwo pan pani klient klienta""",
+    # greetings, sign-offs and filler of every language (they say nothing about the topic)
+    """grussen gruss gruess salve goedemiddag goedenavond saludos buongiorno cumprimentos
+    powazaniem atenciosamente cordialement regards thanks thank cheers ola olá ciao
+    quick question questions things thing two different long lange dura tempo vuole
+    dagen tage jours dias giorni dni zuruck bekomme bekommen happen happens happened
+    temps prend combien tarda demora braucht welche welcher welches""",
 )
+# Countries and regions (folded; English and native names): a question that names one the KB
+# does not list ("shipping to Portugal?") is still about shipping, not about something else.
+PLACES = words(
+    """europe eu usa us uk america canada mexico brazil brasil australia japan china india
+    germany deutschland osterreich austria schweiz switzerland suisse svizzera france
+    frankreich francia franca belgium belgique belgie belgien belgio netherlands nederland
+    niederlande holland spain espana spanien espagne spagna italy italia italien italie
+    portugal poland polska polsce polen pologne ireland irland scotland england sweden
+    sverige norway norge denmark danmark finland suomi greece czechia luxembourg london
+    paris berlin madrid rome roma amsterdam lisbon lisboa warsaw warszawa vienna wien
+    monday tuesday wednesday thursday friday saturday sunday""",
+)
+# Japanese politeness and function phrases dropped before glossary lookup (substrings).
+JA_FILLER = ("お世話になっております", "よろしくお願いいたします", "よろしくお願いします",
+             "ありがとうございます", "教えてください")
 
 # Cross-language glossary: folded word or phrase -> the English words the sample KB uses.
 # It covers the support vocabulary of the topics a small SaaS KB has (account access,
 # billing, refunds, plans, shipping, API keys, deletion, opening hours). It is a retrieval
 # aid, not a translator: unknown foreign words stay as they are and lower the confidence.
 GLOSSARY: dict[str, str] = {
+    # pl: the support vocabulary (folded: ł -> l, no accents)
+    "haslo": "password", "hasla": "password", "zresetowac": "reset", "resetowac": "reset",
+    "ustawien fabrycznych": "factory settings reset", "fabryczne": "factory",
+    "fabrycznych": "factory", "faktury": "invoice invoices", "faktura": "invoice",
+    "fakture": "invoice", "pobrac": "download", "pobierz": "download",
+    "wyeksportowac": "export", "eksport": "export", "eksportowac": "export",
+    "dane": "data", "danych": "data", "konta": "account",
+    "gwarancja": "warranty", "gwarancji": "warranty", "zwrot": "return refund",
+    "zwrocic": "return", "dostawa": "delivery shipping", "wysylka": "shipping",
+    "cena": "price", "kosztuje": "price cost", "plan": "plan", "platnosc": "payment",
+    "zaplacic": "pay payment", "karta": "card", "przelew": "bank transfer",
+    "subskrypcje": "subscription", "anulowac": "cancel", "zamowienie": "order",
+    "zamowienia": "order", "aktualizacja": "update", "aktualizacje": "update",
+    "lampa": "lamp", "lampy": "lamp", "polaczyc": "connect",
+    "integracja": "integration", "dwuetapowa": "two-factor 2fa", "zadanie": "task",
+    "zadania": "tasks", "usunac": "delete", "usuniete": "deleted", "przywrocic": "restore",
+    # lamp / hardware / e-commerce words in the other languages
+    "lampe": "lamp", "lampada": "lamp bulb", "lampara": "lamp", "lamp": "lamp",
+    "leuchtmittel": "bulb", "ampoule": "bulb", "bombilla": "bulb", "lampadina": "bulb",
+    "werkseinstellungen": "factory settings", "usine": "factory", "fabrica": "factory",
+    "fabbrica": "factory", "fabrieksinstellingen": "factory settings",
+    "impostazioni": "settings", "parametres": "settings", "ajustes": "settings",
+    "configuracion": "settings", "instellingen": "settings", "configuracoes": "settings",
+    "resettare": "reset", "zuruckschicken": "return",
+    "zuruckgeben": "return", "ruckgabe": "return", "ruecksendung": "return",
+        "devolucion": "return",     "retourneren": "return",
+    "garantie": "warranty", "garantia": "warranty", "garanzia": "warranty",
+            "funciona": "works work", "funziona": "works work",
+    "fonctionne": "works work", "werkt": "works work", "funcionar": "work",
+    "conectar": "connect", "connettere": "connect", "collegare": "connect",
+    "collego": "connect", "conecto": "connect", "verbinden": "connect", "verbinde": "connect",
+    "koppelen": "connect", "integrieren": "integration",
+    "aufgabe": "task", "aufgaben": "tasks", "tache": "task", "tarea": "task",
+    "tarefa": "task", "compito": "task", "taak": "task", "geloschte": "deleted",
+    "geloscht": "deleted", "supprime": "deleted", "wiederherstellen": "restore",
+    "restaurer": "restore", "restaurar": "restore", "ripristinare": "restore",
+    "miembro": "member", "membro": "member", "membre": "member",
+    "mitglied": "member", "lid": "member", "cuanto": "price", "quanto": "price",
+    "cuesta": "price cost", "custa": "price cost", "costa": "price cost",
+    "kost": "price cost", "coute": "price cost", "kostet": "price cost",
+    "betalen": "pay payment", "bankoverschrijving": "bank transfer",
+    "virement": "bank transfer", "transferencia": "bank transfer",
+    "bonifico": "bank transfer", "uberweisung": "bank transfer", "acceptez": "accept",
+    "aceptan": "accept", "accettate": "accept", "akzeptieren": "accept",
+    "tweestapsverificatie": "two-factor 2fa", "espacio de trabajo": "workspace",
+    "exporto": "export", "esporto": "export", "exporteer": "export",
+    "zeitplane": "schedules", "zeitplan": "schedule", "wlan": "wi-fi wifi",
+    "wifi": "wi-fi", "hochladen": "upload", "fehler": "error", "erreur": "error",
+    "errore": "error", "fout": "error", "erro": "error", "blad": "error",
+    "archivo": "files", "archivos": "files", "fichier": "files", "fichiers": "files",
+    "andere": "change", "datei": "files", "dateien": "files", "bestand": "files",
+    "bestanden": "files",
+    "ficheiro": "files", "arquivo": "files", "arquivos": "files", "pliki": "files",
+    "rabatt": "discount", "remise": "discount", "descuento": "discount", "sconto": "discount",
+    "korting": "discount", "desconto": "discount", "rabat": "discount", "割引": "discount",
+    "taglich": "daily", "quotidien": "daily", "diario": "daily", "giornaliero": "daily",
+    "dagelijks": "daily", "codzienny": "daily", "benachrichtigung": "notification",
+    "notificacion": "notification", "notifica": "notification", "melding": "notification",
+    "notificacao": "notification", "powiadomienie": "notification", "通知": "notification",
+    "tastenkurzel": "shortcut", "raccourci": "shortcut", "atajo": "shortcut",
+    "scorciatoia": "shortcut", "sneltoets": "shortcut", "atalho": "shortcut",
+    "skrot": "shortcut", "ショートカット": "shortcut", "suche": "search",
+    "recherche": "search", "busqueda": "search", "ricerca": "search", "zoeken": "search",
+    "pesquisa": "search", "wyszukiwanie": "search", "検索": "search",
+    "aktualisieren": "update", "mettre a jour": "update", "actualizar": "update",
+    "aggiornare": "update", "bijwerken": "update", "atualizar": "update",
+    "zaktualizowac": "update", "更新": "update", "descarregar": "download",
+    "zusammenfassung": "digest summary", "resumen": "digest summary",
+    "riepilogo": "digest summary", "samenvatting": "digest summary",
+    "resumo": "digest summary", "podsumowanie": "digest summary",
+    "wiederkehrend": "recurring repeat", "wiederkehrende": "recurring repeat",
+    "recurrente": "recurring repeat", "ricorrente": "recurring repeat",
+    "terugkerend": "recurring repeat", "terugkerende": "recurring repeat",
+    "recorrente": "recurring repeat", "cykliczne": "recurring repeat",
+    "modo oscuro": "dark mode", "dunkelmodus": "dark mode", "dunkler modus": "dark mode",
+    "mode sombre": "dark mode", "modalita scura": "dark mode", "tema scuro": "dark mode",
+    "donkere modus": "dark mode", "modo escuro": "dark mode", "tryb ciemny": "dark mode",
+    "ciemny motyw": "dark mode", "ダークモード": "dark mode",
+    # ja (matched as substrings, folded: NFKD drops the dakuten of kana)
+    "返品": "return", "返金": "refund", "保証": "warranty", "配送": "shipping delivery",
+    "発送": "shipping", "料金": "price plan", "価格": "price", "請求書": "invoice",
+    "領収書": "receipt", "ハスワート": "password", "リセット": "reset",
+    "初期化": "reset factory settings", "接続": "connect", "連携": "integration connect",
+    "アカウント": "account", "削除": "delete", "エクスホート": "export",
+    "フラン": "plan", "支払い": "payment", "カート": "card", "解約": "cancel",
+    "ランフ": "lamp", "電球": "bulb", "アッフテート": "update", "タスク": "task",
+    "二段階認証": "two-factor 2fa", "エラー": "error", "支払い方法": "payment methods",
     # password, sign-in, 2FA
     "passwort": "password", "kennwort": "password", "mot de passe": "password",
     "mdp": "password", "contrasena": "password", "wachtwoord": "password",

@@ -31,7 +31,7 @@ from gateway.agent.base import (
     Reply,
     Transcript,
 )
-from gateway.agent.compose import display_name, strip_signoff
+from gateway.agent.compose import display_name, plain, strip_signoff
 from gateway.agent.core import PolicyFirstAgent
 from gateway.agent.retrieval import Retrieval
 from gateway.config import AgentConfig, OpenAIConfig
@@ -68,6 +68,8 @@ Rules:
 - If the passages do not answer the question, the customer wants a human, is upset, or
   raises legal matters, do not answer: {escalate_how}
 - Never invent prices, dates, policies or links that are not in the passages.
+- After each statement taken from a passage, cite the passage id in square brackets,
+  for example [billing#invoices]; an answer without a citation is not sent.
 {json_clause}
 Knowledge base passages:
 {passages}"""
@@ -226,7 +228,7 @@ class OpenAIAgent(PolicyFirstAgent):
         if isinstance(answer, ModelEscalation):
             detail = f"model escalated: {answer.summary}" if answer.summary else "model escalated"
             return Escalation(answer.reason, summarise(transcript, answer.reason), detail)
-        return Reply(strip_signoff(answer), tuple(h.hit.section.id for h in found.hits))
+        return cited_reply(transcript, answer, found)
 
     def request_body(self, transcript: Transcript, analysis: Analysis,
                      found: Retrieval) -> dict[str, Any]:
@@ -250,6 +252,26 @@ class OpenAIAgent(PolicyFirstAgent):
     async def close(self) -> None:
         await self.client.close()
         await super().close()
+
+
+_CITATION = re.compile(r"\s?\[([^\[\]\s]+#[^\[\]\s]+)\]")
+
+
+def cited_reply(transcript: Transcript, answer: str, found: Retrieval) -> Reply | Escalation:
+    """The model's answer as a Reply if it cites a passage it was given; else missing_knowledge.
+
+    Citations are removed from the text the customer gets and become the reply's sources.
+    """
+    given = {h.hit.section.id for h in found.hits}
+    cited = [c for c in dict.fromkeys(_CITATION.findall(answer)) if c in given]
+    if not cited:
+        unknown = _CITATION.findall(answer)
+        detail = (f"model answer cites no passage it was given (cited: {', '.join(unknown)})"
+                  if unknown else "model answer cites no KB passage")
+        return Escalation(EscalationReason.MISSING_KNOWLEDGE,
+                          summarise(transcript, EscalationReason.MISSING_KNOWLEDGE), detail)
+    text = plain(strip_signoff(_CITATION.sub("", answer)))  # the text part shows no raw **
+    return Reply(text, tuple(cited), f"model answer citing {', '.join(cited)}")
 
 
 def system_prompt(transcript: Transcript, analysis: Analysis, found: Retrieval, *,

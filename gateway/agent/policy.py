@@ -3,9 +3,11 @@
 Precedence (first match wins), all on the latest customer turns (those after the last
 ai/agent turn):
 
-1. user_request       - the customer asks for a human, a call or a manager (7 languages);
+1. user_request       - the customer asks for a human, a call or a manager (9 languages),
+                        unless the request is negated ("no need to call me back");
 2. prohibited_topic   - a phrase from agent.prohibited_topics appears (word boundaries,
-                        case- and accent-insensitive);
+                        case- and accent-insensitive), or a built-in detector of
+                        agent.prohibited_categories fires (gateway/agent/detectors.py);
 3. negative_sentiment - the adjusted VADER compound <= agent.negative_sentiment_threshold;
 4. repeated_contact   - customer turns since the last reply, or in the whole session,
                         >= agent.repeated_contact_threshold.
@@ -22,7 +24,9 @@ import re
 from dataclasses import dataclass
 
 from gateway.agent.base import Analysis, EscalationReason, Transcript
+from gateway.agent.detectors import detect_topic
 from gateway.agent.lexicons import WORD, fold
+from gateway.agent.sentiment import sarcasm
 from gateway.config import AgentConfig
 
 _GAP = r"[^.?!\n]{0,30}?"  # a few words inside one sentence
@@ -40,10 +44,20 @@ HUMAN_REQUEST_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\b(?:schedule|arrange|book|set up|have|get)\s+(?:a|an)\s+(?:quick\s+)?"
         r"(?:phone call|call|video call|meeting)\b",
         r"\bescalate\s+(?:this|it|my|the|to)\b",
+        r"\b(?:forward(?:ed)?|pass(?:ed)?|hand(?:ed)?|send|sent|transfer(?:red)?|refer(?:red)?"
+        r"|bump(?:ed)?|escalated?)\b" + _GAP
+        + r"\b(?:to|on to|over to)\s+(?:a|your|the|an|someone|somebody)?\s*(?:senior\s+)?"
+        r"(?:supervisor|manager|human|person|team lead|someone|somebody|colleague)\b",
+        r"\b(?:real|actual|live)\s+(?:support\s+)?(?:team member|staff member)\b",
+        r"\b(?:a|your|the)\s+(?:supervisor|manager|account manager|team lead|senior\s+\w+)"
+        r"\s+to\s+(?:review|look at|check|handle|call|contact)\b",
+        r"\bput me (?:in touch|through) with\b|\b(?:an?|my|our) account manager\b",
         r"\b(?:no|not|stop|enough)\b(?:\s+\w+){0,3}\s+(?:bots?|robots?|chatbots?"
         r"|automated (?:answers?|replies|responses?)|canned (?:answers?|responses?))\b",
     ),
     "de": (
+        r"\b(?:leiten|geben|reichen)\s+sie\b" + _GAP + r"\b(?:vorgesetzt\w*|mensch\w*"
+        r"|mitarbeiter\w*|teamleiter\w*)\b",
         r"\b(?:echte[nmrs]?|reale[nmrs]?|richtige[nmrs]?|lebende[nmrs]?)\s+"
         r"(?:mensch|menschen|person|mitarbeiter\w*|ansprechpartner\w*)\b",
         r"\b(?:mensch|menschen|mitarbeiter\w*|vorgesetzte\w*|ansprechpartner\w*|kundenberater"
@@ -57,6 +71,8 @@ HUMAN_REQUEST_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\bkein(?:en|e)?\s+(?:bot|roboter|chatbot|ki|maschine)\b",
     ),
     "fr": (
+        r"\b(?:transmettre|transferer|transmettez|transferez|passer)\b" + _GAP
+        + r"\b(?:responsable|superieur\w*|conseiller\w*|humain|manager)\b",
         r"\b(?:parler|discuter|echanger|joindre|contacter)\b" + _GAP
         + r"\b(?:humain|humaine|conseiller\w*|agent|responsable|etre humain|operat\w+"
         r"|quelqu'un|superieur|manager|interlocut\w+|une personne|la personne)\b",
@@ -65,6 +81,9 @@ HUMAN_REQUEST_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\bpas\s+(?:a\s+|avec\s+)?(?:un|une)\s+(?:robot|bot|machine)\b",
     ),
     "es": (
+        r"\b(?:pasar|pase|pasen|pasenme|paseme|transferir|transfiera|escalar|escale|derivar"
+        r"|derive)\b"
+        + _GAP + r"\b(?:supervisor\w*|responsable|encargad\w+|gerente|humano|persona)\b",
         r"\b(?:hablar|comunicarme|contactar)\b" + _GAP
         + r"\b(?:persona|humano|humana|agente|representante|asesor\w*|supervisor\w*"
         r"|encargad\w+|responsable|gerente|operador\w*|alguien)\b",
@@ -73,6 +92,9 @@ HUMAN_REQUEST_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\bno\s+(?:con\s+)?(?:un|una)\s+(?:bot|robot|maquina)\b",
     ),
     "nl": (
+        r"\b(?:doorsturen|doorverbinden|doorzetten|escaleren)\b" + _GAP
+        + r"\b(?:leidinggevende|manager|medewerker|mens)\b|\b(?:leidinggevende|manager)\b"
+        + _GAP + r"\b(?:doorsturen|doorzetten|doorverbinden)\b",
         r"\b(?:echte?|levende?)\s+(?:mens|persoon|medewerker)\b",
         r"\b(?:spreken|praten)\s+met\b" + _GAP
         + r"\b(?:mens|persoon|medewerker|manager|leidinggevende|iemand)\b",
@@ -82,12 +104,25 @@ HUMAN_REQUEST_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\bgeen\s+(?:bot|robot|chatbot)\b",
     ),
     "pt": (
+        r"\b(?:encaminhar|encaminhe|transferir|transfira|passar|passe)\b" + _GAP
+        + r"\b(?:supervisor\w*|gerente|responsavel|humano|atendente)\b",
         r"\b(?:falar|conversar)\b" + _GAP
         + r"\b(?:pessoa|humano|humana|atendente|agente|gerente|supervisor\w*|responsavel"
         r"|alguem|representante|operador\w*)\b",
         r"\b(?:pessoa|atendente)\s+(?:real|de verdade|humana?)\b|\bser humano\b",
         r"\b(?:me liguem|me ligue|ligar para mim|ligue-me|liguem-me|me telefonem)\b",
         r"\bnao\s+(?:com\s+)?(?:um|uma)\s+(?:robo|bot|maquina)\b",
+    ),
+    "pl": (
+        r"\b(?:rozmawiac|porozmawiac|rozmowy|polaczyc|kontakt)\b" + _GAP
+        + r"\b(?:czlowiekiem|konsultantem|konsultantka|kierownikiem|przelozonym|kims"
+        r"|pracownikiem|osoba)\b",
+        r"\b(?:zywy|prawdziwy|prawdziwa|zywa)\s+(?:czlowiek|konsultant\w*|osoba)\b",
+        r"\b(?:zadzwoncie|zadzwon|prosze zadzwonic|oddzwonic|oddzwoncie)\b"
+        r"|\bprosze o (?:telefon|kontakt telefoniczny)\b",
+        r"\b(?:przekazac|przekazcie|przekaz)\b" + _GAP + r"\b(?:kierownik\w*|przelozon\w*"
+        r"|konsultant\w*|czlowiek\w*)\b",
+        r"\bnie (?:z |ze )?(?:botem|robotem|automatem)\b",
     ),
     "it": (
         r"\b(?:parlare|contattare|sentire)\b" + _GAP
@@ -98,6 +133,23 @@ HUMAN_REQUEST_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\bnon\s+(?:con\s+)?(?:un|una)\s+(?:bot|robot|macchina)\b",
     ),
 }
+# Japanese: no word boundaries; patterns are folded (NFKD drops the dakuten) at compile time.
+JA_HUMAN_REQUEST = (
+    r"(?:担当者|オペレーター|人間|スタッフ|上司|責任者|係の人|人)(?:の方)?(?:と|に)"
+    r".{0,4}?(?:話|代わ|つな|繋|相談|連絡)",
+    r"(?:電話|お電話|折り返し)(?:を|で|の)?(?:ください|下さい|お願い|ほしい|欲しい|して"
+    r"|いただけ|頂け|もらえ|くれ)",
+    r"(?:上司|責任者|担当者)(?:の方)?(?:に|へ)(?:転送|回して|エスカレ|伝えて)",
+    r"(?:ボット|ロボット|自動返信)(?:ではなく|じゃなく)",
+)
+# A human request right after one of these (same sentence) is declined, not asked for.
+NEGATIONS = re.compile(
+    r"(?:\bno need(?: for| to)?|\bdon'?t|\bdo not|\bnot necessary|\bnot|\bnever|\bno"
+    r"|\bwithout|\bkein\w*|\bnicht|\bnie|\bpas besoin(?: de)?|\binutile de|\bne|\bsans"
+    r"|\bno hace falta|\bno es necesario|\bsin|\bnon|\bsenza|\bgeen|\bniet|\bhoeft niet"
+    r"|\bnao|\bsem|\bnie trzeba|\bbez)\b[^.?!\n,;]{0,24}$"
+)
+JA_DECLINED = re.compile(r"(?:不要|結構です|いりません|必要ありません|しないて|なくて大丈夫)")
 _HUMAN_REQUEST = [
     (lang, re.compile(p)) for lang, patterns in HUMAN_REQUEST_PATTERNS.items() for p in patterns
 ]
@@ -109,13 +161,25 @@ class PolicyHit:
     detail: str
 
 
+_HUMAN_REQUEST += [("ja", re.compile(fold(p))) for p in JA_HUMAN_REQUEST]
+
+
+def _declined(folded: str, match: re.Match[str], lang: str) -> bool:
+    """True when the request is negated in its sentence ("no need to call me back")."""
+    if lang == "ja":
+        end = min(len(folded), match.end() + 12)
+        return bool(JA_DECLINED.search(fold(folded[match.start():end])))
+    start = max(folded.rfind(c, 0, match.start()) for c in ".?!\n")
+    return bool(NEGATIONS.search(folded[start + 1:match.start()] + " "))
+
+
 def asks_for_human(text: str) -> str | None:
-    """The phrase by which the customer asks for a human, or None."""
+    """The phrase by which the customer asks for a human, or None (negated requests skip)."""
     folded = fold(text)
     for lang, pattern in _HUMAN_REQUEST:
-        match = pattern.search(folded)
-        if match:
-            return f"{match.group(0)!r} ({lang})"
+        for match in pattern.finditer(folded):
+            if not _declined(folded, match, lang):
+                return f"{match.group(0)!r} ({lang})"
     return None
 
 
@@ -139,13 +203,22 @@ class EscalationPolicy:
     def __init__(self, cfg: AgentConfig) -> None:
         self.cfg = cfg
         self._topics = [(p, topic_pattern(p)) for p in cfg.prohibited_topics if p.strip()]
+        self._categories = tuple(cfg.prohibited_categories)
 
     def prohibited_topic(self, text: str, customer_name: str = "") -> str | None:
+        """The configured phrase that occurs, else None (see ``topic`` for the detectors)."""
         folded = mask_name(text, customer_name)
         for phrase, pattern in self._topics:
             if pattern.search(folded):
                 return phrase
         return None
+
+    def topic(self, text: str, customer_name: str = "") -> str | None:
+        """Evidence of a prohibited topic: a configured phrase or a built-in detector hit."""
+        if phrase := self.prohibited_topic(text, customer_name):
+            return f"phrase {phrase!r}"
+        hit = detect_topic(mask_name(text, customer_name), self._categories)
+        return str(hit) if hit else None
 
     def repeated_contact(self, transcript: Transcript) -> str | None:
         pending = len(transcript.pending_customer_turns())
@@ -162,14 +235,15 @@ class EscalationPolicy:
         text = transcript.pending_text()
         if phrase := asks_for_human(text):
             return PolicyHit(EscalationReason.USER_REQUEST, f"asked for a human: {phrase}")
-        if topic := self.prohibited_topic(text, transcript.customer_name):
-            return PolicyHit(EscalationReason.PROHIBITED_TOPIC, f"prohibited topic: {topic!r}")
+        if topic := self.topic(text, transcript.customer_name):
+            return PolicyHit(EscalationReason.PROHIBITED_TOPIC, f"prohibited topic: {topic}")
         threshold = self.cfg.negative_sentiment_threshold
         if analysis.sentiment_score <= threshold:
             return PolicyHit(
                 EscalationReason.NEGATIVE_SENTIMENT,
                 f"sentiment {analysis.sentiment_score:+.2f} <= {threshold:+.2f}"
-                f" (language {analysis.language})",
+                f" (language {analysis.language}"
+                + (f", sarcasm {irony!r}" if (irony := sarcasm(text)) else "") + ")",
             )
         if repeated := self.repeated_contact(transcript):
             return PolicyHit(EscalationReason.REPEATED_CONTACT, repeated)

@@ -1,8 +1,10 @@
 """Knowledge retrieval: customer text -> FTS5 query terms -> ranked KB sections with a confidence.
 
-Query terms: words of the text, folded (lower case, no accents), minus stop words of seven
-languages, minus the customer's own name; foreign support words get the English words of
-the glossary added (also for German compounds). All terms are OR-ed.
+Query terms: the customer's own words (a forwarded or quoted thread below them is cut),
+folded (lower case, no accents), minus stop words of eight languages, minus the customer's
+own name; foreign support words get the English words of the glossary added (also for
+German compounds, and for inflected forms by Snowball stem); Japanese contributes the
+glossary words it contains. All terms are OR-ed.
 
 Confidence of a hit (documented in docs/agent.md):
 
@@ -27,10 +29,15 @@ its coverage (and confidence) stays low instead of answering on one stray match.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
-from gateway.agent.lexicons import GLOSSARY, STOP_WORDS, WORD, fold
+import snowballstemmer
+
+from gateway.agent.lexicons import GLOSSARY, JA_FILLER, STOP_WORDS, WORD, fold
 from gateway.storage.knowledge import KbHit, KnowledgeIndex
 
 SATURATION = 1.0  # in units of idf1, so that the formula does not depend on the KB size
@@ -77,7 +84,71 @@ def _translate(word: str) -> list[str]:
     for key in _AFFIX_KEYS:
         if len(word) > len(key) and (word.startswith(key) or word.endswith(key)):
             found += GLOSSARY[key].split()
-    return found
+    return found or _by_stem(word)
+
+
+STEMMED_LANGUAGES = ("german", "french", "spanish", "italian", "dutch", "portuguese", "polish")
+MIN_STEM = 4
+
+
+@lru_cache(maxsize=1)
+def _stem_glossaries() -> list[tuple[Any, dict[str, str]]]:
+    """Per language: its Snowball stemmer and the glossary keyed by stem (built once)."""
+    tables = []
+    for name in STEMMED_LANGUAGES:
+        stemmer = snowballstemmer.stemmer(name)
+        table: dict[str, str] = {}
+        for key, english in GLOSSARY.items():
+            if " " not in key and len(key) >= MIN_STEM and not _CJK.search(key):
+                table.setdefault(stemmer.stemWord(key), english)
+        tables.append((stemmer, table))
+    return tables
+
+
+@lru_cache(maxsize=20_000)
+def _by_stem(word: str) -> list[str]:
+    """English words for an inflected form the glossary lacks ("ändere" ~ "ändern")."""
+    if len(word) <= MIN_STEM:
+        return []
+    for stemmer, table in _stem_glossaries():
+        stem = stemmer.stemWord(word)
+        if len(stem) >= MIN_STEM and stem in table:
+            return table[stem].split()
+    return []
+
+
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff66-\uff9f]")
+_CJK_KEYS = sorted((k for k in GLOSSARY if _CJK.search(k)), key=len, reverse=True)
+_QUOTED = re.compile(
+    r"^\s*(?:-{3,}\s*(?:forwarded message|original message|weitergeleitete nachricht"
+    r"|message transfere|mensaje reenviado|messaggio inoltrato|doorgestuurd bericht"
+    r"|mensagem encaminhada|wiadomosc przekazana)|-{5,}\s*$|(?:on|am|le|el|il|op|em) .{5,80}"
+    r" (?:wrote|schrieb|a ecrit|escribio|ha scritto|schreef|escreveu):\s*$)",
+    re.IGNORECASE | re.MULTILINE,
+)
+MIN_OWN_TEXT = 20
+
+
+def own_text(text: str) -> str:
+    """The customer's own words: a forwarded or quoted thread below them is cut off.
+
+    A mail that is nothing but a forward, or whose only question is in the forwarded part
+    ("Forwarding our developer's question:"), keeps everything.
+    """
+    match = _QUOTED.search(fold(text))
+    own = text[:match.start()] if match else text
+    if match and len(own.strip()) >= MIN_OWN_TEXT and ("?" in own or "?" not in text):
+        return own
+    return text  # no forward, or the question is only in the forwarded part
+
+
+def _cjk_words(folded: str) -> str:
+    """Japanese/Chinese text has no spaces: glossary keys found as substrings, plus Latin words."""
+    found = [k for k in _CJK_KEYS if k in folded]
+    for filler in JA_FILLER:
+        folded = folded.replace(fold(filler), " ")
+    latin = re.findall(r"[a-z0-9][a-z0-9.-]*", _CJK.sub(" ", folded))
+    return " ".join([*(k for k in found), *latin])
 
 
 def query_groups(text: str, *, exclude: Iterable[str] = ()) -> list[tuple[str, ...]]:
@@ -86,7 +157,10 @@ def query_groups(text: str, *, exclude: Iterable[str] = ()) -> list[tuple[str, .
     The word is kept so that a KB in the customer's language still matches; glossary
     phrases ("mot de passe") stay one group whose first member is an FTS phrase.
     """
-    folded = " " + " ".join(WORD.findall(fold(text))) + " "
+    folded_text = fold(own_text(text))
+    if _CJK.search(folded_text):
+        folded_text = _cjk_words(folded_text)
+    folded = " " + " ".join(WORD.findall(folded_text)) + " "
     for phrase in _PHRASES:
         folded = folded.replace(f" {phrase} ", f" {phrase.replace(' ', '+')} ")
     skip = {fold(w) for name in exclude for w in WORD.findall(name)}

@@ -21,6 +21,7 @@ Text is scored with accents stripped (the lexicon keys are accentless) and case 
 
 from __future__ import annotations
 
+import math
 import re
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
@@ -40,13 +41,18 @@ PROBLEM_WORDS = words(
     deleted unable"""
 )
 
+# VADER slang that is an ordinary word in business mail: "PO box"/"PO number" is not
+# "pissed off", "ty" may be a name.
+BUSINESS_WORDS = ("po", "ty")
+
 # Valence on VADER's scale (-4 .. +4). Keys are lower case and accentless.
 EXTRA_LEXICON: dict[str, float] = {
     # en: anger VADER lacks or rates as mild for a support context
     "joke": -1.5, "unacceptable": -2.8, "useless": -3.0, "pathetic": -3.0,
     "ridiculous": -2.2, "outrageous": -3.0, "disgrace": -3.0, "disgraceful": -3.0,
     "incompetent": -2.8, "furious": -3.2, "rip-off": -3.0, "ripoff": -3.0,
-    "nobody": -1.0, "appalling": -3.0, "shameful": -2.8,
+    "nobody": -1.0, "appalling": -3.0, "shameful": -2.8, "garbage": -2.8, "junk": -2.5,
+    "schrott": -3.0,
     # de
     "wutend": -3.2, "stinksauer": -3.2, "verargert": -2.5, "frechheit": -3.0,
     "unverschamt": -3.0, "inakzeptabel": -3.0, "unakzeptabel": -3.0,
@@ -90,7 +96,40 @@ EXTRA_LEXICON: dict[str, float] = {
     "ladri": -3.3, "orribile": -2.8, "deluso": -2.2, "delusa": -2.2, "delusione": -2.3,
     "ridicolo": -2.3, "schifo": -3.0, "incompetenti": -3.0, "disastro": -3.0,
     "stufo": -2.5, "stufa": -2.5, "grazie": 1.5,
+    # pl (folded: l for ł, no accents)
+    "wsciekly": -3.2, "wsciekla": -3.2, "beznadziejny": -3.0,
+    "beznadziejna": -3.0, "fatalny": -3.0, "fatalna": -3.0, "zenujace": -3.0,
+    "oszustwo": -3.3, "oszusci": -3.5, "rozczarowany": -2.2, "rozczarowana": -2.2,
+    "okropny": -2.8, "okropna": -2.8, "zalosne": -3.0, "niedopuszczalne": -3.0,
+    "dziekuje": 1.5,
 }
+# Japanese has no spaces for VADER's tokenizer: these are matched as substrings.
+JA_LEXICON: dict[str, float] = {
+    "最悪": -3.2, "ふさけ": -3.2, "怒": -2.5, "ひとい": -2.5, "許せない": -3.2,
+    "二度と": -2.0, "不満": -2.0, "かっかり": -2.2, "詐欺": -3.4, "腹が立": -3.0,
+    "いい加減": -2.8, "信じられない": -2.5, "ありかとう": 1.5,
+}
+# Sarcasm: praise words used about a failure ("Oh great, the update bricked it").
+SARCASM = re.compile(
+    r"\b(?:oh (?:great|wonderful|perfect|fantastic|brilliant)|great job|thanks a lot for"
+    r"|thanks for nothing|what a joke|really loving|just (?:perfect|great|wonderful)"
+    r"|love (?:paying|waiting|how)|so much for|(?:really|very|so) impressive|well done"
+    r"|good job|bravo|na toll|danke fur nichts|vielen dank auch"
+    r"|merci pour rien|bravo|gracias por nada|grazie di niente|grazie tante|complimenti"
+    r"|bedankt voor niets|obrigado por nada|dzieki za nic)\b"
+    r"|^(?:great|wonderful|fantastic|brilliant|perfect|super|toll|genial|parfait|perfecto"
+    r"|perfetto|geweldig|otimo|swietnie)[.!,]",
+    re.IGNORECASE | re.MULTILINE,
+)
+SARCASTIC_SCORE = -0.7
+# ... only counts next to a failure: "Great, thanks! That solved it." is not sarcasm.
+FAILURE = re.compile(
+    r"\b(?:broke|broken|bricked|died|dead|lost|again|third time|second time|down|failed"
+    r"|crash\w*|still|not working|doesn'?t work|stopped|waiting|paperweight|outage|wasted?"
+    r"|kaputt|wieder|schon wieder|encore|panne|otra vez|de nuevo|roto|di nuovo|rotto|weer"
+    r"|kapot|de novo|quebrado|znowu|zepsut\w*)\b",
+    re.IGNORECASE,
+)
 
 
 class SentimentScorer:
@@ -102,17 +141,39 @@ class SentimentScorer:
         for word in PROBLEM_WORDS:
             if word in lexicon:
                 lexicon[word] = lexicon[word] * PROBLEM_DAMPING
+        for slang in BUSINESS_WORDS:  # chat slang in VADER, business words in support mail
+            lexicon.pop(slang, None)
         lexicon.update(EXTRA_LEXICON)
         self._foreign = SentimentIntensityAnalyzer()
         emoticons = {k: v for k, v in lexicon.items() if not _WORDLIKE.fullmatch(k)}
         self._foreign.lexicon = {**emoticons, **EXTRA_LEXICON}
 
     def compound(self, text: str, language: str = "en") -> float:
-        """Compound score; ``language`` other than en/und drops VADER's English words."""
+        """Compound score; ``language`` other than en/und drops VADER's English words.
+
+        Sarcasm (praise about a failure) caps the score at SARCASTIC_SCORE; Japanese is
+        scored with JA_LEXICON substrings, normalised the way VADER normalises its sum.
+        """
         if not text.strip():
             return 0.0
-        vader = self._english if language in ENGLISH_LEXICON_LANGUAGES else self._foreign
-        return float(vader.polarity_scores(strip_accents(text))["compound"])
+        plain = strip_accents(text)
+        if language == "ja":
+            folded = plain.casefold()
+            total = sum(v * folded.count(strip_accents(k)) for k, v in JA_LEXICON.items())
+            score = total / math.sqrt(total * total + 15) if total else 0.0
+        else:
+            vader = self._english if language in ENGLISH_LEXICON_LANGUAGES else self._foreign
+            score = float(vader.polarity_scores(plain)["compound"])
+        if sarcasm(plain):
+            score = min(score, SARCASTIC_SCORE)
+        return score
+
+
+def sarcasm(text: str) -> str | None:
+    """The sarcastic phrase in ``text`` (accents stripped), or None."""
+    plain = strip_accents(text).replace("\u2019", "'")
+    match = SARCASM.search(plain)
+    return match.group(0) if match and FAILURE.search(plain) else None
 
 
 def label(compound: float) -> str:

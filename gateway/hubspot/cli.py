@@ -24,12 +24,13 @@ def _obj(ctx: click.Context) -> Any:
     return ctx.find_root().obj  # gateway.cli.Ctx: lazily loaded config and database
 
 
-def _client(cfg: Config) -> Any:
+def _client(cfg: Config, db: Database | None = None) -> Any:
     from gateway.hubspot.service import credentials, make_client
 
     if cfg.hubspot.mode == "off":
         raise GatewayError("hubspot.mode is off")
-    return make_client(cfg, credentials(cfg, Secrets.from_env()))
+    return make_client(cfg, credentials(cfg, Secrets.from_env()), db,
+                       public_url=_public_url(cfg))
 
 
 def _public_url(cfg: Config) -> str:
@@ -78,7 +79,7 @@ def setup_cmd(ctx: click.Context, pipeline: str | None, stage: str | None,
     obj = _obj(ctx)
     cfg: Config = obj.cfg
     if choose and not pipeline:
-        pipeline, stage = _pick_route(asyncio.run(_pipelines(cfg)))
+        pipeline, stage = _pick_route(asyncio.run(_pipelines(cfg, obj.db)))
     state, report = asyncio.run(_setup(cfg, obj.db, pipeline, stage))
     click.echo(f"ticket properties: {cfg.hubspot.tag_property} "
                f"{'ok' if state.tag_property else 'MISSING'}, opencx_handoff_key "
@@ -94,15 +95,16 @@ def setup_cmd(ctx: click.Context, pipeline: str | None, stage: str | None,
     click.echo("Configure these webhook URLs in HubSpot:")
     click.echo(f"  app webhooks (Webhooks API target URL):  {state.webhook_urls['app']}")
     click.echo("    subscribe: conversation.newMessage, ticket.propertyChange (hs_pipeline_stage)")
-    click.echo(f"  custom channel webhookUrl (set by setup): {state.webhook_urls['channel']}")
+    if state.integration == "channel":
+        click.echo(f"  custom channel webhookUrl (set by setup): {state.webhook_urls['channel']}")
     problems = [f"{who}: {r['problem']}" for who, r in report["routes"].items() if r["problem"]]
     if problems:
         raise GatewayError("; ".join(problems) + ": choose with `opencx-gateway hubspot setup "
                            "--pipeline ID --stage ID` (or set hubspot.pipeline/stage)")
 
 
-async def _pipelines(cfg: Config) -> list[Any]:
-    client = _client(cfg)
+async def _pipelines(cfg: Config, db: Database) -> list[Any]:
+    client = _client(cfg, db)
     try:
         return list(await client.ticket_pipelines())
     except HubSpotError as exc:
@@ -139,7 +141,7 @@ def _echo_pipelines(report: dict[str, Any]) -> None:
 
 async def _setup(cfg: Config, db: Database, pipeline: str | None = None,
                  stage: str | None = None) -> tuple[SetupState, dict[str, Any]]:
-    client = _client(cfg)
+    client = _client(cfg, db)
     addresses = [a.address for a in cfg.smtp.support_addresses]
     try:
         previous = SetupState.from_values(await db.read(hs.setup_values))
@@ -172,7 +174,7 @@ def status_cmd(ctx: click.Context, as_json: bool) -> None:
     cfg: Config = obj.cfg
 
     async def go() -> dict[str, Any]:
-        client = _client(cfg)
+        client = _client(cfg, obj.db)
         try:
             return await collect_status(client, cfg, obj.db, mode=cfg.hubspot.mode,
                                         public_url=_public_url(cfg))
@@ -189,6 +191,13 @@ def status_cmd(ctx: click.Context, as_json: bool) -> None:
 def _print_status(r: dict[str, Any]) -> None:
     setup = r.get("setup") or {}
     click.echo(f"mode {r['mode']}  {r['base_url']}  app id {r['app_id']}")
+    cred = r.get("credentials") or {}
+    click.echo(f"credentials: {cred.get('label')}: {cred.get('explain')}")
+    oauth = cred.get("oauth")
+    if oauth:
+        click.echo(f"oauth: installed {oauth['installed']}  status {oauth['status']}  "
+                   f"renewals {oauth['refreshes']}" + (f"  error {oauth['error']}"
+                                                       if oauth.get("error") else ""))
     click.echo(f"token valid: {r['token_valid']}  missing scopes: "
                f"{', '.join(r['missing_scopes']) or 'none'}")
     click.echo(f"integration: {setup.get('integration', 'not set up')} "
@@ -210,6 +219,45 @@ def _print_status(r: dict[str, Any]) -> None:
         click.echo(f"last error: {r['last_job_error']['last_error']}")
     for problem in r["setup_check"]["problems"]:
         click.echo(f"problem: {problem}")
+
+
+@hubspot.command("verify-live")
+@click.option("--settle", default=5.0, show_default=True,
+              help="Seconds to wait for a help-desk portal to create a ticket.")
+@click.pass_context
+def verify_live_cmd(ctx: click.Context, settle: float) -> None:
+    """Try every UNCONFIRMED HubSpot behaviour with throw-away objects (a developer test
+    account, please); print what HubSpot did per point; delete what it made."""
+    from gateway.hubspot.verify import verify_live
+
+    obj = _obj(ctx)
+    cfg: Config = obj.cfg
+
+    async def go() -> Any:
+        client = _client(cfg, obj.db)
+        values = await obj.db.read(hs.setup_values)
+        stored = SetupState.from_values(values)
+        try:
+            return await verify_live(
+                client, pipeline=cfg.hubspot.pipeline, stage=cfg.hubspot.stage,
+                channel_id=stored.channel_id if stored else None,
+                account_id=stored.channel_account_id if stored else None,
+                inbox_id=cfg.hubspot.inbox_id, webhook_url=_public_url(cfg) + "/webhooks/"
+                "hubspot/channel", settle=settle,
+                webhooks_seen={k: values.get(f"last_webhook_{k}") for k in ("app", "channel")})
+        finally:
+            await client.close()
+
+    run = asyncio.run(go())
+    target = cfg.hubspot.base_url if cfg.hubspot.mode == "live" else "the emulator"
+    click.echo(f"verify-live {run.tag} against {target}:")
+    for finding in run.findings:
+        click.echo(f"  {finding.point:<16} {finding.outcome:<15} {finding.detail}")
+    click.echo(f"deleted: {', '.join(run.deleted) or 'nothing'}")
+    if run.leftovers:
+        click.echo(f"NOT deleted (remove by hand): {'; '.join(run.leftovers)}")
+    if any(f.outcome == "error" for f in run.findings) or run.leftovers:
+        raise SystemExit(1)
 
 
 @hubspot.command("emulator")

@@ -23,6 +23,7 @@ from hubspot.crm.tickets import (
     SimplePublicObjectInputForCreate,
 )
 
+from gateway.hubspot.auth import TokenSource, unauthorized
 from gateway.hubspot.conversations import CHANNELS, CONV, ConversationsClient
 from gateway.hubspot.errors import (
     HubSpotAuthError,
@@ -73,7 +74,7 @@ class HubSpotClient(ConversationsClient):
 
     def __init__(
         self,
-        access_token: str,
+        access_token: str | TokenSource,
         base_url: str = "https://api.hubapi.com",
         developer_api_key: str | None = None,
         app_id: int | None = None,
@@ -90,7 +91,8 @@ class HubSpotClient(ConversationsClient):
         self._executor = executor or ThreadPoolExecutor(4, thread_name_prefix="hubspot")
         url = self.base_url
         retry_obj = HubSpotRetry.build(self.retry, self.stats.retry)
-        self._sdk = HubSpot(access_token=access_token, host=url, base_url=url, retry=retry_obj)
+        # The token goes with each call (_request_auth): an OAuth token changes over time.
+        self._sdk = HubSpot(access_token="", host=url, base_url=url, retry=retry_obj)
         self._apis: dict[str, Any] = {}
         self._pipelines: tuple[float, list[Pipeline]] | None = None
 
@@ -112,10 +114,14 @@ class HubSpotClient(ConversationsClient):
             self._apis[dotted] = functools.reduce(getattr, dotted.split("."), self._sdk)
         return self._apis[dotted]
 
-    def _run(self, fn: Callable[..., Any], args: tuple[Any, ...], kw: dict[str, Any]) -> Any:
+    def _run(self, fn: Callable[..., Any], token: str, args: tuple[Any, ...],
+             kw: dict[str, Any]) -> Any:
         """Blocking part, on the executor: call, read the raw JSON, translate failures."""
+        auth = {"in": "header", "key": "Authorization", "value": f"Bearer {token}",
+                "type": "bearer"}
         try:
-            resp = fn(*args, _request_timeout=self.timeout, _preload_content=False, **kw)
+            resp = fn(*args, _request_timeout=self.timeout, _preload_content=False,
+                      _request_auth=auth, **kw)
             raw, status = resp.data, resp.status
             resp.release_conn()
         except Exception as exc:  # library boundary: every failure leaves as a HubSpotError
@@ -133,7 +139,15 @@ class HubSpotClient(ConversationsClient):
         self.stats.call(method, path)
         loop = asyncio.get_running_loop()
         try:
-            return await loop.run_in_executor(self._executor, self._run, fn, args, kw)
+            token = await self.tokens.token()
+            try:
+                return await loop.run_in_executor(self._executor, self._run, fn, token, args, kw)
+            except HubSpotError as exc:
+                fresh = (await self.tokens.renew(token, exc.category) if unauthorized(exc)
+                         else None)
+                if fresh is None:
+                    raise
+                return await loop.run_in_executor(self._executor, self._run, fn, fresh, args, kw)
         except HubSpotError as exc:
             self.stats.error(method, path, exc)
             raise
@@ -344,6 +358,23 @@ class HubSpotClient(ConversationsClient):
             "crm.associations.v4.basic_api.create_default",
             from_type, str(from_id), to_type, str(to_id),
         )
+
+    async def associate(self, from_type: str, from_id: str, to_type: str, to_id: str,
+                        type_id: int, category: str = "HUBSPOT_DEFINED") -> None:
+        """A v4 association with an explicit type id (e.g. ticket -> Conversation, 32)."""
+        spec = AssociationSpec(association_category=category, association_type_id=type_id)
+        await self._crm(
+            "PUT /crm/v4/objects/{fromType}/{fromId}/associations/{toType}/{toId}",
+            "crm.associations.v4.basic_api.create",
+            from_type, str(from_id), to_type, str(to_id), [spec],
+        )
+
+    async def archive(self, object_type: str, object_id: str) -> None:
+        """Archive a contact, ticket or note (moved to HubSpot's recycle bin)."""
+        apis = {"contacts": "crm.contacts.basic_api", "tickets": "crm.tickets.basic_api",
+                "notes": "crm.objects.notes.basic_api"}
+        await self._crm(f"DELETE /crm/v3/objects/{object_type}/{{objectId}}",
+                        f"{apis[object_type]}.archive", str(object_id))
 
     # -- doctor -----------------------------------------------------------------------------
 

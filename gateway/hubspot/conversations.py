@@ -11,6 +11,7 @@ from typing import Any
 
 import aiohttp
 
+from gateway.hubspot.auth import FixedToken, TokenSource, unauthorized
 from gateway.hubspot.errors import (
     HubSpotConnectionError,
     HubSpotError,
@@ -32,7 +33,7 @@ class ConversationsClient:
 
     def __init__(
         self,
-        access_token: str,
+        access_token: str | TokenSource,
         *,
         base_url: str = "https://api.hubapi.com",
         developer_api_key: str | None = None,
@@ -42,7 +43,8 @@ class ConversationsClient:
         retry: RetryPolicy | None = None,
         stats: CallStats | None = None,
     ) -> None:
-        self._token = access_token
+        self.tokens: TokenSource = (FixedToken(access_token) if isinstance(access_token, str)
+                                    else access_token)
         self.base_url = base_url.rstrip("/")
         self._dev_key = developer_api_key
         self.app_id = app_id
@@ -51,6 +53,11 @@ class ConversationsClient:
         self.stats = stats or CallStats()
         self._session = session
         self._own_session = session is None
+
+    @property
+    def token_kind(self) -> str:
+        """"private_app", "static" or "oauth" (gateway.hubspot.auth)."""
+        return self.tokens.kind
 
     @property
     def has_developer_key(self) -> bool:
@@ -70,20 +77,20 @@ class ConversationsClient:
             self._session = aiohttp.ClientSession(headers={"User-Agent": USER_AGENT})
         return self._session
 
-    def _auth(self, developer: bool, params: dict[str, Any]) -> dict[str, str]:
-        if not developer:
-            return {"Authorization": f"Bearer {self._token}"}
+    def _auth(self, token: str | None, params: dict[str, Any]) -> dict[str, str]:
+        if token is not None:
+            return {"Authorization": f"Bearer {token}"}
         if not self._dev_key or self.app_id is None:
             raise HubSpotError("custom channel setup needs developer_api_key and app_id")
         params.update(hapikey=self._dev_key, appId=str(self.app_id))
         return {}
 
     async def _send(
-        self, method: str, path: str, params: dict[str, Any], body: Any, developer: bool
+        self, method: str, path: str, params: dict[str, Any], body: Any, token: str | None
     ) -> tuple[int, Mapping[str, str], bytes]:
-        """One HTTP attempt; connection problems and timeouts become HubSpotConnectionError."""
+        """One HTTP attempt (token None: developer key); network trouble -> ConnectionError."""
         query = dict(params)
-        headers = self._auth(developer, query)
+        headers = self._auth(token, query)
         if body is not None:
             headers["Content-Type"] = "application/json"
         data = None if body is None else json.dumps(body).encode()
@@ -114,15 +121,23 @@ class ConversationsClient:
     async def _retrying(
         self, method: str, path: str, params: dict[str, Any], body: Any, developer: bool
     ) -> Any:
-        """Send, retrying as `RetryPolicy.wait_for` allows (429 any method, 5xx idempotent)."""
-        attempt = 0
+        """Send, retrying as `RetryPolicy.wait_for` allows (429 any method, 5xx idempotent);
+        an expired OAuth token is renewed once and the call repeated."""
+        attempt, renewed = 0, False
+        token = None if developer else await self.tokens.token()
         while True:
-            status, headers, raw = await self._send(method, path, params, body, developer)
+            status, headers, raw = await self._send(method, path, params, body, token)
             if status < 300:
                 return json_body(raw, status)
             wait = self.retry.wait_for(method, status, headers.get("Retry-After"), attempt)
             if wait is None:
-                raise error_from_response(status, raw, headers)
+                error = error_from_response(status, raw, headers)
+                if token is not None and not renewed and unauthorized(error):
+                    fresh = await self.tokens.renew(token, error.category)
+                    if fresh is not None:
+                        token, renewed = fresh, True
+                        continue
+                raise error
             self.stats.retry(status)
             log.warning("hubspot retry status=%d method=%s wait=%.1fs", status, method, wait)
             attempt += 1
@@ -243,6 +258,15 @@ class ConversationsClient:
         rows = await self._pages(template, f"{CONV}/threads/{thread_id}/messages",
                                  {"limit": limit, "sort": "createdAt"})
         return [Message.from_api(r) for r in rows]
+
+    async def archive_thread(self, thread_id: str) -> None:
+        """Archive an inbox thread (moved to the trash)."""
+        await self._call("DELETE", f"{CONV}/threads/{{threadId}}", f"{CONV}/threads/{thread_id}")
+
+    async def delete_custom_channel(self, channel_id: str) -> None:
+        """Delete a custom channel (developer key)."""
+        await self._call("DELETE", f"{CHANNELS}/{{channelId}}", f"{CHANNELS}/{channel_id}",
+                         developer=True)
 
     async def get_actor(self, actor_id: str) -> dict[str, Any]:
         """An actor (A- agent, V- visitor, I- integration, ...): {type, id, name, email}."""

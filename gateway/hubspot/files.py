@@ -81,25 +81,36 @@ class HubSpotFiles:
         self.max_bytes = max_bytes
 
     async def upload(self, file: FileData, folder: str = FOLDER) -> str:
-        """Upload one file (PRIVATE access); returns the HubSpot file id."""
+        """Upload one file (PRIVATE access); returns the HubSpot file id. An expired OAuth
+        token is renewed once and the upload repeated, as for every other call."""
+        self.client.stats.call("POST", FILES)
+        token = await self.client.tokens.token()
+        status, raw, headers = await self._post_file(file, folder, token)
+        if status == 401:
+            error = error_from_response(status, raw, headers)
+            fresh = await self.client.tokens.renew(token, error.category)
+            if fresh is None:
+                raise error
+            status, raw, headers = await self._post_file(file, folder, fresh)
+        if status >= 300:
+            raise error_from_response(status, raw, headers)
+        return str(json_body(raw, status)["id"])
+
+    async def _post_file(self, file: FileData, folder: str, token: str
+                         ) -> tuple[int, bytes, Any]:
         form = aiohttp.FormData()
         form.add_field("file", file.data, filename=file.name, content_type=file.content_type)
         form.add_field("fileName", file.name)
         form.add_field("folderPath", folder)
         form.add_field("options", '{"access": "PRIVATE"}')
-        headers = self.client._auth(False, {})
-        self.client.stats.call("POST", FILES)
         try:
             async with self.client._http_session().post(
-                    self.client.base_url + FILES, data=form, headers=headers,
+                    self.client.base_url + FILES, data=form,
+                    headers=self.client._auth(token, {}),
                     timeout=aiohttp.ClientTimeout(total=self.client.timeout)) as resp:
-                status, raw = resp.status, await resp.read()
-                resp_headers = resp.headers
+                return resp.status, await resp.read(), resp.headers
         except (TimeoutError, aiohttp.ClientError) as exc:
             raise HubSpotConnectionError(f"{type(exc).__name__}: upload failed") from exc
-        if status >= 300:
-            raise error_from_response(status, raw, resp_headers)
-        return str(json_body(raw, status)["id"])
 
     async def fetch(self, attachment: dict[str, Any]) -> FileData | str:
         """A rep's attachment as bytes, or why it is not attached (too big, executable...)."""

@@ -21,16 +21,26 @@ from typing import Any
 
 from gateway.config import Config
 from gateway.hubspot import content
+from gateway.hubspot.auth import PRIVATE_APP as PRIVATE_APP_TOKEN
 from gateway.hubspot.client import HubSpotClient
 from gateway.hubspot.errors import (
+    HubSpotAuthError,
     HubSpotBadRequest,
     HubSpotConflict,
     HubSpotNotFound,
+    HubSpotScopeError,
 )
 from gateway.hubspot.files import FileData, HubSpotFiles, mail_attachments
 from gateway.hubspot.lifecycle import reopen_as_ai
 from gateway.hubspot.models import Message, Ticket
-from gateway.hubspot.setup import CHANNEL, KEY_PROPERTY, PRIVATE, SetupState, ticket_route
+from gateway.hubspot.setup import (
+    CHANNEL,
+    KEY_PROPERTY,
+    PRIVATE,
+    SetupState,
+    channel_refused_reason,
+    ticket_route,
+)
 from gateway.hubspot.steps import Steps
 from gateway.storage import hubspot as hs
 from gateway.storage import sessions
@@ -87,12 +97,11 @@ class Handoff:
             return "already done"
         await self._contact(saga)
         if self._adopting(saga):  # the help desk makes the ticket when the thread starts
-            await self._thread(saga)
+            await self._thread_or_skip(saga)  # a skip turns the saga private: no adoption
             await self._ticket(saga)
         else:
             await self._ticket(saga)
-            if saga.row["mode"] == CHANNEL:
-                await self._thread(saga)
+            if saga.row["mode"] == CHANNEL and await self._thread_or_skip(saga):
                 await self._link(saga)
         await self._handoff_notes(saga)
         await self._finish(saga)
@@ -124,7 +133,7 @@ class Handoff:
             why = f"HubSpot ticket {saga.row['ticket_id']} is closed"
             return await reopen_as_ai(self.db, self.cfg, session, message_row, why, self.clock())
         if saga.row["mode"] == CHANNEL:
-            await self._thread(saga)
+            await self._thread_or_skip(saga)
         ref = f"gw:{saga.sid}:m{message_row}"
         body, _ = content.append_note(saga.session, message, self._link_to(saga), ref)
         await self._note(saga, f"note:{saga.sid}:m{message_row}", ref, body)
@@ -324,6 +333,31 @@ class Handoff:
         return None
 
     # -- 3. thread ------------------------------------------------------------------------
+
+    async def _thread_or_skip(self, saga: Saga) -> bool:
+        """Publish the thread; if HubSpot refuses our credentials for custom channels (a
+        private app's token, another app's channel), the saga goes on without a thread:
+        a visible, explained skip (session note, saga mode private), never a retry loop."""
+        try:
+            await self._thread(saga)
+            return True
+        except HubSpotAuthError as exc:
+            if exc.status != 403 or (isinstance(exc, HubSpotScopeError)
+                                     and self.client.token_kind != PRIVATE_APP_TOKEN):
+                raise  # a missing scope: the operator adds it, the job retries
+            why = channel_refused_reason(self.client.token_kind, exc)
+        now = self.clock()
+        log.warning("handoff session=%s: inbox thread skipped: %s", saga.sid, why)
+
+        def fn(conn: WriteConnection) -> None:
+            hs.update_handoff(conn, saga.sid, now, mode=PRIVATE)
+            sessions.add_message(conn, session_id=saga.sid, role="system", now=now,
+                                 kind="note", text=f"HubSpot inbox thread skipped: {why}",
+                                 external_id=f"hubspot-thread-skipped:{saga.sid}")
+
+        await self.db.write(fn)
+        saga.row["mode"] = PRIVATE
+        return False
 
     async def _thread(self, saga: Saga) -> None:
         """Publish every customer/AI turn not yet published (INCOMING / OUTGOING)."""

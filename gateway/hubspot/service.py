@@ -12,6 +12,8 @@ from aiohttp import web
 
 from gateway.config import Config, Secrets, split_hostport
 from gateway.errors import TemporaryFailure
+from gateway.hubspot import oauth as hub_oauth
+from gateway.hubspot.auth import FEATURES, OAUTH, FixedToken, OAuthTokens, token_kind
 from gateway.hubspot.client import HubSpotClient
 from gateway.hubspot.errors import HubSpotError
 from gateway.hubspot.handoff import Handoff
@@ -26,6 +28,7 @@ from gateway.hubspot.setup import (
 from gateway.hubspot.sync import Health, HubSpotWorker
 from gateway.hubspot.webhooks import WebhookReceiver
 from gateway.storage import hubspot as hs
+from gateway.storage import queues
 from gateway.storage.db import Database, WriteConnection
 from gateway.workers import Worker
 
@@ -33,6 +36,7 @@ log = logging.getLogger(__name__)
 
 EMULATOR_TOKEN = "emulator-token"  # the embedded emulator's dev credentials (not secrets)
 EMULATOR_CLIENT_SECRET = "emulator-secret"
+EMULATOR_CLIENT_ID = "emulator-client-id"
 EMULATOR_CHANNEL_SECRET = "emulator-channel-secret"  # the channel app signs with its own
 EMULATOR_DEVELOPER_KEY = "emulator-dev-key"
 EMULATOR_STATE = "hubspot-emulator.json"  # beside the database unless configured
@@ -50,6 +54,10 @@ class Credentials:
     developer_key: str | None
     app_id: int | None
     base_url: str
+    auth: str = "token"  # "oauth" | "token" (hubspot.auth resolved)
+    client_id: str | None = None
+    token_kind: str = "static"  # of `token`: "static" | "private_app"
+    authorize_url: str = ""
     channel_client_secret: str = ""  # channel webhooks' secret; "" = the client secret
 
     @property
@@ -57,23 +65,65 @@ class Credentials:
         return self.channel_client_secret or self.client_secret
 
 
+def _auth_kind(cfg: Config, token: str, client_id: str | None) -> str:
+    chosen = cfg.hubspot.auth
+    if chosen == "auto":
+        return OAUTH if client_id and not token else "token"
+    return chosen
+
+
 def credentials(cfg: Config, secrets: Secrets, emulator_url: str | None = None) -> Credentials:
-    """Emulator mode: the emulator's fixed dev credentials; live: tokens from the environment."""
+    """Emulator mode: the emulator's fixed dev credentials; live: from the environment."""
     hub = cfg.hubspot
     if hub.mode == "emulator":
         url = emulator_url or "http://" + hub.emulator.listen
+        auth = OAUTH if hub.auth == OAUTH else "token"
         return Credentials(EMULATOR_TOKEN, EMULATOR_CLIENT_SECRET, EMULATOR_DEVELOPER_KEY,
-                           hub.app_id or EMULATOR_APP_ID, url, EMULATOR_CHANNEL_SECRET)
-    return Credentials(secrets.get("hubspot_token") or "",
-                       secrets.get("hubspot_client_secret") or "",
+                           hub.app_id or EMULATOR_APP_ID, url, auth, EMULATOR_CLIENT_ID,
+                           "static", url + "/oauth/authorize", EMULATOR_CHANNEL_SECRET)
+    token = secrets.get("hubspot_token") or ""
+    client_id = secrets.get("hubspot_client_id")
+    return Credentials(token, secrets.get("hubspot_client_secret") or "",
                        secrets.get("hubspot_developer_key"), hub.app_id, hub.base_url,
+                       _auth_kind(cfg, token, client_id), client_id,
+                       token_kind(token, hub.token_kind), hub.oauth_authorize_url,
                        secrets.get("hubspot_channel_client_secret") or "")
 
 
-def make_client(cfg: Config, creds: Credentials) -> HubSpotClient:
-    return HubSpotClient(creds.token, base_url=creds.base_url,
+def token_source(cfg: Config, creds: Credentials, db: Database | None, *,
+                 public_url: Any = "", clock: Any = None, store: bool = True) -> Any:
+    """FixedToken, or OAuthTokens kept in SQLite (`store=False`: read, never write)."""
+    if creds.auth != OAUTH:
+        return FixedToken(creds.token, creds.token_kind)
+
+    def hint() -> str:
+        base = (public_url() if callable(public_url) else public_url).rstrip("/")
+        return (f"open {base}{hub_oauth.INSTALL_PATH} while logged in to "
+                "the web UI (docs/hubspot.md)")
+
+    load, save = hub_oauth.sqlite_store(db, clock, write=store)
+    kw = {"clock": clock} if clock else {}
+    return OAuthTokens(creds.client_id or "", creds.client_secret, base_url=creds.base_url,
+                       load=load, save=save, token_path=cfg.hubspot.oauth_token_path,
+                       timeout=cfg.hubspot.timeout, install_hint=hint, **kw)
+
+
+def make_client(cfg: Config, creds: Credentials, db: Database | None = None, *,
+                public_url: Any = "", clock: Any = None) -> HubSpotClient:
+    tokens = token_source(cfg, creds, db, public_url=public_url, clock=clock)
+    return HubSpotClient(tokens, base_url=creds.base_url,
                          developer_api_key=creds.developer_key, app_id=creds.app_id,
                          timeout=cfg.hubspot.timeout)
+
+
+def describe_credentials(client: HubSpotClient) -> dict[str, Any]:
+    """Which credential kind is in use and what it enables (status, doctor, UI)."""
+    kind = client.token_kind
+    info: dict[str, Any] = {"kind": kind, **FEATURES[kind]}
+    describe = getattr(client.tokens, "describe", None)
+    if describe is not None:
+        info["oauth"] = describe()
+    return info
 
 
 def support_addresses(cfg: Config) -> list[str]:
@@ -101,6 +151,7 @@ async def collect_status(client: HubSpotClient, cfg: Config, db: Database, *, mo
                               "setup": asdict(stored) if stored else None,
                               **await db.read(local), **(live or {})}
     report.update(await client.check_access())
+    report["credentials"] = describe_credentials(client)
     try:
         report["setup_check"] = await check_setup(client, cfg.hubspot, stored,
                                                   support_addresses(cfg))
@@ -134,9 +185,11 @@ class HubSpotService:
     async def start(self) -> None:
         url = await self._start_emulator() if self.mode == "emulator" else None
         self.creds = credentials(self.cfg, self.gw.secrets, url)
-        if self.mode == "live" and not self.creds.token:
-            log.error("hubspot.mode is live but OPENCX_GATEWAY_HUBSPOT_TOKEN is not set")
-        self.client = make_client(self.cfg, self.creds)
+        if self.mode == "live" and self.creds.auth != OAUTH and not self.creds.token:
+            log.error("hubspot.mode is live but OPENCX_GATEWAY_HUBSPOT_TOKEN is not set "
+                      "(or set OPENCX_GATEWAY_HUBSPOT_CLIENT_ID/_SECRET for the app's OAuth)")
+        self.client = make_client(self.cfg, self.creds, self.db, clock=self.gw.clock,
+                                  public_url=self.gw.public_url)
         self.handoff = Handoff(self.client, self.db, self.cfg, setup=self.current_setup,
                                public_url=self.gw.public_url, clock=self.gw.clock)
         self.receiver = WebhookReceiver(
@@ -153,6 +206,7 @@ class HubSpotService:
         hub = self.cfg.hubspot
         self.emulator = HubSpotEmulator(
             token=EMULATOR_TOKEN, client_secret=EMULATOR_CLIENT_SECRET,
+            client_id=EMULATOR_CLIENT_ID,
             developer_api_key=EMULATOR_DEVELOPER_KEY, app_id=hub.app_id or EMULATOR_APP_ID,
             portal_id=hub.portal_id or EMULATOR_PORTAL_ID,
             search_lag=hub.emulator.search_lag_seconds, clock=self.gw.clock,
@@ -280,6 +334,22 @@ class HubSpotService:
     def add_routes(self, app: web.Application) -> None:
         assert self.receiver is not None
         self.receiver.add_routes(app)
+        hub_oauth.add_routes(app, self)
+
+    async def installed(self) -> None:
+        """The app was (re)installed: check the setup again (emulator: run it) and let the
+        jobs that wait out an auth outage run now."""
+        if self.mode != "emulator":
+            await self._check_live()
+        else:
+            try:  # the start-up loop may be sleeping off its back-off: do not wait for it
+                await self.run_setup()
+            except HubSpotError as exc:
+                self.setup_error = str(exc)
+        now = self.gw.clock()
+        woken = await self.db.write(lambda c: queues.wake(c, ("hubspot", "webhook"), now=now))
+        if woken:
+            log.info("hubspot: %d waiting job(s) resume after the app install", woken)
 
     async def status(self) -> dict[str, Any]:
         assert self.client is not None and self.receiver is not None

@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from gateway.config import HubSpotConfig
+from gateway.hubspot.auth import PRIVATE_APP as PRIVATE_APP_TOKEN
 from gateway.hubspot.client import HubSpotClient
 from gateway.hubspot.errors import HubSpotAuthError, HubSpotConflict, HubSpotError
 from gateway.hubspot.models import Channel, Pipeline
@@ -84,6 +85,17 @@ class SetupState:
             return None
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         return cls(**known)
+
+
+def channel_refused_reason(kind: str, exc: HubSpotError) -> str:
+    """Why inbox threads are off after HubSpot refused a custom-channel call, and the fix."""
+    if kind == PRIVATE_APP_TOKEN:
+        return ("inbox threads need the app's token: custom channels are not supported for a "
+                f"legacy private app's token (HubSpot: {exc.message}); tickets, contacts and "
+                "notes still work. Install hubspot-app/ and use its OAuth or static token "
+                "(docs/hubspot.md)")
+    return (f"custom channel registration forbidden ({exc}): ticket and note only, no inbox "
+            "thread")
 
 
 def ticket_route(cfg: HubSpotConfig, state: SetupState | None, address: str
@@ -248,7 +260,7 @@ async def run_setup(client: HubSpotClient, cfg: HubSpotConfig, *,
             account_id, inbox_id = await _account(client, cfg, channel.id, address, inboxes)
             state.accounts[address] = {"channel_account_id": account_id, "inbox_id": inbox_id}
     except HubSpotAuthError as exc:
-        state.reason = f"custom channel registration forbidden ({exc}): private-app mode"
+        state.reason = channel_refused_reason(client.token_kind, exc)
         log.warning("hubspot setup: %s", state.reason)
         state.accounts = {}
         return state

@@ -143,10 +143,13 @@ class WebhookReceiver:
         except (UnicodeDecodeError, json.JSONDecodeError, BadPayload) as exc:
             return await self._reject(kind, 400, f"malformed body: {type(exc).__name__}")
         summary = self._result(kind, 200, "ok", now, len(events))
+        summary.update(shape="array" if isinstance(data, list) else "object",  # verify-live
+                       signature="v3" if request.headers.get("X-HubSpot-Signature-v3") else "v1")
 
         def fn(conn: WriteConnection) -> tuple[int, int]:
             counts = hs.store_events(conn, kind, events, now=now, max_attempts=self.max_attempts)
-            hs.set_setup_values(conn, {"last_webhook": summary}, now)
+            hs.set_setup_values(conn, {"last_webhook": summary, f"last_webhook_{kind}": summary},
+                                now)
             return counts
 
         accepted, duplicates = await self.db.write(fn)

@@ -3,24 +3,28 @@
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
 from gateway.config import Config, Secrets, split_hostport
 from gateway.daemon import public_url_of
+from gateway.hubspot.auth import FEATURES, OAUTH
 from gateway.hubspot.client import HubSpotClient
 from gateway.hubspot.errors import HubSpotError
+from gateway.hubspot.oauth import INSTALL_PATH
 from gateway.hubspot.policy import RetryPolicy
-from gateway.hubspot.service import Credentials, credentials
+from gateway.hubspot.service import Credentials, credentials, token_source
 from gateway.hubspot.setup import CHANNEL, KEY_PROPERTY, SetupState, check_setup, webhook_urls
 from gateway.ops.checks import Check, ago, fail, ok, warn
 from gateway.ops.local import read_if_ready
 from gateway.ops.network import NOT_RUNNING, PROBE_TIMEOUT
 from gateway.ops.probes import describe_error, http_get
 from gateway.storage import hubspot as hs
+from gateway.storage import hubspot_oauth as oauth_store
 
 SETUP_FIX = "run `opencx-gateway hubspot setup` (the daemon then picks it up)"
-CREDENTIALS_DOC = "docs/operations.md, Credentials"
+CREDENTIALS_DOC = "docs/hubspot.md, Credentials"
 
 
 async def check_hubspot(cfg: Config, secrets: Secrets, *, daemon_running: bool) -> list[Check]:
@@ -29,15 +33,14 @@ async def check_hubspot(cfg: Config, secrets: Secrets, *, daemon_running: bool) 
     if mode == "off":
         return [warn("hubspot", "hubspot.mode is off: handoffs will not reach HubSpot (no "
                      "ticket, contact, thread or note is created)",
-                     f"set hubspot.mode: live and the access token ({CREDENTIALS_DOC})")]
+                     f"set hubspot.mode: live and the app's credentials ({CREDENTIALS_DOC})")]
     if mode == "emulator":
         return [await _emulator(cfg, daemon_running), last_webhook(cfg)]
     creds = credentials(cfg, secrets)
-    out: list[Check] = []
-    if not creds.token:
-        out.append(fail("hubspot.token", "OPENCX_GATEWAY_HUBSPOT_TOKEN is not set (neither in "
-                        "the environment nor as a credential): every handoff fails",
-                        f"set the private app's access token ({CREDENTIALS_DOC})"))
+    out: list[Check] = [_credential_kind(creds)]
+    missing = _missing_credentials(cfg, creds)
+    if missing is not None:
+        out.append(missing)
     else:
         client = probe_client(cfg, creds)
         try:
@@ -48,12 +51,63 @@ async def check_hubspot(cfg: Config, secrets: Secrets, *, daemon_running: bool) 
     return out
 
 
+def _credential_kind(creds: Credentials) -> Check:
+    """Which credential is configured and what it enables (private app: no inbox threads)."""
+    kind = OAUTH if creds.auth == OAUTH else creds.token_kind
+    info = FEATURES[kind]
+    line = f"{info['label']}: {info['explain']}"
+    if info["inbox_threads"]:
+        return ok("hubspot.credentials", line)
+    return warn("hubspot.credentials", line, "install hubspot-app/ (hs project upload) and "
+                f"set its OAuth client id/secret or its static token ({CREDENTIALS_DOC})")
+
+
+def _missing_credentials(cfg: Config, creds: Credentials) -> Check | None:
+    """A fail when nothing usable is configured or stored; None when probing makes sense."""
+    install = f"{public_url_of(cfg, None)}{INSTALL_PATH}"
+    if creds.auth != OAUTH:
+        if creds.token:
+            return None
+        return fail("hubspot.token", "OPENCX_GATEWAY_HUBSPOT_TOKEN is not set (neither in the "
+                    "environment nor as a credential), and no OAuth client id: every handoff "
+                    "fails", f"set the app's client id/secret or its static token "
+                    f"({CREDENTIALS_DOC})")
+    if not creds.client_id or not creds.client_secret:
+        return fail("hubspot.token", "hubspot.auth is oauth but OPENCX_GATEWAY_HUBSPOT_CLIENT_ID"
+                    " or _CLIENT_SECRET is not set", f"copy both from the app's Auth tab "
+                    f"({CREDENTIALS_DOC})")
+    stored = read_if_ready(cfg.storage.path, oauth_store.token_status)
+    if stored is None:
+        return fail("hubspot.token", "the HubSpot app is not installed yet (no OAuth tokens "
+                    "stored): every handoff waits", f"open {install} while logged in to the "
+                    "web UI and approve the install")
+    if stored["status"] != "ok":
+        return fail("hubspot.token", f"HubSpot refused the stored refresh token "
+                    f"({stored['error']}): the app was uninstalled or its access revoked; "
+                    "handoffs wait", f"reinstall the app: open {install} while logged in to "
+                    "the web UI")
+    return None
+
+
 def probe_client(cfg: Config, creds: Credentials) -> HubSpotClient:
-    """A client that fails fast: no in-call retries, a short timeout."""
-    return HubSpotClient(creds.token, base_url=creds.base_url,
+    """A client that fails fast: no in-call retries, a short timeout; OAuth tokens are read
+    from the database and renewed in memory only (doctor never writes)."""
+    db = _ReadOnlyTokens(cfg.storage.path) if creds.auth == OAUTH else None
+    tokens = token_source(cfg, creds, db, public_url=public_url_of(cfg, None), store=False)
+    return HubSpotClient(tokens, base_url=creds.base_url,
                          developer_api_key=creds.developer_key, app_id=creds.app_id,
                          timeout=min(cfg.hubspot.timeout, PROBE_TIMEOUT * 2),
                          retry=RetryPolicy(total=0))
+
+
+class _ReadOnlyTokens:
+    """Enough of Database for reading the stored OAuth row from doctor."""
+
+    def __init__(self, path: Any) -> None:
+        self.path = path
+
+    async def read(self, fn: Any) -> Any:
+        return read_if_ready(self.path, fn)
 
 
 async def _emulator(cfg: Config, daemon_running: bool) -> Check:
@@ -62,7 +116,8 @@ async def _emulator(cfg: Config, daemon_running: bool) -> Check:
     if not daemon_running or split_hostport(listen)[1] == 0:
         return ok("hubspot", f"mode emulator: the daemon embeds a fake HubSpot at {url}; "
                   "nothing reaches a real portal")
-    client = probe_client(cfg, credentials(cfg, Secrets(), url))
+    creds = replace(credentials(cfg, Secrets(), url), auth="token")  # its static dev token
+    client = probe_client(cfg, creds)
     try:
         access = await client.check_access()
     finally:
@@ -91,7 +146,7 @@ async def _account(client: HubSpotClient, cfg: Config) -> list[Check]:
         return [ok("hubspot.api", f"{base} answers"),
                 fail("hubspot.token", f"HubSpot rejected the access token: "
                      f"{_first_problem(access)}", "the token is wrong, expired or revoked: "
-                     f"copy it again from the app and update it ({CREDENTIALS_DOC})")]
+                     f"copy it again from the app (or reinstall it) ({CREDENTIALS_DOC})")]
     out = [ok("hubspot.api", f"{base} answers"), ok("hubspot.token", "accepted")]
     missing = access["missing_scopes"]
     if missing:
@@ -145,7 +200,8 @@ def _setup_state(cfg: Config, stored: SetupState | None, channel: bool | None) -
                 "rep replies cannot reach customers")
         if not cfg.hubspot.custom_channel:
             return ok(name, line)
-        return warn(name, line, "for inbox threads set OPENCX_GATEWAY_HUBSPOT_DEVELOPER_KEY and "
+        return warn(name, line, "for inbox threads use the app's OAuth or static token (not a "
+                    "legacy private app's pat-…), set OPENCX_GATEWAY_HUBSPOT_DEVELOPER_KEY and "
                     f"hubspot.app_id, then {SETUP_FIX}")
     if channel is False:
         return fail(name, f"custom channel {stored.channel_id} no longer exists in HubSpot",

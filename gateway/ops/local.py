@@ -75,7 +75,26 @@ def check_database(cfg: Config) -> Check:
     if missing:
         return warn("database", f"{path}: {len(missing)} migration(s) pending: "
                     f"{', '.join(missing)}", "restart the daemon: migrations run at start")
+    loose = _readable_by_others(path)
+    if loose:
+        return warn("database", f"{path}: writable, schema up to date, but customer mail is "
+                    f"readable by other users: {', '.join(loose)}",
+                    f"chmod 700 {path.parent} && chmod 600 {path}* (the daemon creates them "
+                    "private; files made by older versions or by hand may not be)")
     return ok("database", f"{path}: writable, schema up to date")
+
+
+def _readable_by_others(path: Path) -> list[str]:
+    """The state directory and database files whose mode lets group or others in."""
+    out = []
+    for item in (path.parent, *sorted(path.parent.glob(path.name + "*"))):
+        try:
+            mode = item.stat().st_mode & 0o777
+        except OSError:
+            continue
+        if mode & 0o077:
+            out.append(f"{item.name or item} {mode:o}")
+    return out
 
 
 def _write_lock_problem(path: Path, busy_timeout_ms: int) -> str | None:

@@ -13,15 +13,25 @@ _VERBS = (
     r"wrote|schrieb|a écrit|escribió|ha scritto|schreef|escreveu|pisze|napisał\(a\)|napisał|"
     r"skrev|napsal\(a\)|napsal|kirjoitti|написал\(а\)|написал|menulis|đã viết"
 )
+# A date with a year and a time, as Gmail writes it in every language ("tir. 18. mar. 2025 kl.
+# 09:12", "ti 18. maalisk. 2025 klo 10.05", "вт, 18 мар. 2025 г. в 10:05").
+_DATED = r"\b(?:19|20)\d\d\b.{0,80}?\b\d{1,2}[:.]\d\d\b"
 _ATTRIBUTION = re.compile(
-    rf"^\s*(?:(?:{_STARTS})\s.{{0,400}}?|.{{0,200}}@[^\s@]+\s*>?\s*)(?:{_VERBS})\b[^:]{{0,150}}:\s*$",
+    rf"^\s*(?:(?:{_STARTS})\s.{{0,400}}?|.{{0,200}}@[^\s@]+\s*>?\s*|.{{0,60}}?{_DATED}.{{0,200}}?)"
+    rf"(?:{_VERBS})\b[^:]{{0,150}}:\s*$",
     re.IGNORECASE,
 )
-_STARTS_RE = re.compile(rf"^\s*(?:{_STARTS})\s", re.IGNORECASE)
+# Gmail in Russian (and some other languages) has no verb: "DATE, NAME <address>:".
+_VERBLESS_ATTRIBUTION = re.compile(
+    rf"^\s*.{{0,60}}?{_DATED}.{{0,200}}?<[^<>\s@]+@[^<>\s@]+>\s*:\s*$", re.IGNORECASE
+)
+_STARTS_RE = re.compile(rf"^\s*(?:{_STARTS})\s|^.{{0,60}}?{_DATED}", re.IGNORECASE)
 _SEPARATOR = re.compile(
     r"^\s*(?:-{2,}|_{2,}|={2,})?\s*(?:original message|ursprüngliche nachricht|original-nachricht|"
     r"message d'origine|mensaje original|messaggio originale|oorspronkelijk bericht|"
     r"mensagem original|originalmeddelande|alkuperäinen viesti|wiadomość oryginalna|"
+    r"oprindelig besked|oprindelig meddelelse|opprinnelig melding|původní zpráva|"
+    r"исходное сообщение|пересылаемое сообщение|"
     r"forwarded message|weitergeleitete nachricht|message transféré|mensaje reenviado|"
     r"messaggio inoltrato|doorgestuurd bericht|mensagem encaminhada)\s*(?:-{2,}|_{2,}|={2,})\s*$"
     r"|^\s*begin forwarded message:\s*$",
@@ -34,7 +44,8 @@ _HEADER_FROM = re.compile(
 _HEADER_OTHER = re.compile(
     r"^\s*\*?(?:sent|date|to|subject|cc|gesendet|datum|an|betreff|envoyé|à|objet|enviado|"
     r"fecha|para|asunto|inviato|data|a|oggetto|verzonden|aan|onderwerp|skickat|till|ämne|"
-    r"sendt|til|emne|wysłano|do|temat|отправлено|кому|тема|lähetetty|vastaanottaja|aihe)"
+    r"sendt|til|emne|dato|wysłano|do|temat|отправлено|дата|кому|тема|lähetetty|päivämäärä|"
+    r"vastaanottaja|aihe)"
     r"\s*:",
     re.IGNORECASE,
 )
@@ -42,7 +53,12 @@ _SIGNATURE = re.compile(
     r"^(?:--\s*|sent from my \w+.*|sent from (?:outlook|mail|yahoo mail|my mobile).*|"
     r"get outlook for (?:ios|android).*|von meinem \w+ gesendet.*|gesendet von meinem \w+.*|"
     r"envoyé de mon \w+.*|enviado desde mi \w+.*|enviado do meu \w+.*|inviato da.{0,30}iphone.*|"
-    r"verzonden (?:vanaf|met) mijn \w+.*|skickat från min \w+.*)$",
+    r"verzonden (?:vanaf|met) mijn \w+.*|skickat från min \w+.*|sendt fra min \w+.*|"
+    r"envoyé depuis mon \w+.*|inviato dal mio \w+.*|lähetetty \w+sta\b.*|"
+    r"отправлено с \w+.*|отправлено из .{0,30}|wysłane z (?:mojego )?\w+.*|"
+    # Outlook's mobile line in any language: "Envoyé à partir de Outlook pour iOS",
+    # "Von Outlook für Android gesendet", "Télécharger Outlook pour iOS<https://aka.ms/...>"
+    r".{0,40}\boutlook\b.{0,20}\b(?:ios|android)\b.{0,60})$",
     re.IGNORECASE,
 )
 
@@ -63,7 +79,8 @@ def _attribution_len(lines: list[str], i: int) -> int:
             return 0
         if ":" not in window[-1]:
             continue  # an attribution always ends with a colon; skip the regex
-        if _ATTRIBUTION.match(" ".join(x.strip() for x in lines[i : i + span])):
+        joined = " ".join(x.strip() for x in lines[i : i + span])
+        if _ATTRIBUTION.match(joined) or _VERBLESS_ATTRIBUTION.match(joined):
             return span
     return 0
 

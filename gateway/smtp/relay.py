@@ -20,6 +20,7 @@ import aiosmtplib
 from gateway.config import OutboundConfig, RelayConfig, Secrets
 from gateway.errors import ConfigError, PermanentFailure, TemporaryFailure
 from gateway.mime import MailHeaderError, check_address, needs_smtputf8
+from gateway.private import private_dir, tighten
 
 log = logging.getLogger(__name__)
 
@@ -192,10 +193,10 @@ class MaildirRelay:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self._lock = threading.Lock()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._box = mailbox.Maildir(self.path, create=True)
+        private_dir(self.path.parent)
+        self._box = mailbox.Maildir(self.path, create=True)  # its folders are 0700
         self._index = self.path / self.INDEX_DIR
-        self._index.mkdir(exist_ok=True)
+        private_dir(self._index)
 
     async def send(self, mail_from: str, rcpt_to: str, raw: bytes,
                    on_accepted: Accepted | None = None) -> str:
@@ -216,6 +217,7 @@ class MaildirRelay:
             _write_atomic(marker, "")  # "in progress": a crash now is resolved by a scan
             data = _local_delivery_headers(sender, recipient) + raw.replace(b"\r\n", b"\n")
             key = self._box.add(data)
+            tighten(self.path / "new" / key)  # mailbox creates it 0666 minus the umask
             _write_atomic(marker, key)
         log.info("maildir delivered key=%s", key)
         return f"maildir {self.path}: new/{key}"
@@ -259,7 +261,8 @@ def _local_delivery_headers(sender: str, recipient: str) -> bytes:
 
 def _write_atomic(path: Path, text: str) -> None:
     tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
+    with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w",
+              encoding="utf-8") as fh:
         fh.write(text)
         fh.flush()
         os.fsync(fh.fileno())

@@ -1,8 +1,9 @@
-"""The SMTP listener: aiosmtpd on the daemon's own loop, with a connection cap and a drain."""
+"""The SMTP listener: aiosmtpd on the daemon's own loop, with connection caps and a drain."""
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import ssl
 from typing import Any
@@ -12,6 +13,7 @@ from aiosmtpd.smtp import SMTP
 from gateway.config import SmtpConfig, split_hostport
 from gateway.smtp import codes
 from gateway.smtp.handler import SmtpHandler
+from gateway.smtp.limits import CommandBudget, PeerCounts, well_formed
 
 log = logging.getLogger(__name__)
 
@@ -24,15 +26,25 @@ class SmtpServer:
         self.cfg = cfg
         self.active: set[SMTP] = set()
         self.refused = 0
+        self.peers = PeerCounts(cfg.max_sessions_per_client)
         self._server: asyncio.Server | None = None
         owner = self
 
         class GatewaySMTP(SMTP):
             line_length_limit = cfg.line_length_limit
 
+            def __init__(self, *args: Any, **kwargs: Any) -> None:
+                super().__init__(*args, **kwargs)
+                self._budget = CommandBudget(cfg.command_limit, cfg.max_messages_per_connection)
+                for name, method in list(self._smtp_methods.items()):
+                    self._smtp_methods[name] = self._counted(name, method)
+
             def connection_made(self, transport: asyncio.BaseTransport) -> None:
+                peer = transport.get_extra_info("peername")
+                self._ip = str(peer[0]) if peer else ""
                 self._refused = len(owner.active) >= cfg.max_sessions
-                if self._refused:
+                if self._refused or not owner.peers.admit(self._ip):
+                    self._refused = True
                     owner.refused += 1
                     msg = codes.TOO_MANY_CONNECTIONS.format(hostname=cfg.hostname)
                     transport.write(f"{msg}\r\n".encode())  # type: ignore[attr-defined]
@@ -44,8 +56,52 @@ class SmtpServer:
             def connection_lost(self, error: Exception | None) -> None:
                 if getattr(self, "_refused", False):
                     return
-                owner.active.discard(self)
+                if self in owner.active:
+                    owner.active.discard(self)
+                    owner.peers.release(self._ip)
                 super().connection_lost(error)
+
+            def _reset_timeout(self, duration: float | None = None) -> None:
+                """Short while no mail is under way, longer once MAIL FROM started one."""
+                if duration is None:
+                    duration = cfg.idle_timeout if _idle(self) else cfg.command_timeout
+                super()._reset_timeout(duration)
+
+            async def push(self, status: Any) -> None:
+                """A reply echoing undecodable 8-bit input shows '?' there: never a 451 from
+                a UnicodeEncodeError (the sender would retry a hopeless command for days)."""
+                if isinstance(status, str):
+                    status = status.encode("utf-8", "replace").decode("utf-8")
+                await super().push(status)
+
+            def _getaddr(self, arg: str) -> tuple[str | None, str | None]:
+                """Control characters or undecodable 8-bit bytes in an address: 553."""
+                address, params = super()._getaddr(arg)
+                if address and not well_formed(address):
+                    return None, None
+                return address, params
+
+            def _counted(self, name: str, method: Any) -> Any:
+                @functools.wraps(method)  # keeps aiosmtpd's syntax marks: HELP lists it
+                async def run(arg: str | None) -> None:
+                    reason = self._budget.refuse(name)
+                    if reason is not None:
+                        log.warning("smtp closing peer=%s: %s", self._ip, reason)
+                        await self.push(codes.COMMAND_LIMIT.format(reason=reason))
+                        if self.transport is not None:
+                            self.transport.close()
+                        return
+                    envelope = self.envelope
+                    before = len(envelope.rcpt_tos) if envelope is not None else 0
+                    await method(arg)
+                    if name == "RCPT" and self.envelope is envelope and envelope is not None \
+                            and len(envelope.rcpt_tos) == before:
+                        self._budget.rcpt_refused()
+                    elif name == "DATA" and before:
+                        self._budget.delivered()
+                    if name in ("MAIL", "DATA"):
+                        self._reset_timeout()  # the transaction started or ended
+                return run
 
         self._protocol = GatewaySMTP
         self._tls = tls_context(cfg)
@@ -61,7 +117,6 @@ class SmtpServer:
             enable_SMTPUTF8=True,
             decode_data=False,
             timeout=self.cfg.idle_timeout,
-            command_call_limit=self.cfg.command_limit,
             loop=asyncio.get_running_loop(),
         )
 

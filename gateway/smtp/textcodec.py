@@ -85,11 +85,13 @@ def unfold(value: str) -> str:
     return re.sub(r"\r?\n(?=[ \t])", "", value).replace("\r", "").replace("\n", "")
 
 
-_ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=")
+# The payload may hold raw spaces: invalid (RFC 2047 §5), but common enough in real mail.
+_ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?]*?)\?=")
 
 
 def _word_bytes(kind: str, payload: str) -> bytes | None:
     if kind in "bB":
+        payload = "".join(payload.split())
         try:
             return base64.b64decode(payload + "=" * (-len(payload) % 4), validate=True)
         except (binascii.Error, ValueError):

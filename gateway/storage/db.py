@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from gateway.errors import StorageError
+from gateway.private import private_dir, private_file, tighten
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -69,7 +70,10 @@ class Database:
             return self
         from gateway.storage.migrations import migrate
 
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(self.path.parent)
+        private_file(self.path)  # SQLite gives -wal and -shm the database file's mode
+        for suffix in ("-wal", "-shm", "-journal"):
+            tighten(self.path.with_name(self.path.name + suffix))
         migrate(self.path)
         self._writer = threading.Thread(target=self._write_loop, name="db-writer", daemon=True)
         self._writer.start()

@@ -131,7 +131,7 @@ def start_handoff(conn: sqlite3.Connection, session_id: int, *, reason: str | No
 
 HANDOFF_FIELDS = frozenset({"status", "contact_id", "contact_created", "ticket_id",
                             "ticket_action", "thread_id", "integration_thread_id", "last_error",
-                            "done_at"})
+                            "done_at", "mode"})
 
 
 def update_handoff(conn: sqlite3.Connection, session_id: int, now: float, **fields: Any) -> None:

@@ -159,3 +159,6 @@ def pending(path: Path) -> list[str]:
 from gateway.storage.hubspot import migrations as _hubspot_migrations  # noqa: E402
 
 EXTRA_SETS.append(_hubspot_migrations)
+from gateway.storage.hubspot_oauth import migrations as _hubspot_oauth_migrations  # noqa: E402
+
+EXTRA_SETS.append(_hubspot_oauth_migrations)

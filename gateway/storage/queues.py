@@ -215,3 +215,12 @@ def has_pending(conn: sqlite3.Connection, queues: tuple[str, ...]) -> bool:
         queues,
     ).fetchone()
     return row is not None
+
+
+def wake(conn: sqlite3.Connection, queues: tuple[str, ...], *, now: float) -> int:
+    """Make waiting ready jobs of `queues` due now (e.g. after credentials were fixed)."""
+    marks = ", ".join("?" for _ in queues)
+    cur = conn.execute(
+        f"UPDATE jobs SET not_before=?, updated_at=? WHERE status='ready' AND not_before>?"
+        f" AND queue IN ({marks})", (now, now, now, *queues))
+    return cur.rowcount

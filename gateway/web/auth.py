@@ -11,7 +11,7 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from aiohttp import web
 
@@ -24,7 +24,11 @@ LOGIN_COOKIE = "opencx_login"
 CSRF_FIELD = "csrf"
 CSRF_HEADER = "X-CSRF-Token"
 EXEMPT_PREFIXES = ("/static/", "/webhooks/")
-EXEMPT_PATHS = frozenset({"/login", "/healthz", "/readyz", "/metrics", "/favicon.ico"})
+EXEMPT_PATHS = frozenset({"/login", "/healthz", "/readyz", "/metrics", "/favicon.ico",
+                          # HubSpot's install redirect is cross-site: the SameSite=Strict
+                          # cookie is not sent. The one-time state (issued only to a
+                          # logged-in admin by /hubspot/oauth/install) protects it instead.
+                          "/hubspot/oauth/callback"})
 LOGIN_FAILURES = 10  # failed logins per peer within LOGIN_WINDOW before a pause
 LOGIN_WINDOW = 300.0
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -180,11 +184,20 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
 
 
 # -- login and logout ------------------------------------------------------------------------
+def _unsafe_char(ch: str) -> bool:
+    """Characters a browser drops or rewrites in a URL (tabs, newlines, C0/DEL controls,
+    backslash read as slash) or that no path of ours contains (Unicode spaces)."""
+    return ord(ch) < 0x20 or ch in "\x7f\\" or (ch.isspace() and ch != " ")
+
+
 def safe_next(value: str | None) -> str:
-    """Only a local path may follow a login (no open redirect to //evil or /\\evil)."""
-    if not value or not value.startswith("/") or value.startswith(("//", "/\\")):
+    """Only a same-origin path may follow a login: no open redirect to //evil, /\\evil or
+    /<TAB>/evil (which a browser reads as //evil). Anything else becomes "/"."""
+    if (not value or not value.startswith("/") or value.startswith("//")
+            or any(_unsafe_char(ch) for ch in value)):
         return "/"
-    return value
+    parts = urlsplit(value)
+    return value if not parts.scheme and not parts.netloc else "/"
 
 
 def _login_form(request: web.Request, *, error: str | None, status: int,

@@ -277,9 +277,11 @@ def hubspot_checks(status: dict[str, Any], tag_property: str) -> list[dict[str, 
     failing = [f"{k}: {v}" for k, v in areas.items() if v != "ok"]
     fix = "run `opencx-gateway hubspot setup` (or doctor)"
     return [
+        credentials_check(status.get("credentials") or {}),
         {"label": "Token", "ok": status.get("token_valid"),
          "detail": "accepted by HubSpot" if status.get("token_valid") else
-         "refused or missing: check OPENCX_GATEWAY_HUBSPOT_TOKEN"},
+         "refused or missing: install the app (OAuth) or check "
+         "OPENCX_GATEWAY_HUBSPOT_TOKEN (docs/hubspot.md)"},
         {"label": "Scopes", "ok": None if missing is None else not missing,
          "detail": "all required scopes granted" if not missing else
          "missing: " + ", ".join(map(str, missing))},
@@ -294,6 +296,19 @@ def hubspot_checks(status: dict[str, Any], tag_property: str) -> list[dict[str, 
         {"label": "HubSpot reachable", "ok": not health.get("outage"),
          "detail": health.get("last_error") or "no outage"},
     ]
+
+
+def credentials_check(cred: dict[str, Any]) -> dict[str, Any]:
+    """Which credential kind is in use and what it enables; OAuth: installed or not."""
+    oauth = cred.get("oauth")
+    if oauth is not None and (not oauth.get("installed") or oauth.get("status") != "ok"):
+        why = ("not installed yet" if not oauth.get("installed") else
+               f"refresh token refused ({oauth.get('error')})")
+        return {"label": "Credentials", "ok": False, "install": True,
+                "detail": f"{cred.get('label')}: {why}: install the app (link below)"}
+    return {"label": "Credentials", "ok": cred.get("inbox_threads"),
+            "install": oauth is not None,
+            "detail": f"{cred.get('label')}: {cred.get('explain')}" if cred else "unknown"}
 
 
 def known_secrets(gw: Any) -> set[str]:

@@ -23,13 +23,15 @@ def test_greeting_in_the_customers_language() -> None:
     assert greeting("Anna Meyer", "de") == "Hallo Anna,"
     assert greeting("", "fr") == "Bonjour,"
     assert greeting("José", "es") == "Hola, José:"
-    assert greeting("Kim", "ja") == "Hi Kim,"  # no phrases: English
+    assert greeting("Kim", "ja") == "Kim 様"
+    assert greeting("Kim", "ko") == "Hi Kim,"  # no phrases: English
 
 
 def test_compose_reply_english_and_foreign() -> None:
     en = compose_reply([SECTION], "Anna Meyer", "en")
     assert en.startswith("Hi Anna,\n\nThanks for your message.")
-    assert "**Reset your password**\n\n1. Click **Forgot password?**" in en
+    assert '"Reset your password (Access)":\n\n1. Click Forgot password?' in en
+    assert "**" not in en  # the text part is the Markdown source: no raw emphasis
     assert "only" not in en
     de = compose_reply([SECTION], "Jonas", "de")
     assert de.startswith("Hallo Jonas,\n\ndanke für Ihre Nachricht. Unsere Hilfeartikel gibt es")
@@ -59,3 +61,40 @@ def test_strip_signoff(signoff: str) -> None:
 def test_strip_signoff_keeps_content() -> None:
     body = "Hi Anna,\n\nThanks for your patience! Here are the steps.\n\n- one\n- two\n"
     assert strip_signoff(body) == body
+
+
+PLANS = KbSection(
+    "plans#which-plans", "Which plans are there?", "Plans and pricing › Which plans are there?",
+    "| Plan | Price | Storage |\n|---|---|---|\n| Free | €0 | 5 GB |\n"
+    "| Pro | €12 per user per month | 1 TB per user |\n\n"
+    "Yearly billing saves 2 months. See https://acme.example/pricing for details.",
+)
+
+
+def test_direct_answer_leads_with_the_table_row_then_the_passage() -> None:
+    reply = compose_reply([PLANS], "Anna", "en", terms=["pro", "plan", "cost", "price"])
+    body = reply.split("\n\n")
+    assert body[2] == "Pro — Price: €12 per user per month, Storage: 1 TB per user"
+    assert body[3].startswith('From our help centre, "Which plans are there? (Plans and pricing)"')
+    assert "<https://acme.example/pricing>" in reply  # a bare URL becomes a link in HTML
+
+
+def test_direct_answer_picks_the_sentence_about_the_question() -> None:
+    section = KbSection("box#returns", "Returns", "Returns",
+                        "Unused devices can be returned within 30 days. Faulty devices are "
+                        "covered by a 2-year warranty and replaced free of charge.")
+    reply = compose_reply([section], "", "en", terms=["warranty", "faulty"])
+    assert reply.split("\n\n")[2].startswith("Faulty devices are covered by a 2-year warranty")
+
+
+def test_foreign_customer_is_told_the_answer_follows_in_english() -> None:
+    reply = compose_reply([PLANS], "Kasia", "pl", terms=["pro"])
+    assert reply.startswith("Dzień dobry Kasia,")
+    assert "tylko po angielsku" in reply
+
+
+def test_emphasis_across_a_line_break_is_removed_too() -> None:
+    section = KbSection("b#i", "Invoices", "Invoices",
+                        "Open **Settings → Billing →\nInvoices** to download them.")
+    reply = compose_reply([section], "", "en")
+    assert "**" not in reply and "Settings → Billing →\nInvoices to download" in reply

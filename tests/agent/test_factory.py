@@ -60,7 +60,8 @@ async def test_openai_kind_uses_the_secret_key(fake_openai: FakeOpenAI,
     agent = build_agent(cfg, Secrets.from_env({"OPENCX_GATEWAY_OPENAI_API_KEY": "sk-env"}))
     try:
         assert isinstance(agent, OpenAIAgent)
-        fake_openai.content("Hi Anna, see Settings → Billing → Invoices.")
+        fake_openai.content("Hi Anna, see Settings → Billing → Invoices."
+                            " [billing#download-an-invoice-or-receipt]")
         decision = await agent.decide(transcript("Where are my invoices?"))
         assert isinstance(decision.action, Reply)
         assert fake_openai.requests[0].headers["Authorization"] == "Bearer sk-env"

@@ -46,7 +46,8 @@ async def test_labelled_mail(builtin: BuiltinAgent, mail) -> None:  # type: igno
     assert strip_signoff(action.markdown) == action.markdown  # no sign-off, no signature
 
 
-async def test_table_reports_perfect_scores_on_the_tuning_set(builtin: BuiltinAgent) -> None:
-    report = table(await run(builtin, LABELLED))
-    assert f"| **all** | {len(LABELLED)} | accuracy 1.00 |" in report
-    assert "| user_request | 12 | 1.00 | 1.00 |" in report
+async def test_table_counts_each_outcome(builtin: BuiltinAgent) -> None:
+    mails = LABELLED[:6]
+    report = table(await run(builtin, mails))
+    assert f"| **all** | {len(mails)} |" in report
+    assert "| reply |" in report

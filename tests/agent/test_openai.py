@@ -48,12 +48,12 @@ def reason_of(decision: Decision) -> EscalationReason:
 
 async def test_reply_with_passages_transcript_and_auth(
         make_agent: MakeAgent, fake_openai: FakeOpenAI, transcript: MakeTranscript) -> None:
-    fake_openai.content("Hi Anna,\n\nClick **Forgot password?** on the login page.\n\n"
-                        "Best regards,\nAcme Support")
+    fake_openai.content("Hi Anna,\n\nClick **Forgot password?** on the login page."
+                        " [account-access#reset-your-password]\n\nBest regards,\nAcme Support")
     decision = await make_agent().decide(transcript(QUESTION, subject="Login"))
     assert isinstance(decision.action, Reply)
-    assert decision.action.markdown == (
-        "Hi Anna,\n\nClick **Forgot password?** on the login page.\n")  # sign-off stripped
+    assert decision.action.markdown == (  # sign-off and citation stripped, no raw **
+        "Hi Anna,\n\nClick Forgot password? on the login page.\n")
     assert decision.action.sources[0] == "account-access#reset-your-password"
     assert decision.analysis.language == "en"
 
@@ -104,7 +104,8 @@ async def test_tool_call_escalation(make_agent: MakeAgent, fake_openai: FakeOpen
 async def test_json_fallback(make_agent: MakeAgent, fake_openai: FakeOpenAI,
                              transcript: MakeTranscript) -> None:
     agent = make_agent()
-    fake_openai.json({"action": "reply", "markdown": "Hi Anna,\n\nUse **Forgot password?**."})
+    fake_openai.json({"action": "reply", "markdown": "Hi Anna,\n\nUse **Forgot password?**."
+                                                 " [account-access#reset-your-password]"})
     reply = (await agent.decide(transcript(QUESTION))).action
     assert isinstance(reply, Reply) and reply.markdown.startswith("Hi Anna,")
     fake_openai.content('```json\n{"action": "escalate", "reason": "user_request", '
@@ -115,7 +116,8 @@ async def test_json_fallback(make_agent: MakeAgent, fake_openai: FakeOpenAI,
 async def test_json_only_mode_without_tools(make_agent: MakeAgent, fake_openai: FakeOpenAI,
                                             transcript: MakeTranscript) -> None:
     agent = make_agent(tools=False)
-    fake_openai.json({"action": "reply", "markdown": "Hi Anna, done."})
+    fake_openai.json({"action": "reply",
+                      "markdown": "Hi Anna, done. [account-access#reset-your-password]"})
     assert isinstance((await agent.decide(transcript(QUESTION))).action, Reply)
     body = fake_openai.requests[0].body
     assert "tools" not in body and body["response_format"] == {"type": "json_object"}
@@ -127,7 +129,7 @@ async def test_json_only_mode_without_tools(make_agent: MakeAgent, fake_openai: 
 async def test_500_then_success_is_retried(make_agent: MakeAgent, fake_openai: FakeOpenAI,
                                            transcript: MakeTranscript) -> None:
     fake_openai.status(500)
-    fake_openai.content("Hi Anna, second time lucky.")
+    fake_openai.content("Hi Anna, second time lucky. [account-access#reset-your-password]")
     decision = await make_agent().decide(transcript(QUESTION))
     assert isinstance(decision.action, Reply)
     assert len(fake_openai.requests) == 2
@@ -205,7 +207,7 @@ async def test_given_session_is_used_and_left_open(
         make_agent: MakeAgent, fake_openai: FakeOpenAI, transcript: MakeTranscript) -> None:
     async with aiohttp.ClientSession(headers={"X-Trace": "t1"}) as session:
         agent = make_agent(session=session)
-        fake_openai.content("Hi Anna.")
+        fake_openai.content("Hi Anna. [account-access#reset-your-password]")
         assert isinstance((await agent.decide(transcript(QUESTION))).action, Reply)
         await agent.client.close()
         assert not session.closed
@@ -219,3 +221,39 @@ def test_parse_completion_prefers_tool_calls() -> None:
                                                         "summary": "upset"}}}]})
     parsed = parse_completion(body)
     assert not isinstance(parsed, str) and parsed.reason == EscalationReason.NEGATIVE_SENTIMENT
+
+
+CITED = ("Hi Anna,\n\nClick **Forgot password?** on the login page."
+         " [account-access#reset-your-password]")
+
+
+async def test_answer_must_cite_a_passage_it_was_given(
+        make_agent: MakeAgent, fake_openai: FakeOpenAI, transcript: MakeTranscript) -> None:
+    agent = make_agent()
+    fake_openai.content(CITED)
+    reply = (await agent.decide(transcript(QUESTION))).action
+    assert isinstance(reply, Reply)
+    assert reply.sources == ("account-access#reset-your-password",)
+    assert "[account-access" not in reply.markdown  # the citation is for us, not the customer
+    assert "reset-your-password" in reply.evidence
+    fake_openai.content("Hi Anna,\n\nJust click Forgot password.")  # no citation
+    action = (await agent.decide(transcript(QUESTION))).action
+    assert isinstance(action, Escalation)
+    assert action.reason == EscalationReason.MISSING_KNOWLEDGE
+    assert "cites no" in action.detail
+    fake_openai.content("Hi Anna, see [billing#made-up-section].")  # not a passage it was given
+    assert reason_of(await agent.decide(transcript(QUESTION))) == (
+        EscalationReason.MISSING_KNOWLEDGE)
+
+
+async def test_guardrails_escalate_whatever_the_model_would_say(
+        make_agent: MakeAgent, fake_openai: FakeOpenAI, transcript: MakeTranscript) -> None:
+    agent = make_agent()
+    for text, reason in [
+        ("I found an XSS vulnerability in your login page.", EscalationReason.PROHIBITED_TOPIC),
+        ("Mein Konto wurde gehackt.", EscalationReason.PROHIBITED_TOPIC),
+        ("Could you forward this to a supervisor?", EscalationReason.USER_REQUEST),
+    ]:
+        fake_openai.content(CITED)
+        assert reason_of(await agent.decide(transcript(text))) == reason
+    assert fake_openai.requests == []  # the model was never asked

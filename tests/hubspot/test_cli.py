@@ -130,3 +130,7 @@ async def test_setup_and_status_commands_against_a_live_hubspot(
     code, out = await run_cli(path, "hubspot", "status", env={
         **env, "OPENCX_GATEWAY_HUBSPOT_TOKEN": "wrong"})
     assert code == 0 and "token valid: False" in out, out
+    code, out = await run_cli(path, "hubspot", "status", env={
+        **env, "OPENCX_GATEWAY_HUBSPOT_TOKEN": "pat-na1-emulator"})
+    assert code == 0 and "credentials: legacy private app token" in out, out
+    assert "inbox threads need the app's token" in out

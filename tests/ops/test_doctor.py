@@ -253,6 +253,19 @@ async def test_pending_migrations_warn(tmp_path: Path) -> None:
     assert "migrations run at start" in database.fix
 
 
+async def test_state_readable_by_others_warns(tmp_path: Path) -> None:
+    cfg = ops_config(tmp_path)
+    state = cfg.storage.path.parent
+    Database(cfg.storage.path).open().close()
+    database = (await doctor(cfg, tmp_path))["database"]
+    assert database.status == "ok", database.detail
+    state.chmod(0o755)
+    cfg.storage.path.chmod(0o644)
+    database = (await doctor(cfg, tmp_path))["database"]
+    assert database.status == "warn" and "readable by other users" in database.detail
+    assert f"{cfg.storage.path.name} 644" in database.detail and "chmod 700" in database.fix
+
+
 async def test_another_program_on_the_smtp_port(tmp_path: Path) -> None:
     async def greet(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         writer.write(b"220 mail.example ESMTP Postfix\r\n")

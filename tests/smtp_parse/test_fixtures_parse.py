@@ -85,6 +85,22 @@ EXPECTED: dict[str, dict[str, object]] = {
         attachments=(),
         defects=(),
     ),
+    "danish_outlook_oprindelig_besked.eml": dict(
+        message_id="AM9PR07MB7107A1B2C3D4E5F6@AM9PR07MB7107.eurprd07.prod.example",
+        in_reply_to=("opencx.k7dq2mf9xv4p.m3@gateway.localhost",),
+        references=("opencx.k7dq2mf9xv4p.m3@gateway.localhost",),
+        subject="SV: Levering af ordre 10815 [#12360]",
+        date="2025-03-17T09:12:31+00:00",
+        from_addr=A("Mette Larsen", "mette.larsen@post.example.dk"),
+        reply_to=None,
+        to=(A("Acme Support", "support@example.com"),),
+        cc=(),
+        content_type="text/plain",
+        report_type=None,
+        has_html=False,
+        attachments=(),
+        defects=(),
+    ),
     "dsn_multipart_report.eml": dict(
         message_id="E1tuqXb-0004gH-2K@mail-relay.example.net",
         in_reply_to=(),
@@ -102,6 +118,22 @@ EXPECTED: dict[str, dict[str, object]] = {
             Att(None, "message/delivery-status", 290, None, False),
             Att(None, "message/rfc822", 719, None, False),
         ),
+        defects=(),
+    ),
+    "finnish_gmail_kirjoitti.eml": dict(
+        message_id="CAF7k2Zq9xR4mN8pL1wT5vB3hJ6dY0sE2aG7uC4iK9oQ1fW3xMn@mail.gmail.com",
+        in_reply_to=("opencx.p2nx8ka5wd3r.m2@gateway.localhost",),
+        references=("opencx.p2nx8ka5wd3r.m2@gateway.localhost",),
+        subject="Re: Salasanan vaihto [#12361]",
+        date="2025-03-18T11:30:02+00:00",
+        from_addr=A("Matti Virtanen", "matti.virtanen@posti.example.fi"),
+        reply_to=None,
+        to=(A("Acme Support", "support@example.com"),),
+        cc=(),
+        content_type="text/plain",
+        report_type=None,
+        has_html=False,
+        attachments=(),
         defects=(),
     ),
     "forwarding_challenge_test.eml": dict(
@@ -353,6 +385,22 @@ EXPECTED: dict[str, dict[str, object]] = {
         attachments=(),
         defects=(),
     ),
+    "norwegian_gmail_skrev.eml": dict(
+        message_id="CAH3x9Lk5vQ2mR7nP4wS8tB1jF6cZ0uE3dG9yA2hK5oT7eX1bVq@mail.gmail.com",
+        in_reply_to=("opencx.r5vz3mb8kq2t.m2@gateway.localhost",),
+        references=("opencx.r5vz3mb8kq2t.m2@gateway.localhost",),
+        subject="Re: Faktura 2025-031 [#12362]",
+        date="2025-03-19T08:40:21+00:00",
+        from_addr=A("Ola Nordmann", "ola.nordmann@epost.example.no"),
+        reply_to=None,
+        to=(A("Acme Support", "support@example.com"),),
+        cc=(),
+        content_type="text/plain",
+        report_type=None,
+        has_html=False,
+        attachments=(),
+        defects=(),
+    ),
     "nul_bytes.eml": dict(
         message_id="nul-1744189200@nulls.example",
         in_reply_to=(),
@@ -449,6 +497,22 @@ EXPECTED: dict[str, dict[str, object]] = {
         attachments=(),
         defects=(),
     ),
+    "outlook_ios_french_encoded_subject_spaces.eml": dict(
+        message_id="PR3P192MB0714E1F2A3B4C5D6@PR3P192MB0714.EURP192.PROD.OUTLOOK.example",
+        in_reply_to=("opencx.v3xc5pd7ns9w.m2@gateway.localhost",),
+        references=("opencx.v3xc5pd7ns9w.m2@gateway.localhost",),
+        subject="RE: Problème de connexion [#12364]",
+        date="2025-03-19T09:02:01+00:00",
+        from_addr=A("Camille Bernard", "camille.bernard@courriel.example.fr"),
+        reply_to=None,
+        to=(A("Acme Support", "support@example.com"),),
+        cc=(),
+        content_type="text/plain",
+        report_type=None,
+        has_html=False,
+        attachments=(),
+        defects=(),
+    ),
     "outlook_web_reply_quoted.eml": dict(
         message_id="AM9PR04MB8617C1E43F2A7D5B6E9A0C3BD9CA2@AM9PR04MB8617.eurprd04.prod.outlook.com",
         in_reply_to=("opencx.q7mz2xk4bn3d.m7@gateway.localhost",),
@@ -525,6 +589,22 @@ EXPECTED: dict[str, dict[str, object]] = {
         from_addr=A("Acme Shop", "noreply@shop.example.com"),
         reply_to=None,
         to=(A("", "carla.diaz@customer.example"),),
+        cc=(),
+        content_type="text/plain",
+        report_type=None,
+        has_html=False,
+        attachments=(),
+        defects=(),
+    ),
+    "russian_gmail_koi8r.eml": dict(
+        message_id="CAJ8r4Wm2xT6nQ9pK3vS1uC7hL5dY0bF4eG8zB6jM2oR9wX3cNk@mail.gmail.com",
+        in_reply_to=("opencx.t8wb4nc2mr6v.m2@gateway.localhost",),
+        references=("opencx.t8wb4nc2mr6v.m2@gateway.localhost",),
+        subject="Re: Статус заказа 10820 [#12363]",
+        date="2025-03-19T07:15:40+00:00",
+        from_addr=A("Иван Петров", "ivan.petrov@pochta.example.ru"),
+        reply_to=None,
+        to=(A("Acme Support", "support@example.com"),),
         cc=(),
         content_type="text/plain",
         report_type=None,
@@ -635,6 +715,26 @@ TEXTS: dict[str, str] = {
         "This e-mail was sent from the contact form on Acme Shop "
         "(https://shop.example.com)"
     ),
+    "danish_outlook_oprindelig_besked.eml": (
+        "Hej,\n"
+        "\n"
+        "pakken er stadig ikke kommet frem. Kan I undersøge, hvor den er?\n"
+        "\n"
+        "Venlig hilsen\n"
+        "Mette Larsen\n"
+        "\n"
+        "-------- Oprindelig besked --------\n"
+        "Fra: Acme Support <support@example.com>\n"
+        "Dato: 14.03.2025  16.45  (GMT+01:00)\n"
+        "Til: mette.larsen@post.example.dk\n"
+        "Emne: Levering af ordre 10815 [#12360]\n"
+        "\n"
+        "Hej Mette,\n"
+        "\n"
+        "din ordre er afsendt i dag.\n"
+        "\n"
+        "Acme Support"
+    ),
     "dsn_multipart_report.eml": (
         "This message was created automatically by mail delivery software.\n"
         "\n"
@@ -648,6 +748,22 @@ TEXTS: dict[str, str] = {
         "TO:<old.address@closed-company.example>:\n"
         "    550 5.1.1 <old.address@closed-company.example>: Recipient address "
         "rejected: User unknown"
+    ),
+    "finnish_gmail_kirjoitti.eml": (
+        "Hei,\n"
+        "\n"
+        "salasanan vaihto onnistui nyt. Kiitos avusta!\n"
+        "\n"
+        "Matti\n"
+        "\n"
+        "ti 18. maalisk. 2025 klo 10.05 Acme Support\n"
+        "<support@example.com> kirjoitti:\n"
+        "\n"
+        "> Hei Matti,\n"
+        ">\n"
+        "> voit vaihtaa salasanan asetuksista.\n"
+        ">\n"
+        "> Acme Support"
     ),
     "forwarding_challenge_test.eml": (
         "This is a test message from your OpenCX gateway. It checks that mail "
@@ -805,6 +921,23 @@ TEXTS: dict[str, str] = {
         "You receive this mail because you subscribed. Unsubscribe"
     ),
     "noreply_notification.eml": "Your invoice for March 2025 is available in the billing console.",
+    "norwegian_gmail_skrev.eml": (
+        "Hei,\n"
+        "\n"
+        "fakturaen har feil adresse. Kan dere sende en ny?\n"
+        "\n"
+        "Hilsen Ola\n"
+        "\n"
+        "Sendt fra min iPhone\n"
+        "\n"
+        "tir. 18. mar. 2025 kl. 09:12 skrev Acme Support <support@example.com>:\n"
+        "\n"
+        "> Hei Ola,\n"
+        ">\n"
+        "> vedlagt er fakturaen.\n"
+        ">\n"
+        "> Acme Support"
+    ),
     "nul_bytes.eml": ("The CSV export contains NUL bytes like this.\nPlease fix."),
     "ooo_exchange_automatic_reply.eml": (
         "Thank you for your message. I am out of the office until March 24 with "
@@ -836,6 +969,26 @@ TEXTS: dict[str, str] = {
         "Hello Priya,\n"
         "\n"
         "please clear your browser cookies and try again.\n"
+        "\n"
+        "Acme Support"
+    ),
+    "outlook_ios_french_encoded_subject_spaces.eml": (
+        "Bonjour,\n"
+        "\n"
+        "je n'arrive toujours pas à me connecter depuis la mise à jour.\n"
+        "\n"
+        "Camille\n"
+        "\n"
+        "Envoyé à partir de Outlook pour iOS<https://aka.ms/o0ukef>\n"
+        "________________________________\n"
+        "De : Acme Support <support@example.com>\n"
+        "Envoyé : mardi, mars 18, 2025 5:02 PM\n"
+        "À : Camille Bernard <camille.bernard@courriel.example.fr>\n"
+        "Objet : Problème de connexion [#12364]\n"
+        "\n"
+        "Bonjour Camille,\n"
+        "\n"
+        "essayez de réinitialiser votre mot de passe.\n"
         "\n"
         "Acme Support"
     ),
@@ -884,6 +1037,23 @@ TEXTS: dict[str, str] = {
     "raw_8bit_headers.eml": "Hola, mi pedido nº 11045 no ha llegado todavía.",
     "resent_from_redirect.eml": (
         "Thank you for your order 11002.\n\nItems: 2 x Travel mug (blue)\nTotal: 38.00 EUR"
+    ),
+    "russian_gmail_koi8r.eml": (
+        "Здравствуйте,\n"
+        "\n"
+        'оплата прошла, но заказ всё ещё в статусе "ожидает оплаты".\n'
+        "\n"
+        "Иван\n"
+        "\n"
+        "Отправлено с iPhone\n"
+        "\n"
+        "вт, 18 мар. 2025 г. в 10:05, Acme Support <support@example.com>:\n"
+        "\n"
+        "> Здравствуйте, Иван!\n"
+        ">\n"
+        "> Пожалуйста, проверьте оплату.\n"
+        ">\n"
+        "> Acme Support"
     ),
     "shift_jis_body.eml": (
         "お世話になっております。\n"

@@ -30,6 +30,11 @@ CLASSIFIED: dict[str, tuple[str, tuple[str, ...], A | None]] = {
         (),
         A("Ahmed Hassan", "ahmed.hassan@mail.example"),
     ),
+    "danish_outlook_oprindelig_besked.eml": (
+        "normal",
+        (),
+        A("Mette Larsen", "mette.larsen@post.example.dk"),
+    ),
     "dsn_multipart_report.eml": (
         "bounce",
         (
@@ -42,6 +47,11 @@ CLASSIFIED: dict[str, tuple[str, tuple[str, ...], A | None]] = {
             "auto-submitted: auto-replied",
         ),
         None,
+    ),
+    "finnish_gmail_kirjoitti.eml": (
+        "normal",
+        (),
+        A("Matti Virtanen", "matti.virtanen@posti.example.fi"),
     ),
     "forwarding_challenge_test.eml": (
         "verification",
@@ -86,6 +96,7 @@ CLASSIFIED: dict[str, tuple[str, tuple[str, ...], A | None]] = {
         None,
     ),
     "noreply_notification.eml": ("noreply", ("from: noreply",), None),
+    "norwegian_gmail_skrev.eml": ("normal", (), A("Ola Nordmann", "ola.nordmann@epost.example.no")),
     "nul_bytes.eml": ("normal", (), A("Dev Null", "dev@nulls.example")),
     "ooo_exchange_automatic_reply.eml": (
         "auto_reply",
@@ -116,6 +127,11 @@ CLASSIFIED: dict[str, tuple[str, tuple[str, ...], A | None]] = {
         (),
         A("Priya Raman", "priya.raman@fabrikam.example"),
     ),
+    "outlook_ios_french_encoded_subject_spaces.eml": (
+        "normal",
+        (),
+        A("Camille Bernard", "camille.bernard@courriel.example.fr"),
+    ),
     "outlook_web_reply_quoted.eml": (
         "normal",
         (),
@@ -136,6 +152,7 @@ CLASSIFIED: dict[str, tuple[str, tuple[str, ...], A | None]] = {
     ),
     "raw_8bit_headers.eml": ("normal", (), A("José García Núñez", "jose.garcia@correo.example")),
     "resent_from_redirect.eml": ("normal", (), A("Carla Diaz", "carla.diaz@customer.example")),
+    "russian_gmail_koi8r.eml": ("normal", (), A("Иван Петров", "ivan.petrov@pochta.example.ru")),
     "shift_jis_body.eml": ("normal", (), A("山田 太郎", "t.yamada@mail.example.jp")),
     "spanish_reply_html_only.eml": (
         "normal",
@@ -160,7 +177,22 @@ STRIPPED: dict[str, str] = {
         "Message:\n"
         "Do you offer discounts for orders above 200 units?"
     ),
+    "danish_outlook_oprindelig_besked.eml": (
+        "Hej,\n"
+        "\n"
+        "pakken er stadig ikke kommet frem. Kan I undersøge, hvor den er?\n"
+        "\n"
+        "Venlig hilsen\n"
+        "Mette Larsen"
+    ),
     "dsn_multipart_report.eml": UNCHANGED,
+    "finnish_gmail_kirjoitti.eml": (
+        "Hei,\n"
+        "\n"
+        "salasanan vaihto onnistui nyt. Kiitos avusta!\n"
+        "\n"
+        "Matti"
+    ),
     "forwarding_challenge_test.eml": UNCHANGED,
     "french_reply_windows1252.eml": (
         "Bonjour,\n"
@@ -194,6 +226,13 @@ STRIPPED: dict[str, str] = {
     "missing_headers.eml": UNCHANGED,
     "newsletter_bulk_noreply.eml": UNCHANGED,
     "noreply_notification.eml": UNCHANGED,
+    "norwegian_gmail_skrev.eml": (
+        "Hei,\n"
+        "\n"
+        "fakturaen har feil adresse. Kan dere sende en ny?\n"
+        "\n"
+        "Hilsen Ola"
+    ),
     "nul_bytes.eml": UNCHANGED,
     "ooo_exchange_automatic_reply.eml": UNCHANGED,
     "ooo_gmail_vacation.eml": UNCHANGED,
@@ -206,6 +245,13 @@ STRIPPED: dict[str, str] = {
         "\n"
         "Kind regards,\n"
         "Priya"
+    ),
+    "outlook_ios_french_encoded_subject_spaces.eml": (
+        "Bonjour,\n"
+        "\n"
+        "je n'arrive toujours pas à me connecter depuis la mise à jour.\n"
+        "\n"
+        "Camille"
     ),
     "outlook_web_reply_quoted.eml": (
         "Hello,\n"
@@ -220,6 +266,13 @@ STRIPPED: dict[str, str] = {
     "postfix_bounce_null_sender.eml": UNCHANGED,
     "raw_8bit_headers.eml": UNCHANGED,
     "resent_from_redirect.eml": UNCHANGED,
+    "russian_gmail_koi8r.eml": (
+        "Здравствуйте,\n"
+        "\n"
+        'оплата прошла, но заказ всё ещё в статусе "ожидает оплаты".\n'
+        "\n"
+        "Иван"
+    ),
     "shift_jis_body.eml": UNCHANGED,
     "spanish_reply_html_only.eml": (
         "Hola,\n"

@@ -34,6 +34,11 @@ from tests.smtp_parse.conftest import fixture_bytes
         ("=?nonexistent-cs?Q?caf=C3=A9?=", "café"),
         ("=?utf-8?B?!!!bad?=", "=?utf-8?B?!!!bad?="),
         ("no words here", "no words here"),
+        # raw spaces inside a word: invalid, but sent by real clients (issue 10.8)
+        ("=?utf-8?Q?RE: Probl=C3=A8me de connexion?=", "RE: Problème de connexion"),
+        ("=?utf-8?Q?Hello World?= =?utf-8?Q? again?=", "Hello World again"),
+        ("=?UTF-8?B?SGVsbG8g V29ybGQ=?=", "Hello World"),
+        ("a =?x and ?= b", "a =?x and ?= b"),
     ],
 )
 def test_decode_words(raw: str, want: str) -> None:

@@ -25,6 +25,13 @@ QUOTE = "> Please restart the app.\n> Support"
         "Op di 4 mrt 2025 om 10:00 schreef Acme Support <support@example.com>:",
         "Em ter., 4 de mar. de 2025 às 10:00, Acme Support <support@example.com> escreveu:",
         "Den tis 4 mars 2025 kl 10:00 skrev Acme Support <support@example.com>:",
+        "Den 4. mar. 2025 kl. 10.00 skrev Acme Support <support@example.com>:",
+        "tir. 4. mar. 2025 kl. 10:00 skrev Acme Support <support@example.com>:",
+        "man. 3. mar. 2025 kl. 14.03 skrev Acme Support <support@example.com>:",
+        "ti 4. maalisk. 2025 klo 10.00 Acme Support <support@example.com> kirjoitti:",
+        "ti 4. maalisk. 2025 klo 10.00 Acme Support\n<support@example.com> kirjoitti:",
+        "вт, 4 мар. 2025 г. в 10:00, Acme Support <support@example.com>:",
+        "4 марта 2025 г., в 10:00, Acme Support <support@example.com> написал(а):",
         "support@example.com wrote:",
     ],
 )
@@ -81,10 +88,24 @@ def test_from_line_in_the_customer_text_alone_is_not_a_header_block() -> None:
         "Von meinem iPhone gesendet",
         "Envoyé de mon iPhone",
         "Enviado desde mi iPhone",
+        "Envoyé à partir de Outlook pour iOS",
+        "Télécharger Outlook pour iOS<https://aka.ms/o0ukef>",
+        "Von Outlook für Android gesendet",
+        "Enviado desde Outlook para iOS",
+        "Sendt fra Outlook til iOS",
+        "Sendt fra min iPhone",
+        "Lähetetty iPhonesta",
+        "Отправлено с iPhone",
+        "Inviato dal mio iPhone",
     ],
 )
 def test_signatures_removed(signature: str) -> None:
     assert strip_quotes(f"{NEW}\n\n{signature}\n") == NEW
+
+
+def test_a_sentence_with_a_year_and_a_verb_is_not_an_attribution() -> None:
+    text = "In 2024 I wrote to you about this:\nthe invoice was wrong then too.\n\nMette"
+    assert strip_quotes(text) == text
 
 
 def test_bottom_posting_keeps_the_answer_below_the_quote() -> None:

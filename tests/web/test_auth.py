@@ -129,6 +129,38 @@ async def test_login_redirects_only_to_local_paths(gateway: Gateway,
     assert safe_next("/\\evil.test") == "/"
 
 
+OFFSITE = ["/\t/evil.example/phish", "/\n/evil.example", "/\r\n/evil.example", "\t//evil.example",
+           " //evil.example", "/\\evil.example", "\\\\evil.example", "/\x00/evil.example",
+           "\\/evil.example", "/\x7f/evil.example", "https:evil.example", "javascript:alert(1)",
+           "http://evil.example/x", "///evil.example", "/\u3000/evil.example"]
+
+
+def test_safe_next_refuses_every_offsite_shape() -> None:
+    for value in OFFSITE:
+        assert safe_next(value) == "/", repr(value)
+    assert safe_next("/sessions/10001?tab=a%2Fb") == "/sessions/10001?tab=a%2Fb"
+    assert safe_next("/?q=a b") == "/?q=a b"
+
+
+async def test_login_with_a_tab_in_next_stays_on_site(gateway: Gateway,
+                                                      anon: aiohttp.ClientSession) -> None:
+    """Issue 10.1: `next=%2F%09%2Fevil.example%2Fphish` once answered `Location: /\t/evil...`,
+    which browsers read as `//evil.example/phish`."""
+    base = gateway.http_url
+    async with anon.get(f"{base}/login?next=%2F%09%2Fevil.example%2Fphish") as r:
+        assert 'name="next" value="/"' in await r.text()
+    for value in OFFSITE:
+        anon.cookie_jar.clear()
+        async with anon.get(f"{base}/login") as r:
+            form = csrf_of(await r.text())
+        async with anon.post(f"{base}/login", data={"csrf": form, "token": TOKEN, "next": value},
+                             allow_redirects=False) as r:
+            assert r.status == 303 and r.headers["Location"] == "/", repr(value)
+        async with anon.get(f"{base}/login", params={"next": value},
+                            allow_redirects=False) as r:  # logged in: straight on
+            assert r.status == 303 and r.headers["Location"] == "/", repr(value)
+
+
 async def test_tampered_cookie_is_refused(gateway: Gateway, anon: aiohttp.ClientSession) -> None:
     r = await log_in(anon, gateway.http_url or "")
     expiry, nonce, mac = r.cookies[SESSION_COOKIE].value.split(".")

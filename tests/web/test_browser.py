@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import pytest_asyncio
 from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Error as PlaywrightError
 
 from gateway.config import Config, Secrets
 from gateway.daemon import Gateway
@@ -130,6 +134,27 @@ async def test_login_mail_open_and_hand_off(page: Page, gateway: Gateway) -> Non
     assert page.dialogs == []  # type: ignore[attr-defined]
 
 
+async def test_login_never_redirects_off_site(page: Page, gateway: Gateway) -> None:
+    """Issue 10.1: a tab in `next` once sent Chromium to http://evil.example/phish after login."""
+    offsite: list[str] = []  # redirects are not routable in Playwright: watch the requests
+    page.on("request", lambda r: offsite.append(r.url)
+            if urlsplit(r.url).hostname == "evil.example" else None)
+    await log_in(page)
+    await expect(page.get_by_text("No sessions yet")).to_be_visible()
+    for target in ("%2F%09%2Fevil.example%2Fphish", "%5C%5Cevil.example%2Fphish",
+                   "%2F%0A%2Fevil.example%2Fphish"):
+        with contextlib.suppress(PlaywrightError):  # before the fix: ERR_NAME_NOT_RESOLVED
+            await page.goto(f"/login?next={target}")  # logged in: the GET redirects straight on
+        assert offsite == [] and page.url == f"{gateway.http_url}/", target
+    # Logged out, through the form (CSP form-action 'self' is a second wall, not the only one).
+    await page.context.clear_cookies()
+    await page.goto("/login?next=%2F%09%2Fevil.example%2Fphish")
+    await page.fill("#token", TOKEN)
+    await page.click("button[type=submit]")
+    await expect(page.get_by_text("No sessions yet")).to_be_visible()
+    assert offsite == [] and page.url == f"{gateway.http_url}/"
+
+
 async def test_channels_and_settings_show_real_state(page: Page, gateway: Gateway) -> None:
     await log_in(page)
     await page.goto("/channels")
@@ -219,8 +244,8 @@ async def test_handoff_shows_hubspot_ids(browser: Browser, tmp_path: Path,
             await page.goto("/settings/hubspot")
             status = page.locator("#hubspot-status")
             for label in ("Token", "Scopes", "Property opencx_handedoff", "Custom channel"):
-                await expect(status.locator("tr", has_text=label).locator(".badge")).to_have_text(
-                    "ok")
+                row = status.get_by_role("row", name=re.compile(rf"^{re.escape(label)} "))
+                await expect(row.locator(".badge")).to_have_text("ok")
             await expect(page.locator("#webhook-urls")).to_contain_text(
                 f"{gw.http_url}/webhooks/hubspot/channel")
             await expect(page.locator("#last-webhook")).to_contain_text("200 ok")

@@ -21,6 +21,7 @@ from typing import Any
 
 from aiohttp import web
 
+from gateway.hubspot.emulator import auth as emulator_auth
 from gateway.hubspot.emulator import channels as emulator_channels
 from gateway.hubspot.emulator import control as emulator_control
 from gateway.hubspot.emulator import conversations as emulator_conversations
@@ -52,8 +53,9 @@ def build_app(ctx: Context) -> web.Application:
     """The aiohttp application: every HubSpot route plus ``/_emulator/...``."""
     app = web.Application(middlewares=[hubspot_middleware], client_max_size=MAX_BODY_BYTES)
     app[CTX] = ctx
-    for module in (emulator_search, emulator_crm, emulator_schema_api, emulator_conversations,
-                   emulator_channels, emulator_webhooks, emulator_files, emulator_control):
+    for module in (emulator_auth, emulator_search, emulator_crm, emulator_schema_api,
+                   emulator_conversations, emulator_channels, emulator_webhooks, emulator_files,
+                   emulator_control):
         app.add_routes(module.routes)
 
     async def close_webhooks(_app: web.Application) -> None:
@@ -77,7 +79,10 @@ class HubSpotEmulator:
                  search_per_second: int = 5, clock: Callable[[], float] = time.time,
                  webhook_retry_delays: Sequence[float] = DEFAULT_RETRY_DELAYS,
                  webhook_timeout: float = 10.0, webhook_target_url: str | None = None,
-                 truncate_at: int = 4096, portal: str = "classic",
+                 truncate_at: int = 4096, token_kind: str = emulator_auth.STATIC,
+                 client_id: str = "emulator-client-id",
+                 private_app_token: str | None = "pat-na1-emulator",
+                 access_token_lifetime: float = 1800.0, portal: str = "classic",
                  inboxes: Sequence[str] = (), helpdesk_auto_ticket: bool = False,
                  channel_client_secret: str | None = None,
                  channel_webhook_shape: str = "object", channel_signature: str = "v3",
@@ -100,7 +105,15 @@ class HubSpotEmulator:
             emulator_portal.add_inbox(self.state, name)
         self.controls = Controls()
         self.webhooks = Webhooks(self.state, webhook_retry_delays, webhook_timeout)
-        self.ctx = Context(self.state, self.controls, self.webhooks)
+        self.auth = emulator_auth.AuthModel(client_id, client_secret, app_id,
+                                            access_lifetime=access_token_lifetime)
+        self.auth.fixed_token = lambda: self.state.settings.token
+        self.auth.fixed_grant = emulator_auth.Grant(  # scopes None: live settings.scopes
+            token_kind, None if token_kind == emulator_auth.PRIVATE_APP else app_id,
+            emulator_auth.CRM_SCOPES if token_kind == emulator_auth.PRIVATE_APP else None)
+        if private_app_token:
+            self.auth.mint(emulator_auth.PRIVATE_APP, 0.0, token=private_app_token)
+        self.ctx = Context(self.state, self.controls, self.webhooks, self.auth)
         self.app = build_app(self.ctx)
         self.contacts, self.tickets, self.notes = (self.state.contacts, self.state.tickets,
                                                    self.state.notes)
@@ -247,6 +260,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--rate-limit", type=int, default=190, help="calls per 10 s per token")
     parser.add_argument("--search-per-second", type=int, default=5)
     parser.add_argument("--webhook-url", default=None, help="app webhook target URL")
+    parser.add_argument("--client-id", default="emulator-client-id", help="OAuth client id")
+    parser.add_argument("--access-token-lifetime", type=float, default=1800.0,
+                        help="seconds an OAuth access token lives")
     parser.add_argument("--portal", choices=emulator_portal.PROFILES, default="classic",
                         help="ticket pipelines: classic (pipeline 0) or helpdesk (custom ids)")
     parser.add_argument("--inbox", action="append", default=[], help="add an inbox (repeat)")
@@ -269,7 +285,8 @@ def main(argv: Sequence[str] | None = None) -> None:
               "portal_id": args.portal_id, "search_lag": args.search_lag,
               "rate_limit_per_10s": args.rate_limit,
               "search_per_second": args.search_per_second,
-              "webhook_target_url": args.webhook_url, "portal": args.portal,
+              "webhook_target_url": args.webhook_url, "client_id": args.client_id,
+              "access_token_lifetime": args.access_token_lifetime, "portal": args.portal,
               "inboxes": args.inbox, "helpdesk_auto_ticket": args.helpdesk_auto_ticket,
               "channel_client_secret": args.channel_client_secret,
               "channel_webhook_shape": args.channel_webhook_shape,

@@ -298,7 +298,8 @@ def publish(ctx: Context, channel: Json, body: Any) -> Json:
     account = _check_publish(state, channel, body)
     attachments = [attachment_json(state, a) for a in body.get("attachments") or []]
     idem = body.get("integrationIdempotencyId")
-    if idem and (channel["id"], str(idem)) in state.publish_keys:
+    if idem and state.settings.idempotency_dedupe and (channel["id"], str(idem)) in (
+            state.publish_keys):
         return state.messages[state.publish_keys[(channel["id"], str(idem))]]
     incoming = body["messageDirection"] == "INCOMING"
     customer = (body["senders"] if incoming else body.get("recipients") or [{}])[0]

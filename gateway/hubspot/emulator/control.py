@@ -167,14 +167,18 @@ async def patch_settings(request: web.Request) -> web.Response:
     names = {"scopes": "scopes", "searchLag": "search_lag", "rateLimitPer10s":
              "rate_limit_per_10s", "searchPerSecond": "search_per_second",
              "webhookTargetUrl": "webhook_target_url", "truncateAt": "truncate_at",
+             "idempotencyDedupe": "idempotency_dedupe",
+             "threadObjectTypes": "thread_object_types",
              "channelClientSecret": "channel_client_secret",
              "channelWebhookShape": "channel_webhook_shape",
              "channelSignature": "channel_signature", "helpdeskAutoTicket": "helpdesk_auto_ticket",
              "strictChannelPatch": "strict_channel_patch"}
     for key, attr in names.items():
         if key in body:
-            setattr(settings, attr, set(body[key]) if key == "scopes" else body[key])
-    data = asdict(settings) | {"scopes": sorted(settings.scopes)}
+            sets = ("scopes", "threadObjectTypes")
+            setattr(settings, attr, set(body[key]) if key in sets else body[key])
+    data = asdict(settings) | {"scopes": sorted(settings.scopes),
+                               "thread_object_types": sorted(settings.thread_object_types)}
     for secret in ("token", "client_secret", "developer_api_key", "channel_client_secret"):
         data.pop(secret)
     return json_response(data)

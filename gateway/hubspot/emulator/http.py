@@ -186,9 +186,11 @@ class Context:
     state: EmulatorState
     controls: Controls
     webhooks: Webhooks
+    auth: Any = None  # gateway.hubspot.emulator.auth.AuthModel: token kinds, OAuth
 
 
 CTX: web.AppKey[Context] = web.AppKey("hubspot_emulator", Context)
+GRANT = web.RequestKey("hubspot_grant", object)
 
 
 def _window(hits: deque[float], now: float, width: float) -> deque[float]:
@@ -240,20 +242,27 @@ def authenticate(ctx: Context, request: web.Request, meta: ApiMeta) -> str:
     if meta.auth == "hapikey":
         if request.query.get("hapikey") != settings.developer_api_key:
             raise HubSpotHTTPError(401, BAD_HAPIKEY, "INVALID_AUTHENTICATION")
+        ctx.auth.check_developer(request.method, request.path, request.query.get("appId"),
+                                 ctx.state.channels)
         return "hapikey:" + settings.developer_api_key
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or token.strip() != settings.token:
+    if scheme.lower() != "bearer" or not token.strip():
         raise HubSpotHTTPError(401, AUTH_MISSING, "INVALID_AUTHENTICATION")
-    return "token:" + settings.token
+    grant = ctx.auth.resolve(token.strip(), ctx.state.now())  # 401 invalid or expired
+    request[GRANT] = grant
+    return str(grant.rate_key(token.strip()))
 
 
 def check_scopes(ctx: Context, request: web.Request, meta: ApiMeta) -> None:
     """403 MISSING_SCOPES unless the granted scopes cover the route's needs."""
     if meta.auth != "token":
         return
+    grant = request[GRANT]
+    ctx.auth.check(grant, request.path, ctx.state.channels)  # token kind, channel ownership
+    granted = ctx.state.settings.scopes if grant.scopes is None else grant.scopes
     needed = meta.scopes(request) if callable(meta.scopes) else meta.scopes
-    missing = [s for s in needed if s not in ctx.state.settings.scopes]
+    missing = [s for s in needed if s not in granted]
     if missing:
         raise HubSpotHTTPError(
             403, SCOPES_MESSAGE, "MISSING_SCOPES",

@@ -20,7 +20,6 @@ from gateway.hubspot.emulator.schema import (
     OBJECT_ALIASES,
     OBJECT_TYPE_IDS,
     THREAD_ASSOCIATION_TYPES,
-    THREAD_OBJECT_TYPES,
     property_definition,
 )
 from gateway.hubspot.emulator.state import EmulatorState, Json, iso
@@ -139,11 +138,16 @@ def _assoc_scopes(write: bool) -> Callable[[web.Request], tuple[str, ...]]:
             scopes += ("tickets",)
         elif to in ("contacts", "notes"):
             scopes += (f"crm.objects.contacts.{'write' if write else 'read'}",)
-        elif request.match_info.get("to_type", "").lower() in THREAD_OBJECT_TYPES:
+        elif request.match_info.get("to_type", "").lower() in _thread_types(request):
             scopes += (f"conversations.{'write' if write else 'read'}",)
         return tuple(dict.fromkeys(scopes))
 
     return needed
+
+
+def _thread_types(request: web.Request) -> set[str]:
+    """Object-type names accepted for a ticket-thread link (setting thread_object_types)."""
+    return {t.lower() for t in request.app[CTX].state.settings.thread_object_types}
 
 
 def _live(state: EmulatorState, kind: str, object_id: str) -> None:
@@ -154,7 +158,7 @@ def _live(state: EmulatorState, kind: str, object_id: str) -> None:
 
 def _thread_link(request: web.Request, type_id: int) -> web.Response | None:
     """Ticket -> conversation thread links (UNCONFIRMED in HubSpot); None if not one."""
-    if request.match_info["to_type"].lower() not in THREAD_OBJECT_TYPES:
+    if request.match_info["to_type"].lower() not in _thread_types(request):
         return None
     state = request.app[CTX].state
     if object_type(request) != "tickets" or type_id not in THREAD_ASSOCIATION_TYPES:
@@ -234,7 +238,7 @@ async def list_associations(request: web.Request) -> web.Response:
     state, kind = request.app[CTX].state, object_type(request)
     from_id = request.match_info["object_id"]
     _live(state, kind, from_id)
-    if request.match_info["to_type"].lower() in THREAD_OBJECT_TYPES:
+    if request.match_info["to_type"].lower() in _thread_types(request):
         rows = [{"toObjectId": int(t.id), "associationTypes": [
             {"category": "HUBSPOT_DEFINED", "typeId": 32, "label": None}]}
             for t in state.threads.values() if t.ticket_id == from_id]

@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 from gateway.hubspot.emulator.schema import (
     ASSOCIATION_TYPES,
     OBJECT_TYPE_IDS,
+    THREAD_OBJECT_TYPES,
     builtin_properties,
     default_inbox,
     default_pipelines,
@@ -144,6 +145,9 @@ class Settings:
     search_per_second: int
     truncate_at: int
     webhook_target_url: str | None
+    idempotency_dedupe: bool = True  # UNCONFIRMED: HubSpot dedupes integrationIdempotencyId
+    thread_object_types: set[str] = field(  # UNCONFIRMED: names for a ticket-thread link
+        default_factory=lambda: set(THREAD_OBJECT_TYPES))
     channel_client_secret: str | None = None  # the channel app's secret (default: client_secret)
     channel_webhook_shape: str = "object"  # "object" or "array" (both seen at HubSpot)
     channel_signature: str = "v3"  # "v3" or "v1"

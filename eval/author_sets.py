@@ -1,0 +1,165 @@
+"""Builds eval/sets/*.jsonl from the hand-written mails (eval/mails_*.py, tests/agent/*.yaml).
+
+The questions are hand-written; this script only adds a greeting, a sign-off and a name
+(picked with a fixed seed, so the output is stable) and splits each knowledge base's mails
+into a tuning half and a test half (alternating within language x expected outcome).
+The sample KB's sets are converted as they are: labelled.yaml -> tune, holdout.yaml -> test.
+The fresh sets (eval/mails_fresh.py … mails_fresh6.py) were written after the second to
+seventh rounds of tuning, each committed before its first run.
+Run: .venv/bin/python eval/author_sets.py
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import yaml
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+GREETINGS = {
+    "en": ["Hi,", "Hello,", "Hi there,", "Dear support team,", "", "Hey,"],
+    "de": ["Hallo,", "Guten Tag,", "Sehr geehrte Damen und Herren,", ""],
+    "fr": ["Bonjour,", "Madame, Monsieur,", ""],
+    "es": ["Hola,", "Buenos días,", ""],
+    "it": ["Buongiorno,", "Salve,", ""],
+    "nl": ["Hallo,", "Goedemiddag,", ""],
+    "pt": ["Olá,", "Bom dia,", ""],
+    "pl": ["Dzień dobry,", "Witam,", ""],
+    "ja": ["お世話になっております。", ""],
+}
+SIGNOFFS = {
+    "en": ["Thanks,\n{name}", "Best regards,\n{name}", "Cheers, {name}", "{name}", "Thank you!"],
+    "de": ["Viele Grüße\n{name}", "Mit freundlichen Grüßen\n{name}", "Danke, {name}"],
+    "fr": ["Cordialement,\n{name}", "Merci,\n{name}"],
+    "es": ["Saludos,\n{name}", "Gracias,\n{name}"],
+    "it": ["Cordiali saluti,\n{name}", "Grazie,\n{name}"],
+    "nl": ["Met vriendelijke groet,\n{name}", "Groeten, {name}"],
+    "pt": ["Obrigado,\n{name}", "Cumprimentos,\n{name}"],
+    "pl": ["Pozdrawiam,\n{name}", "Z poważaniem,\n{name}"],
+    "ja": ["よろしくお願いいたします。\n{name}"],
+}
+NAMES = {
+    "en": ["Sarah Collins", "Mike O'Brien", "Aisha Khan", "Tom Reed", "Jenny Wu", "Oliver Grant"],
+    "de": ["Jonas Becker", "Anna Schmitt", "Lukas Wagner", "Mia Hoffmann"],
+    "fr": ["Camille Martin", "Hugo Bernard", "Léa Dubois"],
+    "es": ["Lucía García", "Javier López", "Carmen Ruiz"],
+    "it": ["Giulia Rossi", "Marco Bianchi", "Chiara Romano"],
+    "nl": ["Sanne de Vries", "Daan Jansen"],
+    "pt": ["Ana Silva", "João Costa", "Beatriz Santos"],
+    "pl": ["Katarzyna Nowak", "Piotr Kowalski"],
+    "ja": ["佐藤 健", "鈴木 花子", "高橋 直樹"],
+}
+
+
+def wrap(rng: random.Random, lang: str, body: str) -> tuple[str, str]:
+    name = rng.choice(NAMES[lang])
+    first = name.split()[-1] if lang == "ja" else name.split()[0]
+    greeting = rng.choice(GREETINGS[lang])
+    signoff = rng.choice(SIGNOFFS[lang]).format(name=first)
+    text = "\n\n".join(p for p in (greeting, body, signoff) if p)
+    return name, text + "\n"
+
+
+def from_rows(kb: str, rows: list[tuple], seed: int) -> list[dict]:
+    rng = random.Random(seed)
+    mails = []
+    for n, (lang, expect, target, subject, body) in enumerate(rows, start=1):
+        mail = {"id": f"{kb}-{n:03d}-{lang}", "kb": kb, "language": lang}
+        if isinstance(body, list):  # a conversation: (role, text) turns, the last one wrapped
+            name, last = wrap(rng, lang, body[-1][1])
+            turns = [{"role": r, "text": t} for r, t in body[:-1]]
+            mail.update(name=name, subject=subject,
+                        turns=[*turns, {"role": body[-1][0], "text": last}])
+        else:
+            name, text = wrap(rng, lang, body)
+            mail.update(name=name, subject=subject, body=text)
+        mail["expect"] = expect
+        if expect == "answer":
+            mail["docs"] = list(target)
+        else:
+            mail["reason"] = target
+        mails.append(mail)
+    return mails
+
+
+def split(mails: list[dict]) -> tuple[list[dict], list[dict]]:
+    groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    for mail in mails:
+        groups[(mail["language"], mail["expect"])].append(mail)
+    tune, test = [], []
+    for members in groups.values():
+        for i, mail in enumerate(members):
+            (tune if i % 2 == 0 else test).append(mail)
+    order = {m["id"]: i for i, m in enumerate(mails)}
+    return sorted(tune, key=lambda m: order[m["id"]]), sorted(test, key=lambda m: order[m["id"]])
+
+
+def from_yaml(path: Path) -> list[dict]:
+    mails = []
+    for item in yaml.safe_load(path.read_text(encoding="utf-8")):
+        mail = {"id": f"sample-{item['id']}", "kb": "sample", "language": item["lang"],
+                "name": item.get("name") or "", "subject": item.get("subject", "")}
+        if "turns" in item:
+            mail["turns"] = item["turns"]
+        else:
+            mail["body"] = item["text"]
+        if item["expect"] == "reply":
+            mail["expect"] = "answer"
+            mail["docs"] = list(item.get("docs") or [])
+        else:
+            mail["expect"] = "escalate"
+            mail["reason"] = item["reason"]
+        mails.append(mail)
+    return mails
+
+
+def write(path: Path, mails: list[dict]) -> None:
+    with path.open("w", encoding="utf-8") as out:
+        for mail in mails:
+            out.write(json.dumps(mail, ensure_ascii=False) + "\n")
+
+
+def main() -> None:
+    from mails_harbor import MAILS as HARBOR
+    from mails_lumen import MAILS as LUMEN
+
+    out = HERE / "sets"
+    out.mkdir(exist_ok=True)
+    for kb, rows, seed in (("lumen", LUMEN, 11), ("harbor", HARBOR, 23)):
+        tune, test = split(from_rows(kb, rows, seed))
+        write(out / f"{kb}-tune.jsonl", tune)
+        write(out / f"{kb}-test.jsonl", test)
+    from mails_fresh import MAILS as FRESH  # written after round 2 of tuning, run once
+
+    from mails_fresh2 import MAILS as FRESH2  # written after round 3 of tuning, run once
+    from mails_fresh3 import MAILS as FRESH3  # written after round 4 of tuning, run once
+    from mails_fresh4 import MAILS as FRESH4  # written after round 5 of tuning, run once
+    from mails_fresh5 import MAILS as FRESH5  # written after round 6 of tuning, run once
+    from mails_fresh6 import MAILS as FRESH6  # written after round 7 of tuning, run once
+
+    for kb in ("sample", "lumen", "harbor"):
+        rows = [row[1:] for row in FRESH if row[0] == kb]
+        write(out / f"{kb}-fresh.jsonl", from_rows(f"{kb}-fresh", rows, seed=37))
+        rows = [row[1:] for row in FRESH2 if row[0] == kb]
+        write(out / f"{kb}-fresh2.jsonl", from_rows(f"{kb}-fresh2", rows, seed=41))
+        rows = [row[1:] for row in FRESH3 if row[0] == kb]
+        write(out / f"{kb}-fresh3.jsonl", from_rows(f"{kb}-fresh3", rows, seed=43))
+        rows = [row[1:] for row in FRESH4 if row[0] == kb]
+        write(out / f"{kb}-fresh4.jsonl", from_rows(f"{kb}-fresh4", rows, seed=47))
+        rows = [row[1:] for row in FRESH5 if row[0] == kb]
+        write(out / f"{kb}-fresh5.jsonl", from_rows(f"{kb}-fresh5", rows, seed=53))
+        rows = [row[1:] for row in FRESH6 if row[0] == kb]
+        write(out / f"{kb}-fresh6.jsonl", from_rows(f"{kb}-fresh6", rows, seed=59))
+    write(out / "sample-tune.jsonl", from_yaml(ROOT / "tests/agent/labelled.yaml"))
+    write(out / "sample-test.jsonl", from_yaml(ROOT / "tests/agent/holdout.yaml"))
+
+
+if __name__ == "__main__":
+    main()

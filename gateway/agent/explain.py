@@ -1,0 +1,34 @@
+"""`agent explain`: the evidence behind one decision (language, sentiment, rules, passages)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from gateway.agent.base import Agent, Escalation, Transcript
+from gateway.agent.core import PolicyFirstAgent
+
+
+async def explain(agent: Agent, transcript: Transcript) -> str:
+    """A readable account of what the agent saw and why it decided as it did."""
+    decision = await agent.decide(transcript)
+    a = decision.analysis
+    lines = [f"language: {a.language}   sentiment: {a.sentiment_label} ({a.sentiment_score:+.2f})"]
+    if isinstance(agent, PolicyFirstAgent):
+        found = await agent.retrieve(transcript)
+        lines.append("query groups: " + "; ".join("/".join(g) for g in found.groups[:20]))
+        lines.append("passages (best first):")
+        for h in found.hits:
+            lines.append(f"  {h.hit.section.id:<40} bm25 {h.hit.score:6.2f}"
+                         f"  confidence {h.confidence:.2f}  matched {sorted(h.hit.matched)}")
+        check = await asyncio.to_thread(agent.policy.check, transcript, a)
+        lines.append(f"policy: {check.reason}: {check.detail}" if check else
+                     "policy: no escalation rule applies")
+    action = decision.action
+    if isinstance(action, Escalation):
+        lines.append(f"decision: escalate ({action.reason})\nevidence: {action.detail}")
+    else:
+        lines.append(f"decision: answer from {', '.join(action.sources)}")
+        if action.evidence:
+            lines.append(f"evidence: {action.evidence}")
+        lines.append("--- reply ---\n" + action.markdown.rstrip())
+    return "\n".join(lines)

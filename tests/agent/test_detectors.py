@@ -1,0 +1,117 @@
+"""Built-in escalation detectors fire in each language, and stay quiet on plain questions."""
+
+from __future__ import annotations
+
+import pytest
+
+from gateway.agent.detectors import detect_topic
+from gateway.agent.lexicons import fold
+from gateway.agent.policy import asks_for_human
+
+TOPICS = [
+    ("legal", "Our solicitor will be in touch about the unpaid credit."),
+    ("legal", "Wenn das nicht geklärt wird, schalte ich meinen Anwalt ein."),
+    ("legal", "Sans réponse, je saisirai le tribunal."),
+    ("legal", "Mi abogado ya tiene toda la documentación."),
+    ("legal", "Ho già contattato un avvocato."),
+    ("legal", "Ik neem juridische stappen als dit niet wordt opgelost."),
+    ("legal", "Vou processar a empresa se isto continuar."),
+    ("legal", "Sprawa trafi do sądu, pozew jest gotowy."),
+    ("legal", "このままでは弁護士に相談します。"),
+    ("data_protection", "Under GDPR I request a copy of all data you hold about me."),
+    ("data_protection", "Ich verlange Auskunft über meine gespeicherten Daten nach Art. 15 DSGVO."),
+    ("data_protection", "J'exerce mon droit à l'effacement de mes données personnelles."),
+    ("data_protection", "Solicito ejercer mi derecho de supresión."),
+    ("data_protection", "Chiedo la cancellazione dei miei dati personali."),
+    ("data_protection", "Ik dien hierbij een inzageverzoek in voor mijn persoonsgegevens."),
+    ("data_protection", "Peço a eliminação dos meus dados pessoais ao abrigo do RGPD."),
+    ("data_protection", "Na podstawie RODO proszę o usunięcie moich danych osobowych."),
+    ("data_protection", "個人情報の開示請求をします。"),
+    ("payment_dispute", "I have filed a chargeback with my card issuer."),
+    ("payment_dispute", "Ich habe die Lastschrift bei meiner Bank zurückgehen lassen."),
+    ("payment_dispute", "Je vais contester ce prélèvement auprès de ma banque."),
+    ("payment_dispute", "Voy a disputar el cargo con mi banco."),
+    ("payment_dispute", "Ho chiesto lo storno alla mia banca."),
+    ("payment_dispute", "Ik heb de betaling laten terugboeken."),
+    ("payment_dispute", "Vou pedir o estorno no cartão."),
+    ("payment_dispute", "Złożyłem reklamację w banku, to nieautoryzowana transakcja."),
+    ("payment_dispute", "カード会社にチャージバックを申請しました。"),
+    ("account_compromise", "I think my account was hacked last night."),
+    ("account_compromise", "Jemand hat sich gestern in mein Konto eingeloggt."),
+    ("account_compromise", "Mon compte a été piraté."),
+    ("account_compromise", "Alguien entró en mi cuenta y cambió el correo."),
+    ("account_compromise", "Il mio account è stato hackerato."),
+    ("account_compromise", "Mijn account is gehackt."),
+    ("account_compromise", "Alguém acessou a minha conta sem autorização."),
+    ("account_compromise", "Moje konto zostało zhakowane."),
+    ("account_compromise", "アカウントが乗っ取られました。"),
+    ("security_report", "I found a stored XSS vulnerability in your dashboard."),
+    ("security_report", "Ich habe eine Sicherheitslücke in Ihrer API gefunden."),
+    ("security_report", "J'ai trouvé une faille dans votre formulaire de connexion."),
+    ("security_report", "He encontrado una vulnerabilidad en su web."),
+    ("security_report", "Segnalo una falla di sicurezza nel vostro portale."),
+    ("security_report", "Ik heb een beveiligingslek gevonden."),
+    ("security_report", "Encontrei uma falha de segurança no site."),
+    ("security_report", "Znalazłem lukę w zabezpieczeniach waszej aplikacji."),
+    ("security_report", "御社のサイトに脆弱性を見つけました。"),
+    ("self_harm_safety", "Honestly I just want to end it all."),
+    ("self_harm_safety", "Das Ladegerät hat Feuer gefangen."),
+    ("self_harm_safety", "Mon fils s'est brûlé avec l'appareil."),
+    ("self_harm_safety", "El cargador se incendió."),
+    ("self_harm_safety", "Il dispositivo ha preso fuoco."),
+    ("self_harm_safety", "De lader heeft vlam gevat."),
+    ("self_harm_safety", "O carregador pegou fogo."),
+    ("self_harm_safety", "Ładowarka się zapaliła i jestem poparzony."),
+    ("self_harm_safety", "充電器が発火しました。"),
+]
+
+
+@pytest.mark.parametrize(("category", "text"), TOPICS)
+def test_detector_fires(category: str, text: str) -> None:
+    hit = detect_topic(fold(text))
+    assert hit is not None and hit.category == category, hit
+
+
+@pytest.mark.parametrize("text", [
+    "How do I delete my account?",
+    "Can I pay by bank transfer?",
+    "Your brand colours look great in the new editor.",
+    "Wie kann ich mein Passwort ändern?",
+    "Comment télécharger mes factures ?",
+    "¿Cuánto cuesta el plan Pro?",
+    "Come posso cambiare la mia password?",
+    "Hoe exporteer ik mijn facturen?",
+    "Como altero o meu plano?",
+    "Jak wygląda proces zwrotu?",
+    "パスワードを変更する方法を教えてください。",
+])
+def test_detectors_quiet_on_ordinary_questions(text: str) -> None:
+    assert detect_topic(fold(text)) is None
+
+
+@pytest.mark.parametrize("text", [
+    "Could you forward this to a supervisor?",
+    "Chcę porozmawiać z konsultantem.",
+    "担当者と話したいです。",
+    "お電話ください。",
+    "Geben Sie das bitte an Ihren Vorgesetzten weiter.",
+])
+def test_more_human_requests(text: str) -> None:
+    assert asks_for_human(text) is not None
+
+
+@pytest.mark.parametrize("text", [
+    "No need to call me back, email is fine.",
+    "Please don't call me, just email the steps.",
+    "Kein Rückruf nötig, danke.",
+    "Pas besoin de me rappeler.",
+    "No hace falta que me llamen.",
+    "Non serve che mi richiamiate.",
+    "電話は不要です。",
+])
+def test_negated_human_requests_are_not_requests(text: str) -> None:
+    assert asks_for_human(text) is None
+
+
+def test_affirmed_request_after_unrelated_negation() -> None:
+    assert asks_for_human("I don't understand this, please call me.") is not None
