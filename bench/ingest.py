@@ -114,16 +114,21 @@ def bench(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     gw = start([sys.executable, "-m", "gateway.cli", "--config",
                 str(gateway_config(args, tmp, gw_port)), "run"],
                {"OPENCX_GATEWAY_SECRET_KEY": "bench", "OPENCX_GATEWAY_ADMIN_TOKEN": "bench"})
-    out: dict[str, Any] = {"sink": [], "gateway": [], "drain": []}
+    out: dict[str, Any] = {"sink": [], "gateway": [], "drain": [], "sink_cpu": [],
+                           "gw_cpu": []}
     try:
         wait_port(sink_port)
         wait_port(gw_port)
         for _ in range(args.rounds):
+            cpu = cpu_seconds(sink.pid)
             elapsed, out["tool"] = run_load(sink_port, args)
             out["sink"].append(args.messages / elapsed)
+            out["sink_cpu"].append((cpu_seconds(sink.pid) - cpu) / args.messages * 1000)
+            cpu = cpu_seconds(gw.pid)
             elapsed, _ = run_load(gw_port, args)
             out["gateway"].append(args.messages / elapsed)
             out["drain"].append(wait_processed(tmp / "gw.db"))
+            out["gw_cpu"].append((cpu_seconds(gw.pid) - cpu) / args.messages * 1000)
         out["sink_rss"], out["gw_rss"] = peak_rss_mb(sink.pid), peak_rss_mb(gw.pid)
     finally:
         for proc in (sink, gw):
@@ -132,6 +137,13 @@ def bench(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     with sqlite3.connect(tmp / "gw.db") as conn:
         out["stored"] = conn.execute("SELECT COUNT(*) FROM inbound").fetchone()[0]
     return out
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (all its threads)."""
+    with open(f"/proc/{pid}/stat") as fh:
+        fields = fh.read().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def wait_processed(db: Path, timeout: float = 120) -> float:
@@ -169,6 +181,10 @@ def main() -> None:
         print(f"  {name:<20} {rate:8.0f} msg/s   peak RSS {rss:6.1f} MiB")
     print(f"  ratio gateway/sink   {median(ratios):8.2f}   (rounds: "
           f"{', '.join(f'{x:.2f}' for x in ratios)}; target >= 0.80)")
+    sink_cpu, gw_cpu = median(r["sink_cpu"]), median(r["gw_cpu"])
+    print(f"  CPU per message: sink {sink_cpu:.3f} ms, gateway {gw_cpu:.3f} ms (receive + store +"
+          f" process); sink/gateway {sink_cpu / gw_cpu:.2f}: the throughput ratio an idle"
+          " machine allows")
     print(f"  durable: {r['stored']}/{args.messages * args.rounds} stored; pipeline done "
           f"{median(r['drain']):.1f} s after the last 250")
 

@@ -11,6 +11,8 @@ BENCHES = [
     ("ingest", ["bench.ingest"]),
     ("latency", ["bench.latency"]),
     ("render", ["bench.render"]),
+    ("growth", ["bench.growth"]),
+    ("memory", ["bench.memory"]),
     ("agent", ["bench.agent_eval"]),
     ("hubspot", ["bench.hubspot"]),
     ("relay_kill9", ["bench.relay_kill9"]),

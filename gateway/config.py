@@ -192,7 +192,7 @@ class OutboundConfig(Section):
     relay: RelayConfig = Field(default_factory=RelayConfig, description="Relay for mode: smtp")
     retry_horizon_hours: float = Field(48.0, description="Give up on a temp-failing mail after")
     render_processes: int = Field(
-        1, description="Processes rendering HTML (premailer is CPU-bound); 0 renders in a thread"
+        0, description="Ignored, kept so older config files load: replies render in a thread"
     )
 
 
@@ -340,6 +340,15 @@ class WebConfig(Section):
     session_hours: float = Field(12.0, description="Login cookie lifetime")
 
 
+class MemoryConfig(Section):
+    inflight_bytes: int = Field(
+        256 * 2**20,
+        description="Mail bytes received and not yet parsed, across SMTP sessions and the"
+        " processing worker; beyond it SMTP answers 451 4.3.1 and the sender retries",
+        ge=1,
+    )
+
+
 class Config(Section):
     smtp: SmtpConfig = Field(default_factory=SmtpConfig, description="Inbound SMTP")
     http: HttpConfig = Field(default_factory=HttpConfig, description="Web UI, API, webhooks")
@@ -350,6 +359,7 @@ class Config(Section):
     hubspot: HubSpotConfig = Field(default_factory=HubSpotConfig, description="HubSpot")
     signatures: list[Signature] = Field(default_factory=list, description="Per-domain signatures")
     web: WebConfig = Field(default_factory=WebConfig, description="Web UI")
+    memory: MemoryConfig = Field(default_factory=MemoryConfig, description="Memory bounds")
 
     @model_validator(mode="after")
     def _hubspot_addresses(self) -> Config:

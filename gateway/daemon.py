@@ -21,8 +21,10 @@ from gateway.accepted import AcceptedMarks
 from gateway.actions import Actions
 from gateway.agent.factory import build_agent
 from gateway.answering import AgentWorker
+from gateway.budget import ByteBudget
 from gateway.config import Config, Secrets, split_hostport
 from gateway.errors import GatewayError
+from gateway.malloc import return_big_blocks_to_os
 from gateway.ops.sdnotify import Notifier
 from gateway.outbox import OutboxWorker
 from gateway.pipeline import Pipeline, ProcessWorker
@@ -82,6 +84,7 @@ class Gateway:
         self.clock = clock
         self.db = Database(cfg.storage.path, busy_timeout_ms=cfg.storage.busy_timeout_ms,
                            max_batch=cfg.storage.max_batch)
+        self.budget = ByteBudget(cfg.memory.inflight_bytes)
         self.secret_key = b""
         self.admin_token = ""
         self.started_at = 0.0
@@ -110,8 +113,7 @@ class Gateway:
         await self._recover()
         self.agent = build_agent(self.cfg.agent, self.secrets)
         self._stack.append(self.agent.close)
-        workers = self.cfg.outbound.render_processes
-        self.renderer = Renderer(max(workers, 1), processes=workers > 0)
+        self.renderer = Renderer()
         self._stack.append(self.renderer.close)
         self._tasks.append(asyncio.create_task(self.renderer.warm_up(), name="renderer-warm-up"))
         self.relay = build_relay(self.cfg.outbound, self.secrets, self.cfg.smtp.hostname,
@@ -133,7 +135,8 @@ class Gateway:
         self._tasks.append(asyncio.create_task(self._maintenance(), name="maintenance"))
         with binding("http.listen", self.cfg.http.listen):
             await self._start_http()
-        self.handler = SmtpHandler(self.db, self.cfg.smtp, self.cfg.queues, clock=self.clock)
+        self.handler = SmtpHandler(self.db, self.cfg.smtp, self.cfg.queues, clock=self.clock,
+                                   budget=self.budget)
         self.smtp = SmtpServer(self.handler, self.cfg.smtp)
         with binding("smtp.listen", self.cfg.smtp.listen):
             self.smtp_address = await self.smtp.start()
@@ -169,7 +172,8 @@ class Gateway:
 
     def _build_workers(self) -> list[Worker]:
         kw: dict[str, Any] = {"clock": self.clock}
-        pipeline = Pipeline(self.db, self.cfg, self.secret_key, clock=self.clock)
+        pipeline = Pipeline(self.db, self.cfg, self.secret_key, clock=self.clock,
+                            budget=self.budget)
         return [
             ProcessWorker(pipeline, self.db, self.cfg.queues, busy=self._ingest_busy, **kw),
             AgentWorker(self.agent, self.renderer, self.cfg, self.db, self.cfg.queues, **kw),
@@ -263,6 +267,7 @@ async def run_forever(cfg: Config, secrets: Secrets) -> None:
     # The writer thread needs the GIL right after each fsync; with the default 5 ms switch
     # interval a busy event loop delays every commit (and so every 250) by up to 5 ms.
     sys.setswitchinterval(GIL_SWITCH_INTERVAL)
+    return_big_blocks_to_os()  # peak RSS for big mail: docs/benchmarks.md
     gateway = Gateway(cfg, secrets)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
+from gateway.budget import ByteBudget
 from gateway.config import Config
 from gateway.errors import Discard, PermanentFailure
 from gateway.smtp import tokens
@@ -51,8 +52,9 @@ class Pipeline:
     """Runs PROCESS_STEPS for one inbound mail; the last step writes everything in one commit."""
 
     def __init__(self, db: Database, cfg: Config, secret: bytes, *,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, budget: ByteBudget | None = None) -> None:
         self.db = db
+        self.budget = budget
         self.cfg = cfg
         self.secret = secret
         self.clock = clock
@@ -61,10 +63,12 @@ class Pipeline:
         self.postmaster = cfg.smtp.postmaster_addresses()
 
     async def process(self, inbound_id: str) -> dict[str, Any]:
-        inbound = await self.db.read(lambda c: sessions.get_inbound(c, inbound_id))
+        inbound = await self.db.read(lambda c: sessions.get_inbound(c, inbound_id, raw=False))
         if inbound is None:
+            self._release(inbound_id)
             raise PermanentFailure(f"inbound {inbound_id} not found")
         if inbound["state"] != "queued":
+            self._release(inbound_id)
             return {"state": inbound["state"], "session_id": inbound["session_id"]}
         ctx = Context(inbound=inbound, support_address=self._support_address(inbound))
         try:
@@ -83,7 +87,20 @@ class Pipeline:
 
     # -- steps ---------------------------------------------------------------------------
     async def step_parse(self, ctx: Context) -> None:
-        ctx.mail = await asyncio.to_thread(parse_message, ctx.inbound["raw"])
+        """Read the stored bytes once, parse them, and let them go (and their budget hold)."""
+        inbound_id = ctx.inbound["id"]
+        if self.budget is not None:  # mail stored before a restart holds nothing yet
+            self.budget.hold_anyway(inbound_id, ctx.inbound["size"])
+        try:
+            raw = await self.db.read(lambda c: sessions.inbound_raw(c, inbound_id))
+            ctx.mail = await asyncio.to_thread(parse_message, raw or b"")
+        finally:
+            raw = None
+            self._release(inbound_id)
+
+    def _release(self, inbound_id: str) -> None:
+        if self.budget is not None:
+            self.budget.release(inbound_id)
 
     async def step_postmaster(self, ctx: Context) -> None:
         """Mail for postmaster@ is for the operator (RFC 5321 §4.5.1): kept, never answered."""
@@ -279,7 +296,7 @@ class Pipeline:
         reasons = (*(cls.reasons if cls else ()), why)
 
         def mark(conn: WriteConnection) -> None:
-            if sessions.get_inbound(conn, ctx.inbound["id"])["state"] == "queued":
+            if sessions.get_inbound(conn, ctx.inbound["id"], raw=False)["state"] == "queued":
                 sessions.mark_inbound(
                     conn, ctx.inbound["id"], state="ignored", kind=_kind(ctx),
                     reasons=reasons, message_id=mid,
@@ -350,6 +367,7 @@ class ProcessWorker(Worker):
         inbound_id = job.payload["inbound_id"]
         await self.db.write(
             lambda c: sessions.mark_inbound(c, inbound_id, state="failed", error=error[:500])
-            if (sessions.get_inbound(c, inbound_id) or {}).get("state") == "queued" else None
+            if (sessions.get_inbound(c, inbound_id, raw=False) or {}).get("state") == "queued"
+            else None
         )
         log.error("inbound failed inbound=%s at=%.0f", inbound_id, now)

@@ -125,7 +125,7 @@ SIGNATURES = [
 def relay_config(tmp_path: Path, sink: SinkServer, **extra: Any) -> Config:
     return make_config(
         tmp_path,
-        outbound={"mode": "smtp", "render_processes": 1,
+        outbound={"mode": "smtp", "render_processes": 0,
                   "relay": {"host": "127.0.0.1", "port": sink.port, "timeout": 5}},
         signatures=SIGNATURES, **extra,
     )

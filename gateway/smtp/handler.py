@@ -10,6 +10,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
+from gateway.budget import ByteBudget
 from gateway.config import QueuesConfig, SmtpConfig
 from gateway.smtp import codes
 from gateway.storage import queues, sessions
@@ -42,14 +43,16 @@ class SmtpHandler:
         *,
         clock: Callable[[], float] = time.time,
         new_id: Callable[[], str] | None = None,
+        budget: ByteBudget | None = None,
     ) -> None:
         self.db = db
+        self.budget = budget
         self.cfg = cfg
         self.queues_cfg = queues_cfg
         self.clock = clock
         self.new_id = new_id or InboundIds(clock)
         self.accepted = cfg.accepted_recipients()
-        self.stats = {"accepted": 0, "rejected_rcpt": 0, "temp_failed": 0}
+        self.stats = {"accepted": 0, "rejected_rcpt": 0, "temp_failed": 0, "over_budget": 0}
         self._recent: deque[float] = deque(maxlen=BURST_RATE)  # monotonic times of DATA
 
     def busy(self) -> bool:
@@ -82,6 +85,11 @@ class SmtpHandler:
         mail_from = envelope.mail_from or ""
         rcpts = list(envelope.rcpt_tos)
         helo = session.host_name or ""
+        if self.budget is not None and not self.budget.try_hold(inbound_id, len(raw)):
+            self.stats["over_budget"] += 1
+            log.warning("over in-flight budget peer=%s size=%d in_use=%d", _peer(session),
+                        len(raw), self.budget.in_use)
+            return codes.OVER_BUDGET
 
         def store(conn: WriteConnection) -> None:
             sessions.insert_inbound(
@@ -106,6 +114,8 @@ class SmtpHandler:
         try:
             await self.db.write(store)
         except Exception as exc:  # SMTP boundary: our fault -> 451, the sender retries
+            if self.budget is not None:
+                self.budget.release(inbound_id)
             self.stats["temp_failed"] += 1
             log.error("store failed peer=%s size=%d error=%s", _peer(session), len(raw), exc)
             return codes.TEMP_FAILURE

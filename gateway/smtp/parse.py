@@ -16,6 +16,7 @@ from types import MappingProxyType
 from typing import TypeVar
 
 from gateway.smtp.addresses import split_mailboxes
+from gateway.smtp.skeleton import SIZE_HEADER, omitted_size, slim
 from gateway.smtp.textcodec import (
     clean_text,
     decode_text,
@@ -37,6 +38,7 @@ EMAIL_ERRORS: tuple[type[BaseException], ...] = (
     RecursionError,
     email.errors.MessageError,
 )
+SIZE_KEY = SIZE_HEADER.lower()
 MAX_DEPTH = 20  # MIME nesting beyond this is treated as opaque
 MAX_PARTS = 500  # leaves beyond this are ignored (recorded as a defect)
 MAX_ADDRESS_HEADER = 64 * 1024  # longer address headers are cut before parsing
@@ -303,7 +305,9 @@ def _content_id(part: Message) -> str | None:
 def _add_attachment(part: Message, ctype: str, body: _Body) -> None:
     disposition = _disposition(part)
     content_id = _content_id(part)
-    size = _message_size(part) if ctype.startswith("message/") else len(_payload_bytes(part))
+    size = omitted_size(part)  # a body `slim` left out: its size, counted before parsing
+    if size is None:
+        size = _message_size(part) if ctype.startswith("message/") else len(_payload_bytes(part))
     inline = disposition == "inline" or (disposition is None and content_id is not None)
     body.attachments.append(Attachment(_filename(part), ctype, size, content_id, inline))
 
@@ -355,7 +359,7 @@ def _address_headers(pairs: list[tuple[str, str]]) -> Mapping[str, tuple[Address
 
 def _build(msg: Message, body: _Body | None = None) -> ParsedMail:
     """ParsedMail from a parsed message; `body` given when the MIME tree was not walked."""
-    pairs = raw_headers(msg)
+    pairs = [(k, v) for k, v in raw_headers(msg) if k != SIZE_KEY]
     first = first_values(pairs)
     if body is None:
         body = _Body()
@@ -414,10 +418,14 @@ def _fallback(raw: bytes, error: BaseException) -> ParsedMail:
 
 
 def parse_message(raw: bytes) -> ParsedMail:
-    """Parse raw RFC 5322 bytes (as received in DATA). Never raises for any input."""
-    raw = bytes(raw).removeprefix(b"\xef\xbb\xbf")  # a byte-order mark would hide the headers
+    """Parse raw RFC 5322 bytes (as received in DATA). Never raises for any input.
+
+    A big mail is parsed without its attachment bodies (gateway.smtp.skeleton.slim).
+    """
+    if raw[:3] == b"\xef\xbb\xbf":  # a byte-order mark would hide the headers
+        raw = raw[3:]
     try:
-        msg = email.message_from_bytes(raw, policy=email.policy.default)
+        msg = email.message_from_bytes(slim(raw) or bytes(raw), policy=email.policy.default)
         return _build(msg)
     except EMAIL_ERRORS as exc:
         return _fallback(bytes(raw), exc)

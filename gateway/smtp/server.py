@@ -12,6 +12,7 @@ from aiosmtpd.smtp import SMTP
 
 from gateway.config import SmtpConfig, split_hostport
 from gateway.smtp import codes
+from gateway.smtp.data import OneBufferData
 from gateway.smtp.handler import SmtpHandler
 from gateway.smtp.limits import CommandBudget, PeerCounts, well_formed
 
@@ -30,7 +31,7 @@ class SmtpServer:
         self._server: asyncio.Server | None = None
         owner = self
 
-        class GatewaySMTP(SMTP):
+        class GatewaySMTP(OneBufferData, SMTP):
             line_length_limit = cfg.line_length_limit
 
             def __init__(self, *args: Any, **kwargs: Any) -> None:

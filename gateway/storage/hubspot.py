@@ -86,6 +86,12 @@ def m001_hubspot(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def m002_handoff_thread_index(db: sqlite_utils.Database) -> None:
+    """A rep reply's thread is looked up per webhook event: index it (issue 11)."""
+    db.execute("CREATE INDEX hubspot_handoffs_thread ON hubspot_handoffs(thread_id)")
+
+
 def _one(conn: sqlite3.Connection, sql: str, args: tuple[Any, ...]) -> dict[str, Any] | None:
     row = conn.execute(sql, args).fetchone()
     return dict(row) if row else None

@@ -134,6 +134,73 @@ def m002_sessions_and_messages(db: sqlite_utils.Database) -> None:
     )
 
 
+@core()
+def m003_indexed_hot_paths(db: sqlite_utils.Database) -> None:
+    """Issue 11: every per-mail and per-page query walks an index, none scans a table.
+
+    - sessions_contact_latest: a contact's latest session per status, read inside the
+      writer's commit for every mail (replaces sessions_contact, its prefix).
+    - sessions_status_activity: an Inbox page filtered by status, newest first.
+    - sessions_contact_activity: a contact's sessions active in the reply-cap window.
+    - outgoing_message_row: a transcript joins each message to its outgoing mail.
+    - session_counts: Inbox status counts kept by triggers instead of COUNT(*) GROUP BY.
+    - sessions_fts: FTS5 over contact e-mail, name and subject for Inbox search, kept in
+      sync by triggers (external content: the text is stored once, in sessions).
+    """
+    db.executescript(
+        """
+        CREATE INDEX sessions_contact_latest
+            ON sessions(contact_email, status, last_activity_at);
+        DROP INDEX sessions_contact;
+        CREATE INDEX sessions_status_activity ON sessions(status, last_activity_at);
+        CREATE INDEX sessions_contact_activity ON sessions(contact_email, last_activity_at);
+        CREATE INDEX outgoing_message_row ON outgoing(message_row);
+
+        CREATE TABLE session_counts (
+            status TEXT PRIMARY KEY,
+            n INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        INSERT INTO session_counts (status, n)
+            SELECT status, COUNT(*) FROM sessions GROUP BY status;
+        CREATE TRIGGER session_counts_insert AFTER INSERT ON sessions BEGIN
+            INSERT INTO session_counts (status, n) VALUES (NEW.status, 1)
+                ON CONFLICT(status) DO UPDATE SET n = n + 1;
+        END;
+        CREATE TRIGGER session_counts_update AFTER UPDATE OF status ON sessions
+            WHEN OLD.status IS NOT NEW.status BEGIN
+            UPDATE session_counts SET n = n - 1 WHERE status = OLD.status;
+            INSERT INTO session_counts (status, n) VALUES (NEW.status, 1)
+                ON CONFLICT(status) DO UPDATE SET n = n + 1;
+        END;
+        CREATE TRIGGER session_counts_delete AFTER DELETE ON sessions BEGIN
+            UPDATE session_counts SET n = n - 1 WHERE status = OLD.status;
+        END;
+
+        CREATE VIRTUAL TABLE sessions_fts USING fts5(
+            contact_email, contact_name, subject,
+            content='sessions', content_rowid='id',
+            tokenize='unicode61 remove_diacritics 2'
+        );
+        INSERT INTO sessions_fts (sessions_fts) VALUES ('rebuild');
+        CREATE TRIGGER sessions_fts_insert AFTER INSERT ON sessions BEGIN
+            INSERT INTO sessions_fts (rowid, contact_email, contact_name, subject)
+                VALUES (NEW.id, NEW.contact_email, NEW.contact_name, NEW.subject);
+        END;
+        CREATE TRIGGER sessions_fts_update
+            AFTER UPDATE OF contact_email, contact_name, subject ON sessions BEGIN
+            INSERT INTO sessions_fts (sessions_fts, rowid, contact_email, contact_name, subject)
+                VALUES ('delete', OLD.id, OLD.contact_email, OLD.contact_name, OLD.subject);
+            INSERT INTO sessions_fts (rowid, contact_email, contact_name, subject)
+                VALUES (NEW.id, NEW.contact_email, NEW.contact_name, NEW.subject);
+        END;
+        CREATE TRIGGER sessions_fts_delete AFTER DELETE ON sessions BEGIN
+            INSERT INTO sessions_fts (sessions_fts, rowid, contact_email, contact_name, subject)
+                VALUES ('delete', OLD.id, OLD.contact_email, OLD.contact_name, OLD.subject);
+        END;
+        """
+    )
+
+
 def migrate(path: Path) -> None:
     """Apply every pending migration set to the database file (own connection, then closed)."""
     conn = sqlite3.connect(str(path))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -10,25 +11,58 @@ from typing import Any
 # -- inbound ---------------------------------------------------------------------------
 
 
+BLOB_CHUNK = 1 << 20  # mail above this size is written and read in chunks of it
+
+
 def insert_inbound(
     conn: sqlite3.Connection, *, id: str, now: float, peer: str, helo: str,
     mail_from: str, rcpt_tos: Sequence[str], raw: bytes,
 ) -> None:
-    conn.execute(
+    """Store a received mail. Big mail goes in through incremental blob I/O: binding it
+    whole would make SQLite copy it twice (the bound value, then the record)."""
+    big = len(raw) > BLOB_CHUNK
+    cur = conn.execute(
         "INSERT INTO inbound (id, received_at, peer, helo, mail_from, rcpt_tos, size, raw)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (id, now, peer, helo, mail_from, json.dumps(list(rcpt_tos)), len(raw), raw),
+        f" VALUES (?, ?, ?, ?, ?, ?, ?, {'zeroblob(?)' if big else '?'})",
+        (id, now, peer, helo, mail_from, json.dumps(list(rcpt_tos)), len(raw),
+         len(raw) if big else raw),
     )
+    if big:
+        view = memoryview(raw)
+        with conn.blobopen("inbound", "raw", int(cur.lastrowid or 0)) as blob:
+            for start in range(0, len(raw), BLOB_CHUNK):
+                blob.write(view[start : start + BLOB_CHUNK])
 
 
-def get_inbound(conn: sqlite3.Connection, inbound_id: str) -> dict[str, Any] | None:
-    row = conn.execute("SELECT * FROM inbound WHERE id=?", (inbound_id,)).fetchone()
+def get_inbound(
+    conn: sqlite3.Connection, inbound_id: str, *, raw: bool = True
+) -> dict[str, Any] | None:
+    """The inbound row; raw=False leaves out the mail bytes (the row's bulk)."""
+    cols = "*" if raw else (
+        "id, received_at, peer, helo, mail_from, rcpt_tos, size, state, kind, reasons,"
+        " message_id, session_id, error"
+    )
+    row = conn.execute(f"SELECT {cols} FROM inbound WHERE id=?", (inbound_id,)).fetchone()
     if row is None:
         return None
     d = dict(row)
     d["rcpt_tos"] = json.loads(d["rcpt_tos"])
     d["reasons"] = json.loads(d["reasons"]) if d["reasons"] else []
     return d
+
+
+def inbound_raw(conn: sqlite3.Connection, inbound_id: str) -> bytes | None:
+    """Only the stored bytes of an inbound mail, read straight into one bytes object."""
+    row = conn.execute(
+        "SELECT rowid, size, CASE WHEN size > ? THEN NULL ELSE raw END FROM inbound WHERE id=?",
+        (BLOB_CHUNK, inbound_id),
+    ).fetchone()
+    if row is None:
+        return None
+    if row[2] is not None:
+        return bytes(row[2])
+    with conn.blobopen("inbound", "raw", row[0], readonly=True) as blob:
+        return blob.read()
 
 
 def mark_inbound(
@@ -98,13 +132,21 @@ def session_by_message_ids(
 def latest_session_for_contact(
     conn: sqlite3.Connection, email: str, statuses: Sequence[str]
 ) -> dict[str, Any] | None:
-    marks = ",".join("?" * len(statuses))
-    row = conn.execute(
-        f"SELECT * FROM sessions WHERE contact_email=? AND status IN ({marks})"
-        " ORDER BY last_activity_at DESC LIMIT 1",
-        (email, *statuses),
-    ).fetchone()
-    return dict(row) if row else None
+    """The contact's most recently active session in one of these statuses.
+
+    One indexed probe per status (sessions_contact_latest), so the cost stays flat however
+    many sessions the contact has; an IN list would sort all of them.
+    """
+    best: dict[str, Any] | None = None
+    for status in statuses:
+        row = conn.execute(
+            "SELECT * FROM sessions WHERE contact_email=? AND status=?"
+            " ORDER BY last_activity_at DESC LIMIT 1",
+            (email, status),
+        ).fetchone()
+        if row and (best is None or row["last_activity_at"] > best["last_activity_at"]):
+            best = dict(row)
+    return best
 
 
 def touch_session(conn: sqlite3.Connection, session_id: int, now: float) -> None:
@@ -129,34 +171,70 @@ def update_session(conn: sqlite3.Connection, session_id: int, now: float, **fiel
     )
 
 
-def session_filter(status: str | None, query: str | None) -> tuple[str, list[Any]]:
-    """WHERE clause and arguments for the Inbox filters (status, free-text query)."""
-    sql, args = " WHERE 1=1", []
-    if status:
-        sql += " AND status=?"
+_WORD = re.compile(r"\w+")
+SEARCH_COUNT_CAP = 1000  # a search counts its matches up to this many, then says "more"
+
+
+def fts_query(text: str) -> str | None:
+    """Free text to an FTS5 query: every word must match, the last one as a prefix.
+
+    Only the last word is a prefix (the one being typed): a prefix term makes FTS5 merge
+    the postings of every word it starts, which grows with the table for short prefixes.
+    """
+    words = _WORD.findall(text)
+    if not words:
+        return None
+    return " ".join([*(f'"{w}"' for w in words[:-1]), f'"{words[-1]}"*'])
+
+
+def session_filter(status: str | None, query: str | None) -> tuple[str, str, list[Any], str]:
+    """FROM, WHERE, arguments and ORDER BY (sessions as s) for the Inbox filters.
+
+    Without a query: newest activity first, walking sessions_activity or
+    sessions_status_activity. A query that is one word with an '@' is a contact address
+    (prefix, lower case) looked up in the contact index; any other query goes through the
+    FTS5 index sessions_fts (contact e-mail, name, subject; case and accents ignored).
+    Search results come newest session first, in the index's own order, so a page costs
+    the same however many sessions match. CROSS JOIN keeps the matches as the outer loop.
+    """
+    if query is None:
+        where, args = (" WHERE s.status=?", [status]) if status else ("", [])
+        return "sessions s", where, args, "s.last_activity_at DESC, s.id DESC"
+    words = query.split()
+    if len(words) == 1 and "@" in words[0]:
+        prefix = words[0].lower()
+        where, args = " WHERE s.contact_email >= ? AND s.contact_email < ?", [
+            prefix, prefix + "\U0010ffff"]
+        source, order = "sessions s", "s.id DESC"
+    else:
+        match = fts_query(query)
+        if match is None:
+            return "sessions s", " WHERE 0", [], "s.id DESC"
+        source = "sessions_fts CROSS JOIN sessions s ON s.id = sessions_fts.rowid"
+        where, args, order = " WHERE sessions_fts MATCH ?", [match], "sessions_fts.rowid DESC"
+    if status:  # unary + : never drive the search from the (huge) status index
+        where += " AND +s.status=?"
         args.append(status)
-    if query:
-        sql += " AND (contact_email LIKE ? OR contact_name LIKE ? OR subject LIKE ?)"
-        args += [f"%{query}%"] * 3
-    return sql, args
+    return source, where, args, order
 
 
 def list_sessions(
     conn: sqlite3.Connection, *, status: str | None = None, query: str | None = None,
     limit: int = 100, offset: int = 0,
 ) -> list[dict[str, Any]]:
-    where, args = session_filter(status, query)
+    source, where, args, order = session_filter(status, query)
     sql = (
         "SELECT s.*, (SELECT COUNT(*) FROM messages m WHERE m.session_id = s.id) AS message_count"
-        f" FROM sessions s{where} ORDER BY s.last_activity_at DESC, s.id DESC LIMIT ? OFFSET ?"
+        f" FROM {source}{where} ORDER BY {order} LIMIT ? OFFSET ?"
     )
     args += [limit, offset]
     return [dict(r) for r in conn.execute(sql, args)]
 
 
 def count_sessions(conn: sqlite3.Connection) -> dict[str, int]:
+    """Sessions per status, from the session_counts table its triggers keep current."""
     out = {"ai": 0, "handed_off": 0, "closed": 0}
-    for r in conn.execute("SELECT status, COUNT(*) n FROM sessions GROUP BY status"):
+    for r in conn.execute("SELECT status, n FROM session_counts"):
         out[r["status"]] = r["n"]
     return out
 
@@ -226,10 +304,16 @@ def set_message_hubspot_id(conn: sqlite3.Connection, message_row: int, hubspot_i
 
 
 def ai_replies_since(conn: sqlite3.Connection, contact_email: str, since: float) -> int:
+    """AI replies to this contact created at or after `since` (the reply cap).
+
+    Only sessions active since then are probed (sessions_contact_activity): an AI reply
+    touches its session, so a session with one since `since` was active since then.
+    """
     row = conn.execute(
-        "SELECT COUNT(*) FROM messages m JOIN sessions s ON s.id = m.session_id"
-        " WHERE s.contact_email=? AND m.role='ai' AND m.created_at >= ?",
-        (contact_email, since),
+        "SELECT COUNT(*) FROM sessions s JOIN messages m ON m.session_id = s.id"
+        " WHERE s.contact_email=? AND s.last_activity_at >= ?"
+        " AND m.role='ai' AND m.created_at >= ?",
+        (contact_email, since, since),
     ).fetchone()
     return int(row[0])
 

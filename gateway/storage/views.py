@@ -6,16 +6,27 @@ import json
 import sqlite3
 from typing import Any
 
+from gateway.storage import sessions
 from gateway.storage.queues import Job
-from gateway.storage.sessions import session_filter
+from gateway.storage.sessions import count_sessions, session_filter
 
 
 def count_sessions_matching(
     conn: sqlite3.Connection, *, status: str | None = None, query: str | None = None
 ) -> int:
-    """How many sessions `sessions.list_sessions` would page through with these filters."""
-    where, args = session_filter(status, query)
-    return int(conn.execute(f"SELECT COUNT(*) FROM sessions{where}", args).fetchone()[0])
+    """How many sessions `sessions.list_sessions` would page through with these filters.
+
+    Without a query the answer comes from the session_counts table. With one, matches are
+    counted up to SEARCH_COUNT_CAP; a result above it means "more than the cap".
+    """
+    if query is None:
+        counts = count_sessions(conn)
+        return counts.get(status, 0) if status else sum(counts.values())
+    source, where, args, _ = session_filter(status, query)
+    if status is None and source.startswith("sessions_fts"):  # one FTS row per session
+        source, where = "sessions_fts", " WHERE sessions_fts MATCH ?"
+    sql = f"SELECT COUNT(*) FROM (SELECT 1 FROM {source}{where} LIMIT ?)"
+    return int(conn.execute(sql, [*args, sessions.SEARCH_COUNT_CAP + 1]).fetchone()[0])
 
 
 def outgoing_for_session(conn: sqlite3.Connection, session_id: int) -> list[dict[str, Any]]:

@@ -23,7 +23,8 @@ PREFIX = "opencx_gateway_"
 LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 900.0,
                    3600.0)
 STAGES = ("process", "answer", "deliver")
-SMTP_REJECTS = {"rejected_rcpt": "unknown_recipient", "temp_failed": "temporary_failure"}
+SMTP_REJECTS = {"rejected_rcpt": "unknown_recipient", "temp_failed": "temporary_failure",
+                "over_budget": "inflight_budget"}
 REGISTRY_KEY = web.AppKey("metrics_registry", CollectorRegistry)
 COLLECTOR_KEY = web.AppKey("metrics_collector", object)
 
@@ -116,6 +117,20 @@ class GatewayCollector:
         for state, kind, n in self.db.get("inbound", []):
             outcome.add_metric([state, kind], n)
         yield from (received, rejected, outcome)
+        yield from self._inflight()
+
+    def _inflight(self) -> Iterator[Metric]:
+        budget = getattr(self.gw, "budget", None)
+        if budget is None:
+            return
+        for name, doc, value in (
+            ("inflight_bytes", "Inbound mail bytes received and not yet parsed", budget.in_use),
+            ("inflight_bytes_peak", "Highest inflight_bytes since start", budget.peak),
+            ("inflight_budget_bytes", "Configured memory.inflight_bytes", budget.capacity),
+        ):
+            gauge = GaugeMetricFamily(PREFIX + name, doc)
+            gauge.add_metric([], value)
+            yield gauge
 
     def _sessions(self) -> Iterator[Metric]:
         by_status = GaugeMetricFamily(PREFIX + "sessions", "Sessions by status",

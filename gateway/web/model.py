@@ -53,9 +53,11 @@ async def inbox(gw: Any, *, status: str | None, q: str | None, limit: int,
 
     def read(c: Any) -> dict[str, Any]:
         rows = sessions.list_sessions(c, status=status, query=q, limit=limit, offset=offset)
+        total = views.count_sessions_matching(c, status=status, query=q)
+        cap = sessions.SEARCH_COUNT_CAP  # a search counts its matches up to this many
         failed = failures(c, [r["id"] for r in rows])
         return {"sessions": [session_summary(r, failed.get(r["id"])) for r in rows],
-                "total": views.count_sessions_matching(c, status=status, query=q),
+                "total": min(total, cap), "total_exact": total <= cap,
                 "counts": sessions.count_sessions(c)}
 
     data = await gw.db.read(read)

@@ -125,7 +125,7 @@ def _banner(port: int) -> str:
 
 async def test_daemon_replies_under_memory_deny_write_execute(
         tmp_path: Path, notify_socket: tuple[socket.socket, str]) -> None:
-    """The unit's MemoryDenyWriteExecute=yes: the renderer's process pool still renders."""
+    """The unit's MemoryDenyWriteExecute=yes: the renderer (css-inline, in a thread) renders."""
     sock, path = notify_socket
     config = write_config(ops_config(tmp_path), tmp_path / "config.yaml")
     log = tmp_path / "daemon.log"
@@ -142,7 +142,7 @@ async def test_daemon_replies_under_memory_deny_write_execute(
     text = log.read_text()
     assert "wx: filter installed" in text
     assert code == 0, text
-    assert "renderer:" not in text, text  # no fallback from the process pool to a thread
+    assert "renderer:" not in text, text  # no renderer warning
     [reply] = list(new.iterdir())
     assert b"text/html" in reply.read_bytes()
 

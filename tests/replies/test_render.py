@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import http.server
 import re
+import threading
+import urllib.request
+from collections.abc import Iterator
 
 import lxml.html
 import pytest
@@ -12,6 +16,7 @@ from gateway.render import (
     SIGNATURE_CLASS,
     compose_body,
     html_to_text,
+    inline_css,
     render_markdown,
     sanitize_html,
 )
@@ -208,3 +213,50 @@ def test_empty_body_gets_only_the_signature() -> None:
     out = compose_body(html="", signature=SIG)
     assert out.text == "-- \nACME Support\nhttps://acme.test/help\n"
     assert signatures_in(out.html) == 1
+
+
+class _CountingHandler(http.server.BaseHTTPRequestHandler):
+    hits: list[str] = []
+
+    def do_GET(self) -> None:
+        self.hits.append(self.path)
+        body = b"p { color: rgb(1, 2, 3); }"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/css")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def css_server() -> Iterator[tuple[str, list[str]]]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _CountingHandler)
+    _CountingHandler.hits = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", _CountingHandler.hits
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_inliner_never_fetches_stylesheets(css_server: tuple[str, list[str]]) -> None:
+    base, hits = css_server
+    with urllib.request.urlopen(f"{base}/probe.css") as reply:  # the server does answer
+        assert b"rgb(1, 2, 3)" in reply.read()
+    document = (
+        f'<html><head><link rel="stylesheet" href="{base}/link.css">'
+        f"<style>@import url({base}/import.css); p {{ margin: 0; }}</style></head>"
+        "<body><p>x</p></body></html>"
+    )
+    out = inline_css(document)
+    assert hits == ["/probe.css"]
+    assert "rgb(1, 2, 3)" not in out and "<link" not in out
+    assert 'style="margin: 0;"' in out
+    hits.clear()
+    composed = compose_body(html=document, signature=None)
+    assert hits == [] and base not in composed.html

@@ -127,9 +127,8 @@ async def test_login_mail_open_and_hand_off(page: Page, gateway: Gateway) -> Non
     await expect(page.locator("#session-status")).to_have_text("handed off")
     await expect(page.locator("#handoff")).to_contain_text("Customer asked for a phone call")
     await expect(page.locator("#handoff-form")).to_have_count(0)
-    # (the AI's reply has its own system note with its evidence: pick the handoff's)
-    await expect(page.locator("article.role-system",
-                              has_text="Handed off to a human")).to_have_count(1)
+    handoff_note = page.locator("article.role-system", has_text="Handed off to a human")
+    await expect(handoff_note).to_have_count(1)  # beside the AI reply's "answered from" note
 
     await page.goto("/?status=handed_off")
     await expect(page.locator("tr.row-link")).to_have_count(1)
