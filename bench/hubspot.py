@@ -35,7 +35,8 @@ EXPECTED = {  # channel mode, one customer turn, nothing failing
                    "note, comment",
     "existing contact": "6 + 1 per turn + 1 per associated ticket (up to 5): contact get, "
                         "association scan, ticket, publish, link, note, comment",
-    "append": "4: ticket get, pipelines (cached 5 min), publish, note",
+    "append": "6: contact get + ticket associations (ownership check), ticket get, "
+              "pipelines (cached 5 min), publish, note",
 }
 _ID = re.compile(r"/(\d+|[0-9a-f]{32}|opencx-[a-z2-7]+)(?=/|$)")
 

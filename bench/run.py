@@ -15,6 +15,7 @@ BENCHES = [
     ("memory", ["bench.memory"]),
     ("agent", ["bench.agent_eval"]),
     ("hubspot", ["bench.hubspot"]),
+    ("relay_kill9", ["bench.relay_kill9"]),
 ]
 
 

@@ -63,6 +63,11 @@ class Actions:
         now = self.clock()
         token = make_challenge(address, self.secret_key, now)
         sender = self.cfg.smtp.verify_address()
+        forward_to = self.cfg.smtp.forward_address(support)
+        # Maildir mode has no way out: the daemon loops the mail into its own listener,
+        # addressed to the forward target as if the provider had forwarded it.
+        looped = self.cfg.outbound.mode == "maildir"
+        rcpt = forward_to if looped else address
         mail = OutgoingMail(
             from_addr=sender, from_name="opencx-gateway", to_addr=address, to_name=support.name,
             reply_to=None, subject="opencx-gateway forwarding test",
@@ -79,9 +84,14 @@ class Actions:
         def write(c: Any) -> None:
             sessions.sync_addresses(c, [(address, self.cfg.smtp.forward_address(support))], now)
             queue_mail(c, self.cfg, session_id=None, message_row=None, message_id=mail.message_id,
-                       mail_from=sender, rcpt_to=address, raw=raw, now=now)
+                       mail_from=sender, rcpt_to=rcpt, raw=raw, now=now)
             sessions.address_challenge_sent(c, address, now)
 
         await self.db.write(write)
+        note = (f"outbound.mode is maildir: the daemon loops the test mail back into its own "
+                f"SMTP listener ({self.cfg.smtp.listen}) addressed to {forward_to}; this checks "
+                "the gateway's receiving path, not your provider's forward"
+                if looped else f"when it comes back through the forward to {forward_to}, "
+                f"{address} is verified")
         return {"address": address, "from": sender, "message_id": mail.message_id,
-                "forward_to": self.cfg.smtp.forward_address(support)}
+                "forward_to": forward_to, "looped_back": looped, "note": note}

@@ -10,7 +10,7 @@ from gateway.agent.base import Agent, Analysis, Decision, Escalation, Reply, Tra
 from gateway.config import Config
 from gateway.locks import lease_lock
 from gateway.outbox import queue_mail
-from gateway.replies import OutgoingMail, Renderer, build_message
+from gateway.replies import MailHeaderError, OutgoingMail, Renderer, build_message
 from gateway.signatures import resolve_signature
 from gateway.smtp import tokens
 from gateway.storage import queues, sessions
@@ -126,7 +126,15 @@ class AgentWorker(Worker):
         body = await self.renderer.render(markdown=decision.action.markdown, signature=signature)
         mail = outgoing_for(cfg, session, last, unique=f"ai{row}", auto=True)
         now = self.clock()
-        raw = build_message(mail, body, date=datetime.fromtimestamp(now, UTC))
+        try:
+            raw = build_message(mail, body, date=datetime.fromtimestamp(now, UTC))
+        except MailHeaderError as exc:  # e.g. "jane..doe@x": a human must answer, say why
+            detail = f"no reply can be sent to this address: {exc}"
+            await self.db.write(lambda c: request_handoff(
+                c, cfg, session["id"], reason="reply_undeliverable", analysis=decision.analysis,
+                detail=detail, now=now))
+            log.warning("reply impossible session=%s: %s", session["id"], detail)
+            return
 
         cap = cfg.agent.reply_cap
         since = now - cap.window_minutes * 60
@@ -170,6 +178,17 @@ class AgentWorker(Worker):
         if done:
             self.escalations[str(esc.reason)] = self.escalations.get(str(esc.reason), 0) + 1
             log.info("escalated session=%s reason=%s", session["id"], esc.reason)
+
+    async def on_dead(self, job: Job, error: str) -> None:
+        """The AI gave up on this mail for good: a human takes over, with the error shown."""
+        sid, now = job.payload.get("session_id"), self.clock()
+        if sid is None:
+            return
+        done = await self.db.write(lambda c: request_handoff(
+            c, self.config, int(sid), reason="ai_failed", analysis=None, now=now,
+            detail=f"the AI could not answer (job {job.id}): {error[:500]}"))
+        if done:
+            log.warning("agent job dead, handed off session=%s: %s", sid, error[:200])
 
     async def _note(self, sid: int, text: str, key: str) -> None:
         now = self.clock()

@@ -114,14 +114,24 @@ def inbox_list(obj: Ctx, status: str | None, limit: int, ignored: bool, as_json:
             f"{r['id']}  {_ts(r['received_at'])}  {r['kind'] or '-':<12} {r['mail_from'] or '<>'}"
         ) for r in rs])
         return
-    rows = obj.db.read_sync(lambda c: sessions.list_sessions(c, status=status, limit=limit))
+    from gateway.failures import failures
+
+    def read(c: Any) -> list[dict[str, Any]]:
+        rs = sessions.list_sessions(c, status=status, limit=limit)
+        failed = failures(c, [r["id"] for r in rs])
+        return [{**r, "failure": failed.get(r["id"])} for r in rs]
+
+    rows = obj.db.read_sync(read)
 
     def render(rs: list[dict[str, Any]]) -> None:
         if not rs:
             click.echo("no sessions yet")
         for r in rs:
-            click.echo(f"#{r['id']}  {r['status']:<10} {_ts(r['last_activity_at'])}  "
+            shown = r["failure"]["label"] if r["failure"] else r["status"]
+            click.echo(f"#{r['id']}  {shown:<10} {_ts(r['last_activity_at'])}  "
                        f"{r['contact_email']:<30} {r['subject'][:50]}  ({r['message_count']} msgs)")
+            if r["failure"]:
+                click.echo(f"      {r['failure']['error'][:200]}; {r['failure']['action']}")
 
     _emit(rows, as_json, render)
 
@@ -213,8 +223,7 @@ def send_test(obj: Ctx, address: str | None) -> None:
         return [await actions.send_test(t) for t in targets]
 
     for r in asyncio.run(go()):
-        click.echo(f"queued test mail {r['from']} -> {r['address']}; when it comes back "
-                   f"through the forward to {r['forward_to']}, the address is verified")
+        click.echo(f"queued test mail {r['from']} -> {r['address']}; {r['note']}")
 
 
 @cli.group()

@@ -267,6 +267,12 @@ class AgentConfig(Section):
 class HubSpotEmulatorConfig(Section):
     listen: str = Field("127.0.0.1:8026", description="Where the embedded emulator listens")
     search_lag_seconds: float = Field(2.0, description="Emulated search-index lag after writes")
+    persist: bool = Field(
+        True, description="Keep the emulator's contacts, tickets and threads across restarts"
+    )
+    state_file: Path | None = Field(
+        None, description="Where (JSON); default hubspot-emulator.json beside the database"
+    )
     portal: Literal["classic", "helpdesk"] = Field(
         "classic", description="classic: pipeline 0; helpdesk: custom pipeline ids, no 0")
     helpdesk_auto_ticket: bool = Field(
@@ -300,7 +306,8 @@ class HubSpotConfig(Section):
     )
     base_url: str = Field("https://api.hubapi.com", description="API base URL for mode: live")
     app_id: int | None = Field(None, description="Developer app id (custom channel setup)")
-    portal_id: int | None = Field(None, description="Portal (account) id, for links")
+    portal_id: int | None = Field(
+        None, description="Portal (account) id for links; optional: detected at setup")
     pipeline: str = Field("0", description="Ticket pipeline id")
     stage: str = Field("1", description="Ticket stage id for new tickets")
     priority: Literal["LOW", "MEDIUM", "HIGH"] = Field("HIGH", description="New ticket priority")

@@ -17,6 +17,7 @@ from typing import Any
 
 from aiohttp import web
 
+from gateway.accepted import AcceptedMarks
 from gateway.actions import Actions
 from gateway.agent.factory import build_agent
 from gateway.answering import AgentWorker
@@ -116,7 +117,9 @@ class Gateway:
         self.renderer = Renderer()
         self._stack.append(self.renderer.close)
         self._tasks.append(asyncio.create_task(self.renderer.warm_up(), name="renderer-warm-up"))
-        self.relay = build_relay(self.cfg.outbound, self.secrets, self.cfg.smtp.hostname)
+        self.relay = build_relay(self.cfg.outbound, self.secrets, self.cfg.smtp.hostname,
+                                 own=self.cfg.smtp.accepted_recipients(),
+                                 listener=lambda: self.smtp_address)
         self.actions = Actions(self.db, self.cfg, self.agent, self.secret_key, clock=self.clock)
         if self.cfg.hubspot.mode != "off":
             from gateway.hubspot.service import HubSpotService
@@ -183,7 +186,9 @@ class Gateway:
         return [
             ProcessWorker(pipeline, self.db, self.cfg.queues, busy=self._ingest_busy, **kw),
             AgentWorker(self.agent, self.renderer, self.cfg, self.db, self.cfg.queues, **kw),
-            OutboxWorker(self.relay, self.db, self.cfg.queues, **kw),
+            OutboxWorker(self.relay, self.db, self.cfg.queues, **kw,
+                         marks=AcceptedMarks(self.cfg.storage.path.parent / "outbox-accepted"),
+                         config=self.cfg),
             *(self.hubspot.workers() if self.hubspot else []),
         ]
 

@@ -19,6 +19,8 @@ from gateway.render import RenderedBody
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u0080-\u009f\u2028\u2029]")
 _ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 _LOCAL_RE = re.compile(rf"^{_ATEXT}(?:\.{_ATEXT})*$")
+_UTF8_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~\u0080-\ud7ff\ue000-\U0010ffff-]+"  # RFC 6532
+_UTF8_LOCAL_RE = re.compile(rf"^{_UTF8_ATEXT}(?:\.{_UTF8_ATEXT})*$")
 _LABEL = r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)"
 _DOMAIN_RE = re.compile(rf"^{_LABEL}(?:\.{_LABEL})*$|^\[[0-9A-Fa-f:.]+\]$")
 _MSGID_PART = r"[!-;=?-~]+"  # printable ASCII except space, '<' and '>'
@@ -36,6 +38,7 @@ RESERVED_HEADERS = frozenset(
     )
 )  # fmt: skip
 _SMTP = email.policy.SMTP
+_SMTP_UTF8 = email.policy.SMTP.clone(utf8=True)  # raw UTF-8 addresses: sent with SMTPUTF8
 
 
 class MailHeaderError(PermanentFailure):
@@ -64,12 +67,18 @@ def clean_text(value: str, *, limit: int = MAX_HEADER_TEXT) -> str:
     return " ".join(_CONTROL.sub(" ", value).split())[:limit]
 
 
-def check_address(value: str, what: str = "address") -> str:
-    """Return ``local@domain`` (IDNA domain) or raise MailHeaderError; never strips CR/LF."""
+def check_address(value: str, what: str = "address", *, utf8: bool = False) -> str:
+    """Return ``local@domain`` (IDNA domain) or raise MailHeaderError; never strips CR/LF.
+
+    ``utf8``: a non-ASCII local part (RFC 6531/6532, ``josé@…``) is allowed; such an address
+    needs SMTPUTF8 to travel (see needs_smtputf8).
+    """
     if _CONTROL.search(value):
         raise MailHeaderError(f"{what} contains a control character or line break")
     local, sep, domain = value.strip().rpartition("@")
-    if not sep or not _LOCAL_RE.match(local) or len(local) > 64:
+    pattern = _UTF8_LOCAL_RE if utf8 else _LOCAL_RE
+    if (not sep or not pattern.match(local) or not local.isprintable()
+            or len(local.encode()) > 64):
         raise MailHeaderError(f"{what} is not a plain ASCII local@domain address: {value!r}")
     try:
         ascii_domain = domain.encode("idna").decode("ascii") if not domain.isascii() else domain
@@ -78,6 +87,11 @@ def check_address(value: str, what: str = "address") -> str:
     if not _DOMAIN_RE.match(ascii_domain) or len(ascii_domain) > 253:
         raise MailHeaderError(f"{what} has an invalid domain: {value!r}")
     return f"{local}@{ascii_domain.lower()}"
+
+
+def needs_smtputf8(address: str) -> bool:
+    """A checked address whose local part is not ASCII (the domain is IDNA already)."""
+    return not address.isascii()
 
 
 def check_message_id(value: str, what: str = "message_id") -> str:
@@ -104,7 +118,7 @@ def clean_references(in_reply_to: str | None, references: tuple[str, ...]) -> li
 
 
 def _address(name: str, addr: str, what: str) -> Address:
-    local, _, domain = check_address(addr, what).partition("@")
+    local, _, domain = check_address(addr, what, utf8=True).rpartition("@")
     return Address(display_name=clean_text(name, limit=200), username=local, domain=domain)
 
 
@@ -137,8 +151,11 @@ def build_message(mail: OutgoingMail, body: RenderedBody, *, date: datetime,
                   attachments: Sequence[tuple[str, str, bytes]] = ()) -> bytes:
     """multipart/alternative (text, then HTML), UTF-8 quoted-printable, CRLF line ends;
     with `attachments` (name, content type, bytes) wrapped in multipart/mixed, each one
-    `Content-Disposition: attachment` (never inline), base64."""
-    msg = EmailMessage(policy=_SMTP)
+    `Content-Disposition: attachment` (never inline), base64. A non-ASCII address makes
+    the headers raw UTF-8 (RFC 6532; the relay then needs SMTPUTF8)."""
+    addresses = (mail.from_addr, mail.to_addr, mail.reply_to or "")
+    policy = _SMTP_UTF8 if any(not a.isascii() for a in addresses) else _SMTP
+    msg = EmailMessage(policy=policy)
     _set_headers(msg, mail, date)
     msg.set_content(body.text, subtype="plain", charset="utf-8", cte="quoted-printable")
     msg.add_alternative(body.html, subtype="html", charset="utf-8", cte="quoted-printable")
@@ -156,4 +173,4 @@ def build_message(mail: OutgoingMail, body: RenderedBody, *, date: datetime,
         for number, part in enumerate(msg.iter_parts()):
             if part.get_content_maintype() == "multipart":
                 part.set_boundary(f"=_opencx_{number}_{digest}")
-    return msg.as_bytes(policy=_SMTP)
+    return msg.as_bytes(policy=policy)

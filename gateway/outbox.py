@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from gateway.accepted import AcceptedMarks
 from gateway.config import Config
 from gateway.errors import PermanentFailure, TemporaryFailure
 from gateway.outage import Outage
@@ -42,9 +43,12 @@ class OutboxWorker(Worker):
 
     queue = "outbox"
 
-    def __init__(self, relay: Relay, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, relay: Relay, *args: Any, marks: AcceptedMarks | None = None,
+                 config: Config | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.relay = relay
+        self.config = config  # to hand off a session whose AI reply cannot be delivered
+        self.marks = marks
         self.outage = Outage("relay", self.clock)
         self.sent = 0
         self.retried = 0
@@ -55,10 +59,27 @@ class OutboxWorker(Worker):
         row = await self.db.read(lambda c: sessions.get_outgoing(c, oid))
         if row is None:
             raise PermanentFailure(f"outgoing mail {oid} not found")
+        mid = row["message_id"]
         if row["status"] == "sent":
             return
+        if self.marks is not None and self.marks.seen(mid):  # accepted, then we crashed
+            await self._mark(oid, "sent", response="accepted by the relay before a restart")
+            self.marks.clear(mid)
+            return
+        recorded = False
+
+        async def accepted(response: str) -> None:  # on the relay's 250, before its QUIT
+            nonlocal recorded
+            if self.marks is not None:  # no await before this: no crash window to speak of
+                self.marks.mark(mid)  # (no fsync: the commit below is the durable record)
+            await self._mark(oid, "sent", response=response)
+            recorded = True
+            if self.marks is not None:
+                self.marks.clear(mid)
+
         try:
-            response = await self.relay.send(row["mail_from"], row["rcpt_to"], row["raw"])
+            response = await self.relay.send(row["mail_from"], row["rcpt_to"], row["raw"],
+                                             on_accepted=accepted)
         except TemporaryFailure as exc:
             self.retried += 1
             self.outage.failed(str(exc))
@@ -69,7 +90,8 @@ class OutboxWorker(Worker):
             await self._mark(oid, "dead", error=str(exc))
             raise
         self.outage.recovered()
-        await self._mark(oid, "sent", response=response)
+        if not recorded:
+            await self._mark(oid, "sent", response=response)
         self.sent += 1
         log.info("sent outgoing=%s message-id=%s", oid, row["message_id"])
 
@@ -83,7 +105,11 @@ class OutboxWorker(Worker):
             c, oid, status=status, now=now, error=error, response=response))
 
     async def on_dead(self, job: Job, error: str) -> None:
-        """A mail given up on is marked dead and noted on its session for the operator."""
+        """A mail given up on is marked dead, noted on its session, and the session handed off.
+
+        The customer would otherwise wait for an answer that never comes (e.g. a non-ASCII
+        address and a relay without SMTPUTF8): a human takes over, with the reason shown.
+        """
         self.dead += 1
         oid = job.payload["outgoing_id"]
         now = self.clock()
@@ -99,6 +125,12 @@ class OutboxWorker(Worker):
                     text=f"Delivery to {row['rcpt_to']} failed permanently: {error}",
                     kind="delivery_failure", external_id=f"dead:{row['message_id']}",
                 )
+                if self.config is not None and row["message_row"]:
+                    from gateway.answering import request_handoff  # answering imports us
+
+                    request_handoff(conn, self.config, row["session_id"],
+                                    reason="reply_undeliverable", now=now, analysis=None,
+                                    detail=f"the AI reply could not be delivered: {error}")
 
         await self.db.write(record)
 

@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 PROCESS_STEPS = ("parse", "postmaster", "classify", "verify_forwarding", "identify", "strip",
                  "record")
 SAME_SUBJECT_WINDOW = 7 * 86400
+UNTHREADED_KINDS = ("bounce", "own")
 
 
 @dataclass
@@ -112,7 +113,8 @@ class Pipeline:
 
     async def step_classify(self, ctx: Context) -> None:
         assert ctx.mail is not None
-        ctx.classification = classify(ctx.mail, ctx.inbound["mail_from"], self.own)
+        ctx.classification = classify(ctx.mail, ctx.inbound["mail_from"], self.own,
+                                      own_hosts=(self.cfg.smtp.hostname,))
 
     async def step_verify_forwarding(self, ctx: Context) -> None:
         """Mail for an address proves its forward works; capture Gmail codes and our challenges."""
@@ -123,19 +125,25 @@ class Pipeline:
         token = find_challenge(ctx.mail)
         challenged = check_challenge(token, self.secret, now) if token else None
         confirmation = gmail_confirmation(ctx.mail)
+        # Only a customer's mail proves the forward: Gmail's confirmation *request* arrives
+        # before the forward is confirmed, and other automated mail may come another way.
+        customer_mail = ctx.classification is not None and ctx.classification.answerable
+        looped = "x-opencx-looped-back" in ctx.mail.headers  # set by LoopbackRelay
+        returned = ("test mail looped back locally (outbound.mode maildir)"
+                    if looped else "test mail returned")
 
         def record(conn: WriteConnection) -> None:
             if address != verify:
                 sessions.address_saw_mail(conn, address, ctx.inbound["id"], now)
-                sessions.verify_address(conn, address, "mail received", now)
+                if customer_mail:
+                    sessions.verify_address(conn, address, "mail received", now)
             if challenged:
-                sessions.verify_address(conn, challenged, "test mail returned", now)
-            if confirmation:
+                sessions.verify_address(conn, challenged, returned, now)
+            if confirmation:  # "confirm in Gmail", with its code and link; not verified
                 target = (confirmation.forwarding_from or address).lower()
                 sessions.address_gmail_confirmation(
                     conn, target, confirmation.code, confirmation.link, now
                 )
-                sessions.verify_address(conn, target, "gmail confirmation", now)
 
         await self.db.write(record)
         if challenged:
@@ -166,7 +174,18 @@ class Pipeline:
         assert mail is not None and cls is not None
         if ctx.customer is not None:  # one contact's mails thread one at a time, everywhere
             instances.serialize(conn, f"contact:{ctx.customer.email}")
-        session = self._thread(conn, ctx) if ctx.customer else None
+        known = sessions.message_by_message_id(conn, mail.message_id) if mail.message_id else None
+        if known is not None and _same_mail(known, ctx):
+            return self._redelivered(conn, ctx, known)
+        message_id = None if known is not None else mail.message_id
+        if known is not None:  # another mail reusing the id: recorded (without it), answered
+            log.warning("message-id reused by different mail message-id=%s inbound=%s",
+                        mail.message_id, ctx.inbound["id"])
+            ctx.notes.append("message-id reused by a different mail")
+        # A bounce is recorded on its inbound row only: never joined to the session of its
+        # envelope sender (often the customer), so never published to a HubSpot thread.
+        threadable = ctx.customer is not None and cls.kind not in UNTHREADED_KINDS
+        session = self._thread(conn, ctx) if threadable else None
         if session is None and (not cls.answerable or ctx.customer is None):
             return None
         created = False
@@ -174,18 +193,19 @@ class Pipeline:
             assert ctx.customer is not None
             session = self._new_session(conn, ctx, now)
             created = True
+        reasons = (*cls.reasons, *ctx.notes)  # classification markers, then our own notes
         row = sessions.add_message(
             conn, session_id=session["id"], role="customer", now=now,
-            inbound_id=ctx.inbound["id"], message_id=mail.message_id,
+            inbound_id=ctx.inbound["id"], message_id=message_id,
             in_reply_to=mail.in_reply_to[0] if mail.in_reply_to else None,
             refs=mail.references, subject=mail.subject,
             author=_format_address(ctx.customer) if ctx.customer else "",
             text=ctx.text, full_text=mail.text, html=mail.html, kind=cls.kind,
-            reasons=cls.reasons, attachments=[a.__dict__ for a in mail.attachments],
+            reasons=reasons, attachments=[a.__dict__ for a in mail.attachments],
             external_id=f"inbound:{ctx.inbound['id']}",
         )
         sessions.mark_inbound(
-            conn, ctx.inbound["id"], state="processed", kind=cls.kind, reasons=cls.reasons,
+            conn, ctx.inbound["id"], state="processed", kind=cls.kind, reasons=reasons,
             message_id=mail.message_id, session_id=session["id"],
         )
         if row is None:
@@ -198,6 +218,17 @@ class Pipeline:
             ctx.inbound["id"], session["id"], row, cls.kind, created,
         )
         return int(session["id"])
+
+    def _redelivered(self, conn: WriteConnection, ctx: Context, known: dict[str, Any]) -> int:
+        """The same mail again (a sender's retry): deduped, and no session is opened for it."""
+        assert ctx.mail is not None and ctx.classification is not None
+        sessions.mark_inbound(
+            conn, ctx.inbound["id"], state="processed", kind=ctx.classification.kind,
+            reasons=(*ctx.classification.reasons, "duplicate"),
+            message_id=ctx.mail.message_id, session_id=known["session_id"],
+        )
+        log.info("duplicate message-id=%s session=%s", ctx.mail.message_id, known["session_id"])
+        return int(known["session_id"])
 
     def _enqueue_next(self, conn: WriteConnection, session: dict[str, Any], row: int,
                       cls: Classification, now: float) -> None:
@@ -285,6 +316,14 @@ def clean_subject(subject: str) -> str:
     """The subject without reply/forward prefixes and our [#n] token, for display and matching."""
     s = _TOKEN.sub(" ", subject or "")
     return " ".join(_PREFIX.sub("", s).split())
+
+
+def _same_mail(known: dict[str, Any], ctx: Context) -> bool:
+    """Same Message-ID, same sender and same text: a redelivery, not a reused id."""
+    assert ctx.mail is not None
+    sender = ctx.customer.email if ctx.customer else ""
+    return (known["role"] == "customer" and known["contact_email"] == sender
+            and known["full_text"] == ctx.mail.text)
 
 
 def _kind(ctx: Context) -> str:

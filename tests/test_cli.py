@@ -86,6 +86,7 @@ def test_send_test_queues_a_signed_challenge(tmp_path: Path) -> None:
     out = cli(config, "send-test")
     assert out.returncode == 0, out.stderr
     assert "help+acme.test@gateway.localhost" in out.stdout
+    assert "loops the test mail back into its own SMTP listener" in out.stdout  # maildir mode
     from gateway.storage.db import Database
 
     db = Database(tmp_path / "d.db").open()

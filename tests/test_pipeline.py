@@ -14,6 +14,7 @@ from gateway.daemon import Gateway
 from gateway.smtp.verification import make_challenge
 from gateway.storage import sessions
 from tests.conftest import build_mail, make_config, wait_until
+from tests.relay.sink import SinkServer
 
 FIXTURES = Path(__file__).parent / "fixtures" / "mail"
 SUPPORT = "support@example.com"
@@ -132,10 +133,14 @@ async def test_our_challenge_coming_back_verifies_and_is_discarded(gw: Gateway) 
 
 
 async def test_test_mail_that_never_returns_fails_the_address(tmp_path: Path,
-                                                              secrets: Secrets) -> None:
+                                                              secrets: Secrets,
+                                                              sink: SinkServer) -> None:
     now = [1_800_000_000.0]
+    # through a relay (Maildir mode loops the test mail back, so it always returns)
     cfg = make_config(tmp_path, smtp={"hostname": "gateway.localhost",
-                                      "support_addresses": [{"address": SUPPORT}]})
+                                      "support_addresses": [{"address": SUPPORT}]},
+                      outbound={"mode": "smtp", "render_processes": 0,
+                                "relay": {"host": "127.0.0.1", "port": sink.port}})
     gateway = Gateway(cfg, secrets, clock=lambda: now[0])
     await gateway.start()
     try:

@@ -123,6 +123,11 @@ class Handoff:
         await self.run(session_id)
         saga = await self._load(session_id)
         assert saga is not None
+        if not await self._still_ours(saga):  # never append to another customer's ticket
+            await self._start_afresh(saga)
+            await self.run(session_id)
+            saga = await self._load(session_id)
+            assert saga is not None
         ticket = await self.client.get_ticket(saga.row["ticket_id"], TICKET_PROPS)
         if ticket is None or not await self._is_open(ticket):
             why = f"HubSpot ticket {saga.row['ticket_id']} is closed"
@@ -133,6 +138,36 @@ class Handoff:
         body, _ = content.append_note(saga.session, message, self._link_to(saga), ref)
         await self._note(saga, f"note:{saga.sid}:m{message_row}", ref, body)
         return f"appended to ticket {saga.row['ticket_id']}"
+
+    async def _still_ours(self, saga: Saga) -> bool:
+        """The stored ticket is linked to the contact that has this customer's address now.
+
+        (By address, not by the stored contact id: that id may be someone else's after the
+        HubSpot data was replaced, and a merge in HubSpot changes it legitimately.)
+        """
+        if not saga.row["contact_id"] or not saga.row["ticket_id"]:
+            return True  # nothing stored to distrust
+        found = await self.client.get_contact_by_email(saga.session["contact_email"])
+        if found is None:
+            return False
+        linked = await self.client.associated_ids("tickets", saga.row["ticket_id"], "contacts")
+        return found.id in linked
+
+    async def _start_afresh(self, saga: Saga) -> None:
+        now, sid = self.clock(), saga.sid
+        log.warning("hubspot ids of session=%s (contact %s, ticket %s) belong to another contact:"
+                    " starting a fresh handoff", sid, saga.row["contact_id"], saga.row["ticket_id"])
+
+        def fn(conn: WriteConnection) -> None:
+            hs.reset_handoff(conn, sid, now)
+            sessions.add_message(
+                conn, session_id=sid, role="system", now=now, kind="note",
+                text=f"HubSpot ticket {saga.row['ticket_id']} no longer belongs to "
+                     f"{saga.session['contact_email']} (HubSpot data was replaced?): "
+                     "a new contact/ticket is created instead of appending to it.",
+                external_id=f"hubspot-afresh:{sid}:{saga.row['ticket_id']}:{int(now)}")
+
+        await self.db.write(fn)
 
     # -- state ----------------------------------------------------------------------------
 
@@ -219,6 +254,12 @@ class Handoff:
         mapped = await self.db.read(lambda c: hs.ticket_for_contact(c, contact_id))
         if mapped:
             ticket = await self.client.get_ticket(mapped, TICKET_PROPS)
+            if ticket is not None and contact_id not in await self.client.associated_ids(
+                    "tickets", mapped, "contacts"):  # a stored id is never trusted blindly
+                log.warning("mapped ticket %s is not linked to contact %s: not reused",
+                            mapped, contact_id)
+                await self.db.write(lambda c: hs.unmap_ticket(c, mapped))
+                return None
             return mapped if ticket is not None and await self._is_open(ticket) else None
         if saga.row["contact_created"]:
             return None
@@ -231,9 +272,11 @@ class Handoff:
         return None
 
     async def _adopt_ticket(self, saga: Saga) -> str | None:
-        """Help-desk portals: the ticket HubSpot made for our new thread becomes ours (its
-        pipeline and stage stay the help desk's). Repeating it is harmless: same thread,
-        same ticket, same properties. None when the thread has no ticket (fall back)."""
+        """Help-desk portals: the ticket HubSpot made for our new thread becomes ours. Its
+        pipeline and stage stay the help desk's unless the support address has its own
+        (hubspot.addresses[].pipeline/stage): then the same PATCH moves it there. Repeating
+        it is harmless: same thread, same ticket, same properties. None when the thread has
+        no ticket (fall back)."""
         if not saga.row["thread_id"]:
             return None
         thread = await self.client.get_thread(saga.row["thread_id"])
@@ -244,8 +287,10 @@ class Handoff:
             return None
         key = f"opencx-{saga.token}" if self.setup().key_property else None
         props = self._ticket_props(saga, key)
-        for route in ("hs_pipeline", "hs_pipeline_stage"):
-            props.pop(route)
+        own = self.cfg.hubspot.for_address(saga.session["support_address"])
+        if own is None or not (own.pipeline and own.stage):
+            for route in ("hs_pipeline", "hs_pipeline_stage"):
+                props.pop(route)
         await self.client.update_ticket(ticket_id, props)
         contact_id = saga.row["contact_id"]
         if contact_id:

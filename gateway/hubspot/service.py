@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from aiohttp import web
 
-from gateway.config import Config, Secrets, split_hostport
+from gateway.config import Config, HubSpotConfig, Secrets, split_hostport
 from gateway.errors import TemporaryFailure
 from gateway.hubspot import oauth as hub_oauth
 from gateway.hubspot.auth import FEATURES, OAUTH, FixedToken, OAuthTokens, token_kind
@@ -21,6 +22,7 @@ from gateway.hubspot.setup import (
     SetupState,
     check_setup,
     choose_route,
+    portal_for_links,
     run_setup,
     webhook_urls,
 )
@@ -39,6 +41,7 @@ EMULATOR_CLIENT_SECRET = "emulator-secret"
 EMULATOR_CLIENT_ID = "emulator-client-id"
 EMULATOR_CHANNEL_SECRET = "emulator-channel-secret"  # the channel app signs with its own
 EMULATOR_DEVELOPER_KEY = "emulator-dev-key"
+EMULATOR_STATE = "hubspot-emulator.json"  # beside the database unless configured
 EMULATOR_APP_ID = 4242
 EMULATOR_PORTAL_ID = 62515
 READY_WAIT = 10.0  # seconds a job waits for start-up setup before it is retried
@@ -152,12 +155,21 @@ async def collect_status(client: HubSpotClient, cfg: Config, db: Database, *, mo
                               **await db.read(local), **(live or {})}
     report.update(await client.check_access())
     report["credentials"] = describe_credentials(client)
+    report["portal"] = portal_status(cfg.hubspot, stored)
     try:
         report["setup_check"] = await check_setup(client, cfg.hubspot, stored,
                                                   support_addresses(cfg))
     except HubSpotError as exc:
         report["setup_check"] = {"problems": [f"cannot check setup: {exc}"]}
     return report
+
+
+def portal_status(hub: HubSpotConfig, stored: SetupState | None) -> dict[str, Any]:
+    """The portal id links use, where it came from, and the one setup detected."""
+    portal_id, domain = portal_for_links(hub, stored)
+    detected = stored.portal_id if stored else None
+    source = "config" if hub.portal_id else "detected" if detected else None
+    return {"id": portal_id, "ui_domain": domain, "source": source, "detected": detected}
 
 
 class HubSpotService:
@@ -170,6 +182,8 @@ class HubSpotService:
         self.db: Database = gw.db
         self.health = Health(gw.clock)
         self.emulator: Any = None
+        self.emulator_loaded = False  # state of an earlier run restored (hubspot.emulator.persist)
+        self._stop_hooks: list[Callable[[], None]] = []
         self.client: HubSpotClient | None = None
         self.creds: Credentials | None = None
         self.setup_state: SetupState | None = None
@@ -210,6 +224,14 @@ class HubSpotService:
             search_lag=hub.emulator.search_lag_seconds, clock=self.gw.clock,
             channel_client_secret=EMULATOR_CHANNEL_SECRET, portal=hub.emulator.portal,
             inboxes=hub.emulator.inboxes, helpdesk_auto_ticket=hub.emulator.helpdesk_auto_ticket)
+        if hub.emulator.persist:  # a trial database stays consistent across restarts
+            from gateway.hubspot.emulator import persist
+
+            path = hub.emulator.state_file or self.cfg.storage.path.parent / EMULATOR_STATE
+            self.emulator_loaded = persist.load(self.emulator.state, path)
+            self.emulator.app.middlewares.append(
+                persist.saving_middleware(self.emulator.state, path))
+            self._stop_hooks.append(lambda: persist.save(self.emulator.state, path))
         host, port = split_hostport(hub.emulator.listen)
         url: str = await self.emulator.start(host, port)
         log.info("hubspot emulator embedded at %s (try %s/_emulator/state)", url, url)
@@ -257,7 +279,8 @@ class HubSpotService:
         state = await run_setup(self.client, self.cfg.hubspot,
                                 support_addresses=support_addresses(self.cfg),
                                 public_url=self.gw.public_url(), previous=previous)
-        fresh = self.emulator is not None and self.setup_state is None
+        fresh = (self.emulator is not None and self.setup_state is None
+                 and not self.emulator_loaded)
         if self.emulator is not None:
             self.emulator.set_webhook_target(state.webhook_urls["app"])
         now = self.gw.clock()
@@ -361,5 +384,7 @@ class HubSpotService:
             await asyncio.gather(self._task, return_exceptions=True)
         if self.client is not None:
             await self.client.close()
+        for hook in self._stop_hooks:
+            hook()
         if self.emulator is not None:
             await self.emulator.stop()

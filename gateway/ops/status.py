@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from gateway.config import Config, Secrets, load_config, split_hostport
+from gateway.failures import failures
 from gateway.ops.checks import Check, ago
 from gateway.storage import hubspot as hs
 from gateway.storage import instances, ops, queues, sessions
@@ -29,6 +30,7 @@ def read_database(conn: sqlite3.Connection, now: float) -> dict[str, Any]:
         "dead_jobs": [_job(j) for j in queues.list_jobs(conn, statuses=("dead",), limit=20)],
         "retrying_jobs": [_job(j) for j in ops.failing_jobs(conn)],
         "sessions": sessions.count_sessions(conn),
+        "failed_sessions": [{"session_id": sid, **f} for sid, f in failures(conn).items()][:20],
         "last_inbound": ops.last_inbound(conn),
         "inbound_24h": ops.inbound_count(conn, now - 86400),
         "outgoing": ops.outgoing_summary(conn),
@@ -134,6 +136,8 @@ def _render_daemon(d: dict[str, Any]) -> None:
 
 def _render_state(s: dict[str, Any], now: float) -> None:
     _line("sessions", ", ".join(f"{k} {v}" for k, v in s["sessions"].items()))
+    for f in s.get("failed_sessions", []):
+        _line("FAILED", f"#{f['session_id']} {f['label']}: {f['error'][:200]}; {f['action']}")
     last = s["last_inbound"]
     mail = f"last {_ts(last['received_at'])}" if last else "none received yet"
     _line("mail in", f"{mail}; {s['inbound_24h']} in the last 24 h")

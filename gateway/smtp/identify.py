@@ -65,8 +65,14 @@ def _excluded(mail: ParsedMail, support: frozenset[str]) -> frozenset[str]:
     return support | address_set(forwarders)
 
 
+def is_deliverable(address: str) -> bool:
+    """A domain with a dot (or an address literal): ``x@y`` is refused by relays and HubSpot."""
+    domain = address.rpartition("@")[2]
+    return "." in domain.strip(".") or domain.startswith("[")
+
+
 def is_person(address: Address | None, excluded: frozenset[str]) -> bool:
-    if address is None or not address.email:
+    if address is None or not address.email or not is_deliverable(address.email):
         return False
     mail_addr = address.email
     if mail_addr in excluded or without_tag(mail_addr) in excluded:

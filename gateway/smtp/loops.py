@@ -31,25 +31,81 @@ AUTO_HEADERS = (
     "x-loop",
 )
 _OOO_SUBJECT = re.compile(
-    r"^(?:(?:re|aw|sv|fw|fwd|wg)\s*:\s*)*(?:"
-    r"out of (?:the )?office|automatic reply|automatische antwort|auto[- ]?reply|autoreply|"
-    r"auto[- ]?response|abwesenheitsnotiz|abwesend|r[ée]ponse automatique|absent\(e\)|"
+    r"^(?:(?:re|aw|sv|fw|fwd|wg)\s*:\s*)*\[?\s*(?:"
+    r"out[- ]of[- ](?:the[- ])?office|automatic reply|automatische antwort|auto[- ]?reply|"
+    r"autoreply|auto[- ]?response|abwesenheitsnotiz|abwesend|r[ée]ponse automatique|absent\(e\)|"
     r"absence du bureau|respuesta autom[áa]tica|fuera de la oficina|risposta automatica|"
     r"fuori sede|fuori ufficio|automatisch antwoord|afwezig|resposta autom[áa]tica|"
     r"autosvar|automaattinen vastaus|odpowied[źz] automatyczna|automatick[áa] odpov[ěe][ďd]|"
-    r"on vacation|vacation reply|自動返信|自动回复"
-    r")(?=$|[\s:;,.!\-(\[])",
+    r"on vacation|vacation reply|vacation notice|vacation auto[- ]?reply|ooo|"
+    r"away from (?:the |my )?(?:office|desk)|"
+    r"au[ßs]er haus|nicht im b[üu]ro|absent du bureau|message d'absence|"
+    r"fora do escrit[óo]rio|niet op kantoor|afwezigheidsmelding|afwezigheidsbericht|"
+    r"自動返信|自动回复"
+    r")(?=$|[\s:;,.!\-(\[\]])"
+    # one-word notices count only as a "Word:" prefix ("Absence of invoice" is a customer)
+    r"|^(?:(?:re|aw|sv|fw|fwd|wg)\s*:\s*)*(?:"
+    r"abwesenheit|urlaub|absence|absent|en cong[ée]|ausencia|de vacaciones|assente|in ferie|"
+    r"vakantie|aus[êe]ncia(?: tempor[áa]ria)?|ausente|em f[ée]rias|vacation"
+    r")\s*:",
     re.IGNORECASE,
 )
+# Body-only out-of-office notices: short mails opening with one of these phrases.
+_OOO_BODY = re.compile(
+    r"\b(?:i\s*(?:am|'m|will be)\s+(?:currently\s+)?(?:out of (?:the )?office|"
+    r"away from (?:the |my )?(?:office|desk)|on (?:vacation|holiday|annual leave|leave)|"
+    r"out of office)|"
+    r"ich bin (?:derzeit |zurzeit |bis .{1,40} )?(?:nicht im b[üu]ro|abwesend|im urlaub)|"
+    r"je suis (?:actuellement )?(?:absente?|en cong[ée])|"
+    r"estoy (?:actualmente )?(?:fuera de la oficina|de vacaciones|ausente)|"
+    r"sono (?:attualmente )?(?:fuori (?:ufficio|sede)|in ferie|assente)|"
+    r"ik ben (?:momenteel )?(?:afwezig|niet op kantoor|met vakantie)|"
+    r"estou (?:atualmente )?(?:fora do escrit[óo]rio|de f[ée]rias|ausente))",
+    re.IGNORECASE,
+)
+# ... and, in the same short mail, when the writer is back or how to reach someone else
+_OOO_RETURN = re.compile(
+    r"\b(?:until|till|back on|back in|be back|return|limited access|no access|"
+    r"bis (?:zum|einschlie[ßs]lich|\d)|zur[üu]ck|jusqu'(?:au|à)|de retour|hasta el|regres|"
+    r"fino al|rientr|tot en met|terug|at[ée] (?:o|a|dia)|de volta|urgent|dringend|urgente)",
+    re.IGNORECASE,
+)
+OOO_BODY_MAX = 600  # characters: a longer mail is a person's, even if it mentions leave
 _BOUNCE_SUBJECT = re.compile(
     r"^(?:undelivered mail returned to sender|undeliverable|undelivered mail|"
     r"delivery status notification \((?:failure|delay)|mail delivery failed|returned mail|"
     r"failure notice|delivery failure|nondeliverable|unzustellbar|non remis|"
-    r"non recapitabile|no se puede entregar|mail system error)",
+    r"non recapitabile|no se puede entregar|mail system error|message delivery notification|"
+    r"delivery status notification|warning: could not send message|"
+    r"delivery (?:has )?failed|undeliverable message)",
     re.IGNORECASE,
 )
+# What delivery systems write in a bounce body (used only when From is missing or a daemon).
+_BOUNCE_BODY = re.compile(
+    r"this is the mail system at host|could not be delivered to one or more recipients|"
+    r"delivery to the following recipients? failed|the following address\(es\) failed|"
+    r"message could not be delivered|delivery has failed to these recipients|"
+    r"this is an automatically generated delivery status notification|"
+    r"your message (?:to .{1,200} )?(?:could not|couldn't|wasn't|was not) (?:be )?delivered",
+    re.IGNORECASE,
+)
+SESSION_HEADER = "x-opencx-session"  # set on every reply we send (answering.outgoing_for)
+LIST_HEADERS = ("list-post", "list-help", "list-subscribe", "list-owner", "list-archive")
 _BULK = {"bulk", "junk", "list"}
-Detector = Callable[[ParsedMail, str, frozenset[str]], list[str]]
+
+
+@dataclass(frozen=True)
+class Own:
+    """Our addresses (normalised, with untagged forms) and the gateway's own host names."""
+
+    addresses: frozenset[str]
+    hosts: frozenset[str]
+
+    def __contains__(self, address: object) -> bool:
+        return address in self.addresses
+
+
+Detector = Callable[[ParsedMail, str, Own], list[str]]
 
 
 @dataclass(frozen=True)
@@ -71,7 +127,7 @@ def _token(value: str) -> str:
     return re.split(r"[\s;(]", value.strip().lower(), maxsplit=1)[0]
 
 
-def _verification(mail: ParsedMail, envelope_from: str, own: frozenset[str]) -> list[str]:
+def _verification(mail: ParsedMail, envelope_from: str, own: Own) -> list[str]:
     reasons = []
     if gmail_confirmation(mail) is not None:
         reasons.append("gmail forwarding confirmation")
@@ -82,7 +138,7 @@ def _verification(mail: ParsedMail, envelope_from: str, own: frozenset[str]) -> 
     return reasons
 
 
-def _is_own_author(mail: ParsedMail, own: frozenset[str]) -> bool:
+def _is_own_author(mail: ParsedMail, own: Own) -> bool:
     """From is ours, unless a group that is ours rewrote it for someone else."""
     sender = mail.from_addr
     if sender is None or (sender.email not in own and without_tag(sender.email) not in own):
@@ -94,12 +150,31 @@ def _is_own_author(mail: ParsedMail, own: frozenset[str]) -> bool:
     )
 
 
-def _own(mail: ParsedMail, envelope_from: str, own: frozenset[str]) -> list[str]:
+def _group_names_author(mail: ParsedMail, own: Own) -> bool:
+    """A group that is ours relays a customer's mail (X-Original-Sender, our List-ID)."""
+    return _own_list(mail, own) or any(
+        a.email not in own
+        for name in ("x-original-sender", "x-original-from")
+        for a in mail.address_headers.get(name, ())
+    )
+
+
+def _own(mail: ParsedMail, envelope_from: str, own: Own) -> list[str]:
     # The envelope sender is not used: forwarders put the support mailbox there.
-    return ["from: own address"] if _is_own_author(mail, own) else []
+    reasons = ["from: own address"] if _is_own_author(mail, own) else []
+    sender = mail.from_addr
+    if sender is not None and sender.email.rpartition("@")[2] in own.hosts and not reasons:
+        reasons.append("from: gateway host")
+    senders = mail.address_headers.get("sender", ())
+    ours = any(a.email in own or without_tag(a.email) in own for a in senders)
+    if ours and not _group_names_author(mail, own):
+        reasons.append("sender: own address")
+    if SESSION_HEADER in mail.headers:
+        reasons.append(SESSION_HEADER)
+    return reasons
 
 
-def _bounce(mail: ParsedMail, envelope_from: str, own: frozenset[str]) -> list[str]:
+def _bounce(mail: ParsedMail, envelope_from: str, own: Own) -> list[str]:
     reasons = []
     if envelope_from.strip() in ("", "<>"):
         reasons.append("envelope sender: <>")
@@ -113,10 +188,25 @@ def _bounce(mail: ParsedMail, envelope_from: str, own: frozenset[str]) -> list[s
         reasons.append("from: mailer-daemon")
     if _BOUNCE_SUBJECT.match(mail.subject):
         reasons.append("subject: delivery failure")
+    if is_daemon(normalize_email(envelope_from)):
+        reasons.append("envelope sender: mailer-daemon")
+    sender = mail.from_addr
+    if not reasons and (sender is None or is_daemon(sender.email)) and _bounce_body(mail):
+        reasons.append("body: delivery failure" if sender else "no from, body: delivery failure")
     return reasons
 
 
-def _auto_reply(mail: ParsedMail, envelope_from: str, own: frozenset[str]) -> list[str]:
+def _bounce_body(mail: ParsedMail) -> bool:
+    return bool(_BOUNCE_BODY.search(mail.text[:4000]))
+
+
+def _ooo_body(text: str) -> bool:
+    """A short notice saying the writer is away and when they are back (or whom to ask)."""
+    return (len(text) <= OOO_BODY_MAX and _OOO_BODY.search(text) is not None
+            and _OOO_RETURN.search(text) is not None)
+
+
+def _auto_reply(mail: ParsedMail, envelope_from: str, own: Own) -> list[str]:
     reasons = []
     submitted = _token(_header(mail, "auto-submitted"))
     if submitted and submitted != "no":
@@ -133,21 +223,25 @@ def _auto_reply(mail: ParsedMail, envelope_from: str, own: frozenset[str]) -> li
         reasons.append("content-type: multipart/report; report-type=disposition-notification")
     if _OOO_SUBJECT.match(mail.subject):
         reasons.append("subject: automatic reply")
+    if not reasons and _ooo_body(mail.text):
+        reasons.append("body: out of office")
     return reasons
 
 
-def _own_list(mail: ParsedMail, own: frozenset[str]) -> bool:
+def _own_list(mail: ParsedMail, own: Own) -> bool:
     """The list is one of our support addresses (a Google Group used as the support inbox)."""
     list_ids = {i.lower() for i in parse_message_ids(_header(mail, "list-id"))}
-    own_ids = {a.replace("@", ".") for a in own}
+    own_ids = {a.replace("@", ".") for a in own.addresses}
     posts = {a.email for a in mail.address_headers.get("list-post", ())}
-    return bool(list_ids & own_ids) or bool(posts & own)
+    return bool(list_ids & own_ids) or bool(posts & own.addresses)
 
 
-def _list(mail: ParsedMail, envelope_from: str, own: frozenset[str]) -> list[str]:
+def _list(mail: ParsedMail, envelope_from: str, own: Own) -> list[str]:
     if _own_list(mail, own):
         return []
     reasons = [name for name in ("list-id", "list-unsubscribe") if name in mail.headers]
+    if not reasons:  # RFC 2369: any List-* header marks list mail
+        reasons = [name for name in LIST_HEADERS if name in mail.headers][:1]
     for name in ("precedence", "x-precedence"):
         value = _token(_header(mail, name))
         if value in _BULK:
@@ -155,11 +249,11 @@ def _list(mail: ParsedMail, envelope_from: str, own: frozenset[str]) -> list[str
     return reasons
 
 
-def _noreply(mail: ParsedMail, envelope_from: str, own: frozenset[str]) -> list[str]:
+def _noreply(mail: ParsedMail, envelope_from: str, own: Own) -> list[str]:
     sender = mail.from_addr
     if sender is None or not is_noreply(sender.email):
         return []
-    if header_customer(mail, own) is not None:
+    if header_customer(mail, own.addresses) is not None:
         return []  # e.g. a contact form: From noreply@, Reply-To the customer
     return ["from: noreply"]
 
@@ -175,10 +269,14 @@ DETECTORS: tuple[tuple[str, Detector], ...] = (
 
 
 def classify(
-    mail: ParsedMail, envelope_from: str, own_addresses: Collection[str]
+    mail: ParsedMail, envelope_from: str, own_addresses: Collection[str], *,
+    own_hosts: Collection[str] = (),
 ) -> Classification:
-    """Kind of the mail ("normal" only for mail a person wrote to us) and every marker seen."""
-    own = address_set(own_addresses)
+    """Kind of the mail ("normal" only for mail a person wrote to us) and every marker seen.
+
+    ``own_hosts``: the gateway's own host names; mail from any address there is ours.
+    """
+    own = Own(address_set(own_addresses), frozenset(h.lower() for h in own_hosts if h))
     kind = "normal"
     reasons: list[str] = []
     for name, detect in DETECTORS:

@@ -15,6 +15,7 @@ from email.parser import BytesParser
 from types import MappingProxyType
 from typing import TypeVar
 
+from gateway.smtp.addresses import split_mailboxes
 from gateway.smtp.skeleton import SIZE_HEADER, omitted_size, slim
 from gateway.smtp.textcodec import (
     clean_text,
@@ -164,7 +165,7 @@ def parse_addresses(value: str) -> tuple[Address, ...]:
         # bare list such as "a@x b@y" or "a@x, b@y": split on separators ourselves
         pairs = [("", tok) for tok in re.split(r"[\s,;]+", value) if "@" in tok]
     else:
-        pairs = email.utils.getaddresses([value])
+        pairs = split_mailboxes(value)  # the angle-addr wins over any display name
     seen: set[str] = set()
     result = []
     for name, raw_addr in pairs:
@@ -172,7 +173,9 @@ def parse_addresses(value: str) -> tuple[Address, ...]:
         if not addr or addr in seen:
             continue
         seen.add(addr)
-        result.append(Address(name=clean_name(name, addr), email=addr))
+        shown = clean_name(name, addr)
+        # a display name that looks like an address is a spoofing attempt, not a name
+        result.append(Address(name="" if "@" in shown else shown, email=addr))
     return tuple(result)
 
 
@@ -419,6 +422,8 @@ def parse_message(raw: bytes) -> ParsedMail:
 
     A big mail is parsed without its attachment bodies (gateway.smtp.skeleton.slim).
     """
+    if raw[:3] == b"\xef\xbb\xbf":  # a byte-order mark would hide the headers
+        raw = raw[3:]
     try:
         msg = email.message_from_bytes(slim(raw) or bytes(raw), policy=email.policy.default)
         return _build(msg)

@@ -9,6 +9,7 @@ import mailbox
 import os
 import ssl
 import threading
+from collections.abc import Awaitable, Callable, Collection
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 from pathlib import Path
@@ -18,16 +19,22 @@ import aiosmtplib
 
 from gateway.config import OutboundConfig, RelayConfig, Secrets
 from gateway.errors import ConfigError, PermanentFailure, TemporaryFailure
-from gateway.mime import MailHeaderError, check_address
+from gateway.mime import MailHeaderError, check_address, needs_smtputf8
 from gateway.private import private_dir, tighten
 
 log = logging.getLogger(__name__)
 
 
+# Called with the relay's answer as soon as the message is accepted, before the session ends:
+# the caller records "sent" there, so a crash during QUIT cannot make it send the mail again.
+Accepted = Callable[[str], Awaitable[None]]
+
+
 class Relay(Protocol):
     """Something that takes one message for one recipient and accepts or raises."""
 
-    async def send(self, mail_from: str, rcpt_to: str, raw: bytes) -> str:
+    async def send(self, mail_from: str, rcpt_to: str, raw: bytes,
+                   on_accepted: Accepted | None = None) -> str:
         """Deliver; return a log line. Raise TemporaryFailure or PermanentFailure."""
         ...
 
@@ -39,6 +46,10 @@ class RelayTemporaryFailure(TemporaryFailure):
         super().__init__(message)
         self.stage = stage
         self.code = code
+
+
+class SmtpUtf8Unsupported(PermanentFailure):
+    """The recipient's address is not ASCII and the relay does not offer SMTPUTF8."""
 
 
 class RelayPermanentFailure(PermanentFailure):
@@ -121,21 +132,39 @@ class SmtpRelay:
             password=self._password if cfg.username else None,
         )
 
-    async def send(self, mail_from: str, rcpt_to: str, raw: bytes) -> str:
-        """Connect, (STARTTLS, AUTH,) MAIL/RCPT/DATA, QUIT; a QUIT failure after 250 is ignored."""
+    async def send(self, mail_from: str, rcpt_to: str, raw: bytes,
+                   on_accepted: Accepted | None = None) -> str:
+        """Connect, (STARTTLS, AUTH,) MAIL/RCPT/DATA, record, QUIT; QUIT failures are ignored.
+
+        ``on_accepted`` runs on the 250 for DATA, before QUIT: the window in which a crash
+        leads to a second copy is only that of the caller's commit (docs/replies.md).
+        """
         sender, recipient = _envelope(mail_from, rcpt_to)
+        utf8 = needs_smtputf8(sender + recipient) or not raw.partition(b"\r\n\r\n")[0].isascii()
         client = self._client()
         try:
             await client.connect()
-            _, reply = await client.sendmail(sender, [recipient], raw)
+            _, reply = await client.sendmail(sender, [recipient], raw,
+                                             mail_options=["SMTPUTF8"] if utf8 else [])
+        except aiosmtplib.SMTPNotSupported as exc:
+            client.close()
+            if utf8 and "SMTPUTF8" in str(exc):
+                raise SmtpUtf8Unsupported(
+                    f"{self.where} does not offer SMTPUTF8, needed for {recipient}") from exc
+            raise map_smtp_error(exc, self.where) from exc
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
             client.close()
             failure = map_smtp_error(exc, self.where)
             log.warning("relay failed rcpt_domain=%s error=%s", _domain(recipient), failure)
             raise failure from exc
-        await _quit_quietly(client)
+        response = f"{self.where}: 250 {reply}"
+        try:
+            if on_accepted is not None:
+                await on_accepted(response)
+        finally:
+            await _quit_quietly(client)
         log.info("relay accepted rcpt_domain=%s reply=%s", _domain(recipient), reply)
-        return f"{self.where}: 250 {reply}"
+        return response
 
 
 async def _quit_quietly(client: aiosmtplib.SMTP) -> None:
@@ -148,8 +177,8 @@ async def _quit_quietly(client: aiosmtplib.SMTP) -> None:
 
 
 def _envelope(mail_from: str, rcpt_to: str) -> tuple[str, str]:
-    sender = check_address(mail_from, "envelope sender") if mail_from else ""
-    return sender, check_address(rcpt_to, "envelope recipient")
+    sender = check_address(mail_from, "envelope sender", utf8=True) if mail_from else ""
+    return sender, check_address(rcpt_to, "envelope recipient", utf8=True)
 
 
 def _domain(address: str) -> str:
@@ -169,10 +198,14 @@ class MaildirRelay:
         self._index = self.path / self.INDEX_DIR
         private_dir(self._index)
 
-    async def send(self, mail_from: str, rcpt_to: str, raw: bytes) -> str:
+    async def send(self, mail_from: str, rcpt_to: str, raw: bytes,
+                   on_accepted: Accepted | None = None) -> str:
         """Store once; a repeat of the same Message-ID returns the first file's key."""
         sender, recipient = _envelope(mail_from, rcpt_to)
-        return await asyncio.to_thread(self._deliver, sender, recipient, raw)
+        response = await asyncio.to_thread(self._deliver, sender, recipient, raw)
+        if on_accepted is not None:
+            await on_accepted(response)
+        return response
 
     def _deliver(self, sender: str, recipient: str, raw: bytes) -> str:
         ident = _identity(raw)
@@ -223,7 +256,7 @@ def _identity(raw: bytes) -> str:
 
 
 def _local_delivery_headers(sender: str, recipient: str) -> bytes:
-    return f"Return-Path: <{sender}>\nDelivered-To: {recipient}\n".encode("ascii")
+    return f"Return-Path: <{sender}>\nDelivered-To: {recipient}\n".encode()  # UTF-8: RFC 6532
 
 
 def _write_atomic(path: Path, text: str) -> None:
@@ -236,20 +269,63 @@ def _write_atomic(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def build_relay(cfg: OutboundConfig, secrets: Secrets, hostname: str) -> Relay:
-    """The relay chosen by ``outbound.mode``; the password comes from the environment."""
+LOOPBACK_HEADER = "X-OpenCX-Looped-Back"  # says which verification label applies
+
+
+class LoopbackRelay:
+    """Maildir mode: mail for our own addresses goes into our own SMTP listener, not the box.
+
+    Without an outbound relay, the forwarding test mail (to a forward target such as
+    ``support+example.com@<hostname>``) would sit in the Maildir and never come back; handed
+    to the listener it takes the same path as mail arriving through a forward.
+    """
+
+    def __init__(self, inner: Relay, own: Collection[str],
+                 listener: Callable[[], tuple[str, int] | None], hostname: str) -> None:
+        self.inner = inner
+        self.own = {a.lower() for a in own}
+        self.listener = listener
+        self.hostname = hostname
+
+    async def send(self, mail_from: str, rcpt_to: str, raw: bytes,
+                   on_accepted: Accepted | None = None) -> str:
+        if rcpt_to.lower() not in self.own:
+            return await self.inner.send(mail_from, rcpt_to, raw, on_accepted)
+        address = self.listener()
+        if address is None:
+            raise RelayTemporaryFailure("own SMTP listener not started yet", stage="connect")
+        host, port = address
+        host = "127.0.0.1" if host in ("0.0.0.0", "", "::") else host
+        loop = SmtpRelay(RelayConfig(host=host, port=port, tls="none", timeout=30),
+                         None, self.hostname)
+        loop.where = f"own listener {host}:{port} (looped back)"
+        marked = f"{LOOPBACK_HEADER}: {self.hostname}\r\n".encode() + raw
+        return await loop.send(mail_from, rcpt_to, marked, on_accepted)
+
+
+def build_relay(cfg: OutboundConfig, secrets: Secrets, hostname: str, *,
+                own: Collection[str] = (),
+                listener: Callable[[], tuple[str, int] | None] | None = None) -> Relay:
+    """The relay chosen by ``outbound.mode``; the password comes from the environment.
+
+    In Maildir mode, with ``listener``, mail to ``own`` addresses is looped back locally.
+    """
     if cfg.mode == "maildir":
-        return MaildirRelay(cfg.maildir)
+        box = MaildirRelay(cfg.maildir)
+        return LoopbackRelay(box, own, listener, hostname) if listener else box
     return SmtpRelay(cfg.relay, secrets.get("relay_password"), hostname)
 
 
 __all__ = [
+    "Accepted",
+    "LoopbackRelay",
     "MailHeaderError",
     "MaildirRelay",
     "Relay",
     "RelayPermanentFailure",
     "RelayTemporaryFailure",
     "SmtpRelay",
+    "SmtpUtf8Unsupported",
     "build_relay",
     "map_smtp_error",
 ]

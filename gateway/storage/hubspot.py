@@ -334,3 +334,22 @@ def last_job_error(conn: sqlite3.Connection, queue_names: tuple[str, ...]) -> di
     return _one(conn, f"SELECT id, queue, status, last_error, updated_at FROM jobs WHERE queue IN"
                       f" ({marks}) AND last_error IS NOT NULL ORDER BY updated_at DESC LIMIT 1",
                 queue_names)
+
+
+def reset_handoff(conn: sqlite3.Connection, session_id: int, now: float) -> None:
+    """Forget every HubSpot id of a session's handoff so that the saga starts afresh.
+
+    Used when a stored id turns out to belong to another contact (e.g. an emulator that lost
+    its state and handed the same ticket id to someone else).
+    """
+    conn.execute(
+        "UPDATE hubspot_handoffs SET status='running', contact_id=NULL, contact_created=0,"
+        " ticket_id=NULL, ticket_action=NULL, thread_id=NULL, integration_thread_id=NULL,"
+        " last_error=NULL, done_at=NULL, updated_at=? WHERE session_id=?", (now, session_id))
+    conn.execute("DELETE FROM hubspot_steps WHERE session_id=?", (session_id,))
+    conn.execute("DELETE FROM hubspot_published WHERE session_id=?", (session_id,))
+    conn.execute("UPDATE messages SET hubspot_message_id=NULL WHERE session_id=?", (session_id,))
+    conn.execute("DELETE FROM hubspot_contact_tickets WHERE session_id=?", (session_id,))
+    conn.execute(
+        "UPDATE sessions SET hubspot_contact_id=NULL, hubspot_ticket_id=NULL,"
+        " hubspot_thread_id=NULL WHERE id=?", (session_id,))

@@ -277,6 +277,16 @@ def add_message(conn: sqlite3.Connection, *, session_id: int, role: str, now: fl
     return int(cur[0][0]) if cur else None
 
 
+def message_by_message_id(conn: sqlite3.Connection, message_id: str) -> dict[str, Any] | None:
+    """The recorded message with this Message-ID, with its session's contact address."""
+    row = conn.execute(
+        "SELECT m.id, m.session_id, m.role, m.author, m.full_text, m.subject,"
+        " s.contact_email FROM messages m JOIN sessions s ON s.id = m.session_id"
+        " WHERE m.message_id=? LIMIT 1", (message_id,)
+    ).fetchone()
+    return dict(row) if row else None
+
+
 def message_id_known(conn: sqlite3.Connection, message_id: str) -> bool:
     return conn.execute(
         "SELECT 1 FROM messages WHERE message_id=? LIMIT 1", (message_id,)
@@ -393,7 +403,9 @@ def address_gmail_confirmation(
     conn: sqlite3.Connection, address: str, code: str | None, link: str | None, now: float
 ) -> None:
     conn.execute(
-        "UPDATE addresses SET gmail_code=?, gmail_link=?, updated_at=? WHERE address=?",
+        "UPDATE addresses SET gmail_code=?, gmail_link=?, updated_at=?,"
+        " status=CASE WHEN status='verified' THEN status ELSE 'confirm_gmail' END"
+        " WHERE address=?",
         (code, link, now, address),
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from typing import Any
 
@@ -119,3 +120,33 @@ def latencies_after(
         "after_sent": max([after_sent, *(float(r[0]) for r in sent)]),
     }
 
+
+
+def dead_session_jobs(conn: sqlite3.Connection, session_ids: list[int] | None = None
+                      ) -> list[dict[str, Any]]:
+    """Dead agent/hubspot/outbox jobs with the session they were for, newest first.
+
+    Payloads are decoded here rather than with json_extract, so the SQL stays portable.
+    """
+    rows = conn.execute(
+        "SELECT id, queue, payload, last_error, updated_at FROM jobs WHERE status='dead'"
+        " AND queue IN ('agent', 'hubspot', 'outbox') ORDER BY updated_at DESC, id DESC"
+    ).fetchall()
+    found: list[dict[str, Any]] = []
+    for row in rows:
+        payload = row["payload"]
+        payload = json.loads(payload) if isinstance(payload, str | bytes) else dict(payload)
+        sid = payload.get("session_id")
+        if row["queue"] == "outbox":
+            out = conn.execute("SELECT session_id FROM outgoing WHERE id=?",
+                               (payload.get("outgoing_id"),)).fetchone()
+            sid = out["session_id"] if out else None
+        if sid is None or (session_ids is not None and int(sid) not in session_ids):
+            continue
+        status = conn.execute("SELECT status FROM sessions WHERE id=?", (int(sid),)).fetchone()
+        if status is None:
+            continue
+        found.append({"job_id": row["id"], "queue": row["queue"], "action": payload.get("action"),
+                      "last_error": row["last_error"], "updated_at": row["updated_at"],
+                      "session_id": int(sid), "session_status": status["status"]})
+    return found

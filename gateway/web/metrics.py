@@ -16,6 +16,7 @@ from prometheus_client.core import (
 )
 from prometheus_client.registry import CollectorRegistry
 
+from gateway.failures import STATES, failures
 from gateway.storage import queues, sessions, views
 
 PREFIX = "opencx_gateway_"
@@ -76,6 +77,7 @@ class GatewayCollector:
 
             def read(c: Any) -> dict[str, Any]:
                 return {"sessions": sessions.count_sessions(c),
+                        "failed": [f["state"] for f in failures(c).values()],
                         "inbound": views.inbound_outcomes(c),
                         "handoffs": views.handoffs_by_reason(c),
                         "depths": queues.depths(c, now=now),
@@ -139,7 +141,14 @@ class GatewayCollector:
                                        "(manual = an operator)", labels=["reason"])
         for reason, n in sorted(self.db.get("handoffs", {}).items()):
             handoffs.add_metric([reason], n)
-        yield from (by_status, handoffs)
+        failed = GaugeMetricFamily(
+            PREFIX + "sessions_failed", "Sessions whose work is dead (handoff_failed, "
+            "ticket_update_failed, reply_failed, delivery_failed): requeue after fixing",
+            labels=["state"])
+        states = self.db.get("failed", [])
+        for state in sorted(set(STATES.values())):
+            failed.add_metric([state], states.count(state))
+        yield from (by_status, handoffs, failed)
 
     def _workers(self) -> Iterator[Metric]:
         workers = self.gw.workers

@@ -8,8 +8,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from gateway.errors import GatewayError, NotFound
+from gateway.failures import failures
 from gateway.hubspot.errors import HubSpotError
-from gateway.hubspot.setup import ticket_route
+from gateway.hubspot.setup import portal_for_links, ticket_route
 from gateway.replies import render_markdown, sanitize_html
 from gateway.signatures import resolve_signature, signature_problems
 from gateway.storage import queues, sessions, views
@@ -54,7 +55,8 @@ async def inbox(gw: Any, *, status: str | None, q: str | None, limit: int,
         rows = sessions.list_sessions(c, status=status, query=q, limit=limit, offset=offset)
         total = views.count_sessions_matching(c, status=status, query=q)
         cap = sessions.SEARCH_COUNT_CAP  # a search counts its matches up to this many
-        return {"sessions": [session_summary(r) for r in rows],
+        failed = failures(c, [r["id"] for r in rows])
+        return {"sessions": [session_summary(r, failed.get(r["id"])) for r in rows],
                 "total": min(total, cap), "total_exact": total <= cap,
                 "counts": sessions.count_sessions(c)}
 
@@ -63,11 +65,13 @@ async def inbox(gw: Any, *, status: str | None, q: str | None, limit: int,
     return data
 
 
-def session_summary(row: dict[str, Any]) -> dict[str, Any]:
+def session_summary(row: dict[str, Any], failure: dict[str, Any] | None = None
+                    ) -> dict[str, Any]:
     keys = ("id", "status", "subject", "contact_email", "contact_name", "support_address",
             "created_at", "last_activity_at", "handoff_reason", "hubspot_ticket_id")
     out = {k: row.get(k) for k in keys}
     out["message_count"] = row.get("message_count")
+    out["failure"] = failure  # dead work: state, label, error, job_id, action (or None)
     return out
 
 
@@ -76,6 +80,7 @@ async def session_detail(gw: Any, session_id: int) -> dict[str, Any]:
         s = sessions.get_session(c, session_id)
         if s is None:
             return None, [], []
+        s["failure"] = failures(c, [session_id]).get(session_id)
         return s, sessions.session_messages(c, session_id), views.outgoing_for_session(
             c, session_id)
 
@@ -86,7 +91,7 @@ async def session_detail(gw: Any, session_id: int) -> dict[str, Any]:
     session["messages"] = [message_view(m) for m in messages]
     session["outgoing"] = outgoing
     session["flags"] = flags_of(messages)
-    session["hubspot_links"] = hubspot_links(gw.cfg.hubspot.portal_id, session)
+    session["hubspot_links"] = hubspot_links(*link_portal(gw), session)
     return session
 
 
@@ -115,17 +120,25 @@ def flags_of(messages: list[dict[str, Any]]) -> list[str]:
     return list(seen)
 
 
-def hubspot_links(portal_id: int | None, s: dict[str, Any]) -> dict[str, str]:
+def link_portal(gw: Any) -> tuple[int | None, str]:
+    """(portal id, UI domain): hubspot.portal_id if set, else the one setup detected."""
+    service = gw.hubspot
+    state = (service.current_setup() if gw.cfg.hubspot.mode != "off" and service is not None
+             and hasattr(service, "current_setup") else None)
+    return portal_for_links(gw.cfg.hubspot, state)
+
+
+def hubspot_links(portal_id: int | None, domain: str, s: dict[str, Any]) -> dict[str, str]:
     if not portal_id:
         return {}
-    base = f"https://app.hubspot.com/contacts/{portal_id}"
+    base = f"https://{domain}/contacts/{portal_id}"
     links = {}
     if s.get("hubspot_ticket_id"):
         links["ticket"] = f"{base}/record/0-5/{s['hubspot_ticket_id']}"
     if s.get("hubspot_contact_id"):
         links["contact"] = f"{base}/record/0-1/{s['hubspot_contact_id']}"
     if s.get("hubspot_thread_id"):
-        links["thread"] = (f"https://app.hubspot.com/live-messages/{portal_id}/inbox/"
+        links["thread"] = (f"https://{domain}/live-messages/{portal_id}/inbox/"
                            f"{s['hubspot_thread_id']}")
     return links
 
@@ -266,6 +279,16 @@ async def hubspot_view(gw: Any, webhook_paths: list[str]) -> dict[str, Any]:
     return out
 
 
+def portal_check(portal: dict[str, Any]) -> dict[str, Any]:
+    """Which portal the UI links into, and whether it was configured or detected."""
+    if not portal.get("id"):
+        return {"label": "Portal", "ok": None, "detail": "not known: run `opencx-gateway "
+                "hubspot setup` (detects it) or set hubspot.portal_id; no links until then"}
+    how = "hubspot.portal_id" if portal.get("source") == "config" else "detected at setup"
+    return {"label": "Portal", "ok": True,
+            "detail": f"{portal['id']} ({how}), links into {portal.get('ui_domain')}"}
+
+
 def hubspot_checks(status: dict[str, Any], tag_property: str) -> list[dict[str, Any]]:
     """The connection at a glance: (label, ok True/False/None = unknown, what it means)."""
     setup, check = status.get("setup") or {}, status.get("setup_check") or {}
@@ -290,6 +313,7 @@ def hubspot_checks(status: dict[str, Any], tag_property: str) -> list[dict[str, 
          "detail": (f"channel {setup.get('channel_id')}, account "
                     f"{setup.get('channel_account_id')}, inbox {setup.get('inbox_id')}")
          if setup.get("channel_id") else f"not registered: {fix}"},
+        portal_check(status.get("portal") or {}),
         {"label": "HubSpot reachable", "ok": not health.get("outage"),
          "detail": health.get("last_error") or "no outage"},
     ]

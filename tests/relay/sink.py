@@ -75,6 +75,11 @@ class _Handler:
         envelope.rcpt_tos.append(address)
         return "250 2.1.5 OK"
 
+    async def handle_QUIT(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        self.sink.quits += 1
+        await self.sink._quit_gate.wait()  # hold_quit(): the client waits for its 221
+        return "221 2.0.0 Bye"
+
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         if (reply := self.sink._take("data", server)) is not None:
             return reply
@@ -104,12 +109,17 @@ class SinkServer:
         implicit: ssl.SSLContext | None = None,
         auth: dict[str, str] | None = None,
         hostname: str = "sink.test",
+        smtputf8: bool = False,
     ) -> None:
         self.starttls, self.implicit, self.auth, self.hostname = starttls, implicit, auth, hostname
+        self.smtputf8 = smtputf8  # offer SMTPUTF8 (RFC 6531) in the EHLO answer
         self.messages: list[tuple[str, list[str], bytes]] = []
         self.deliveries: list[Delivery] = []
         self.failed_logins: list[str] = []
         self.connections = 0
+        self.quits = 0  # QUIT commands seen (whether answered yet or held)
+        self._quit_gate = asyncio.Event()
+        self._quit_gate.set()
         self.host = "127.0.0.1"
         self.port = 0
         self._failures: dict[str, deque[str | None]] = defaultdict(deque)
@@ -125,6 +135,13 @@ class SinkServer:
         """Drop the connection at ``stage`` without a reply ("data": after the final dot)."""
         self._check_stage(stage)
         self._failures[stage].append(None)
+
+    def hold_quit(self) -> None:
+        """Leave every QUIT unanswered until release_quit() (the 250 for DATA already went out)."""
+        self._quit_gate.clear()
+
+    def release_quit(self) -> None:
+        self._quit_gate.set()
 
     @staticmethod
     def _check_stage(stage: str) -> None:
@@ -164,6 +181,7 @@ class SinkServer:
                 self,
                 _Handler(self),
                 hostname=self.hostname,
+                enable_SMTPUTF8=self.smtputf8,
                 tls_context=self.starttls,
                 authenticator=self._authenticate if auth else None,
                 auth_required=auth,

@@ -128,11 +128,18 @@ def test_free_text_injection_is_neutralised(field: str, attack: str) -> None:
     "attack",
     ["jane@customer.test\r\nBcc: evil@x.test", "jane@customer.test\n", "jane\x00@customer.test",
      "Jane <jane@customer.test>", "jane@customer.test, evil@x.test", "no-at-sign",
-     'ja"ne@customer.test', "jane@cust omer.test", "jane@-bad-.test", "jäne@customer.test"],
+     'ja"ne@customer.test', "jane@cust omer.test", "jane@-bad-.test", "jäne\u2028@customer.test",
+     "jä..ne@customer.test", "jä\u00a0ne@customer.test", "j\ud800ne@customer.test"],
 )  # fmt: skip
 def test_bad_addresses_are_rejected(field: str, attack: str) -> None:
     with pytest.raises(MailHeaderError):
         build(**{field: attack})
+
+
+def test_a_non_ascii_address_is_written_as_raw_utf8() -> None:
+    """RFC 6532: sent with SMTPUTF8; no encoded-word may stand in an addr-spec."""
+    raw = build(to_addr="jäne@customer.test")
+    assert "To: Jane Doe <jäne@customer.test>\r\n".encode() in raw
 
 
 @pytest.mark.parametrize(
