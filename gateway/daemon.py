@@ -85,6 +85,7 @@ class Gateway:
         self.db = Database(database_target(cfg.storage, secrets),
                            busy_timeout_ms=cfg.storage.busy_timeout_ms,
                            max_batch=cfg.storage.max_batch)
+        self.db.dead_after = cfg.storage.dead_after_seconds
         self.budget = ByteBudget(cfg.memory.inflight_bytes)
         self.secret_key = b""
         self.admin_token = ""

@@ -24,7 +24,12 @@ async def lease_lock(db: Database, name: str, *, ttl: float, wait: float,
         return
     owner, now = db.instance_id, clock if callable(clock) else time.time
     deadline = time.monotonic() + wait
-    while not await db.write(lambda c: instances.try_lock(c, name, owner, now=now(), ttl=ttl)):
+    def take(c: object) -> bool:  # a dead instance's locks are free (its heartbeat aged)
+        at = now()
+        return instances.try_lock(c, name, owner, now=at, ttl=ttl,  # type: ignore[arg-type]
+                                  dead_before=at - db.dead_after)
+
+    while not await db.write(take):
         if time.monotonic() > deadline:
             raise TemporaryFailure(f"{name} is busy on another instance", retry_after=1.0)
         await asyncio.sleep(0.1)

@@ -76,6 +76,7 @@ class Database:
         self.writes = 0
         # who claims jobs: unique per process start, so a restarted instance is a new one
         self.instance_id = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+        self.dead_after = 30.0  # seconds of silence after which an instance counts as dead
 
     # -- lifecycle -----------------------------------------------------------------
     def open(self) -> Database:

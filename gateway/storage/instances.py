@@ -62,13 +62,16 @@ def list_instances(conn: sqlite3.Connection, *, now: float, since: float) -> lis
 
 
 def try_lock(conn: sqlite3.Connection, name: str, owner: str, *, now: float,
-             ttl: float) -> bool:
-    """Take (or renew) the lock ``name`` for ``ttl`` seconds unless another owner holds it."""
+             ttl: float, dead_before: float | None = None) -> bool:
+    """Take (or renew) the lock ``name`` for ``ttl`` seconds unless another owner holds it;
+    with ``dead_before``, a lock of an instance silent since then (or stopped) is free."""
     got = conn.execute(
         "INSERT INTO locks (name, owner, until) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE"
         " SET owner=excluded.owner, until=excluded.until"
-        " WHERE locks.until < ? OR locks.owner = excluded.owner RETURNING owner",
-        (name, owner, now + ttl, now),
+        " WHERE locks.until < ? OR locks.owner = excluded.owner OR locks.owner IN"
+        " (SELECT id FROM instances WHERE heartbeat_at < ? OR stopped_at IS NOT NULL)"
+        " RETURNING owner",
+        (name, owner, now + ttl, now, now if dead_before is None else dead_before),
     ).fetchall()
     return bool(got)
 

@@ -82,8 +82,14 @@ def test_lease_lock_is_exclusive_until_released_or_expired(
     assert lock(a, now) and lock(a, now + 1)  # renewing your own lock
     assert not lock(b, now + 2)
     assert lock(b, now + 12)  # a's lease ran out (a died)
+    a.write_sync(lambda c: instances.heartbeat(c, a.instance_id, host="h", pid=1, smtp=None,
+                                               http=None, started_at=now, now=now, stats={}))
+    assert lock(a, now + 13) is False
+    assert a.write_sync(lambda c: instances.try_lock(c, "y", a.instance_id, now=now, ttl=600))
+    assert b.write_sync(lambda c: instances.try_lock(  # a went silent: its lock is free
+        c, "y", b.instance_id, now=now + 40, ttl=600, dead_before=now + 10))
     b.write_sync(lambda c: instances.unlock(c, "x", b.instance_id))
-    assert lock(a, now + 13)
+    assert lock(a, now + 14)
 
 
 def test_singleton_is_taken_by_one_transaction_at_a_time(
