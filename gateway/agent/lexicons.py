@@ -156,6 +156,18 @@ GLOSSARY: dict[str, str] = {
     "lampa": "lamp", "lampy": "lamp", "polaczyc": "connect",
     "integracja": "integration", "dwuetapowa": "two-factor 2fa", "zadanie": "task",
     "zadania": "tasks", "usunac": "delete", "usuniete": "deleted", "przywrocic": "restore",
+    # pl: signing in (Polish has no Snowball stemmer, so the common inflections are listed)
+    "konto": "account", "kontem": "account", "koncie": "account", "kontu": "account",
+    "zalogowac": "sign in log in", "zaloguje": "sign in log in", "logowanie": "sign in login",
+    "logowania": "sign in login", "logowaniu": "sign in login", "zalogowanie": "sign in",
+    "zablokowane": "locked", "zablokowany": "locked", "zablokowana": "locked",
+    "zablokowac": "locked", "odblokowac": "unlock locked", "blokada": "locked",
+    "prob": "attempts", "proby": "attempts", "probach": "attempts", "kod": "code",
+    "kodu": "code", "uwierzytelniania": "authentication", "dodac": "add", "numer": "number",
+    # "add" and "number" in the other languages
+    "hinzufugen": "add", "hinterlegen": "add", "ajouter": "add", "anadir": "add",
+    "agregar": "add", "aggiungere": "add", "toevoegen": "add", "voeg": "add",
+    "adicionar": "add", "acrescentar": "add", "nummer": "number", "numero": "number",
     # lamp / hardware / e-commerce words in the other languages
     "lampe": "lamp", "lampada": "lamp bulb", "lampara": "lamp", "lamp": "lamp",
     "leuchtmittel": "bulb", "ampoule": "bulb", "bombilla": "bulb", "lampadina": "bulb",
@@ -253,7 +265,7 @@ GLOSSARY: dict[str, str] = {
     "kwijt": "lost", "perso": "lost",
     "gesperrt": "locked", "bloque": "locked", "bloqueada": "locked", "bloqueado": "locked",
     "geblokkeerd": "locked", "bloccato": "locked", "bloccata": "locked",
-    "konto": "account", "benutzerkonto": "account", "compte": "account", "cuenta": "account",
+    "benutzerkonto": "account", "compte": "account", "cuenta": "account",
     "conta": "account",
     "neu": "new", "neue": "new", "neuen": "new", "nouveau": "new", "nouvelle": "new",
     "nuevo": "new", "nueva": "new", "nieuw": "new", "nieuwe": "new", "novo": "new",

@@ -280,3 +280,16 @@ async def test_each_question_gets_its_own_direct_answer(
         assert direct[1] == "- We do not accept PayPal or cheques."
     finally:
         index.close()
+
+
+@pytest.mark.parametrize(("text", "source"), [
+    ("Nie mogę się zalogować, konto jest zablokowane po kilku próbach logowania. Co robić?",
+     "account-access#account-locked-after-too-many-attempts"),
+    ("Hoe voeg ik ons btw-nummer toe aan de facturen?",
+     "billing#change-the-company-name-address-or-vat-number-on-invoices"),
+])
+async def test_sign_in_and_add_number_vocabulary_is_translated(
+        builtin: BuiltinAgent, transcript: MakeTranscript, text: str, source: str) -> None:
+    reply = (await builtin.decide(transcript(text))).action
+    assert isinstance(reply, Reply), reply
+    assert reply.sources[0] == source
