@@ -22,6 +22,7 @@ CAPITALISED_NOUNS = frozenset({"de", "lb"})  # every noun is capitalised: no nam
 _PRODUCT_LIKE = re.compile(r"\b[A-Z]{3,}\b|\b[\w-]+\.(?:com|io|ai|net|org|app)\b")
 SECOND_SECTION_RATIO = 0.8  # a runner-up within 80 % of the best confidence is quoted too
 SAME_LANGUAGE_RATIO = 0.6  # a hit in the customer's language this close to the best wins
+PROMOTE_BELOW = 0.5  # a bm25 leader under half the best confidence yields the first place
 
 
 def pick_sections(found: Retrieval, threshold: float) -> list[ScoredHit]:
@@ -115,7 +116,7 @@ class BuiltinAgent(PolicyFirstAgent):
         """
         if focus := await asyncio.to_thread(self.unknown_focus, transcript, analysis.language):
             return escalation(transcript, EscalationReason.MISSING_KNOWLEDGE, focus)
-        found = await self.retrieve(transcript)
+        found = by_confidence(await self.retrieve(transcript))
         threshold = self.cfg.confidence_threshold
         confidence = max((h.confidence for h in found.hits), default=0.0)
         questions = await asyncio.to_thread(self.per_question, transcript)
@@ -158,6 +159,21 @@ def question_sentences(text: str) -> list[str]:
     """The sentences of ``text`` that end in a question mark (any script)."""
     parts = re.split(r"(?<=[?？])\s*|(?<=[.!。！])\s+|\n+", text)
     return [p.strip() for p in parts if p.strip().endswith(("?", "？"))]
+
+
+def by_confidence(found: Retrieval) -> Retrieval:
+    """The most confident hit first when the bm25 leader is far less confident than it.
+
+    bm25 alone can favour a section matching one word many times ("limits" in the subject)
+    over the one that covers the question ("How much storage does the Free plan include?");
+    the decision rests on the best confidence, so that section is quoted first.
+    """
+    if not found.hits:
+        return found
+    top = max(found.hits, key=lambda h: h.confidence)
+    if found.hits[0].confidence >= PROMOTE_BELOW * top.confidence:
+        return found
+    return Retrieval(found.groups, (top, *(h for h in found.hits if h is not top)))
 
 
 def merge(retrievals: list[Retrieval]) -> Retrieval:

@@ -293,3 +293,13 @@ async def test_sign_in_and_add_number_vocabulary_is_translated(
     reply = (await builtin.decide(transcript(text))).action
     assert isinstance(reply, Reply), reply
     assert reply.sources[0] == source
+
+
+async def test_the_section_that_covers_the_question_is_quoted_first(
+        builtin: BuiltinAgent, transcript: MakeTranscript) -> None:
+    # the subject's "limits" makes the API rate-limits section the bm25 leader
+    reply = (await builtin.decide(transcript(
+        "Hi,\n\nHow much storage does the Free plan include?\n\nThanks",
+        subject="Free plan limits", name="Jenny Wu"))).action
+    assert isinstance(reply, Reply), reply
+    assert reply.sources[0] == "plans#which-plans-are-there"
