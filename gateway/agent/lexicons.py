@@ -117,7 +117,8 @@ STOP_WORDS = words(
     powazaniem atenciosamente cordialement regards thanks thank cheers ola olá ciao
     quick question questions things thing two different long lange dura tempo vuole
     dagen tage jours dias giorni dni zuruck bekomme bekommen happen happens happened
-    temps prend combien tarda demora braucht welche welcher welches""",
+    temps prend combien tarda demora braucht welche welcher welches duree durata duracion
+    duracao duur dlugo dluga dlugi""",
 )
 # Countries and regions (folded; English and native names): a question that names one the KB
 # does not list ("shipping to Portugal?") is still about shipping, not about something else.

@@ -303,3 +303,16 @@ async def test_the_section_that_covers_the_question_is_quoted_first(
         subject="Free plan limits", name="Jenny Wu"))).action
     assert isinstance(reply, Reply), reply
     assert reply.sources[0] == "plans#which-plans-are-there"
+
+
+@pytest.mark.parametrize(("text", "section"), [
+    ("Quanto tempo ci vuole per la spedizione in Italia?", "shipping-times"),
+    ("¿Cuánto tarda el envío a España?", "shipping-times"),
+    ("Quelle est la durée de la garantie en France ?", "warranty"),
+    ("Jak długa jest gwarancja na lampę w Polsce?", "warranty"),
+])
+async def test_a_named_country_and_a_duration_word_do_not_hide_the_topic(
+        lumen: BuiltinAgent, transcript: MakeTranscript, text: str, section: str) -> None:
+    reply = (await lumen.decide(transcript(text))).action
+    assert isinstance(reply, Reply), reply
+    assert reply.sources[0].endswith(section) or reply.sources[0].endswith("garantie")
