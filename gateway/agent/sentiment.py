@@ -131,6 +131,7 @@ SARCASTIC_SCORE = -0.7
 FAILURE = re.compile(
     r"\b(?:broke|broken|bricked|died|dead|lost|again|third time|second time|down|failed"
     r"|crash\w*|still|not working|doesn'?t work|stopped|waiting|paperweight|outage|wasted?"
+    r"|without (?:a |any )?(?:working|functioning)|another (?:day|week|month) (?:without|of)"
     r"|kaputt|wieder|schon wieder|encore|panne|otra vez|de nuevo|roto|di nuovo|rotto|weer"
     r"|kapot|de novo|quebrado|znowu|zepsut\w*)\b",
     re.IGNORECASE,

@@ -117,3 +117,9 @@ def test_a_calm_no_reply_yet_is_not_anger(analyser: Analyser, text: str) -> None
 ])
 def test_inflected_foreign_anger_words_count(analyser: Analyser, text: str, lang: str) -> None:
     assert analyser.sentiment.compound(text, lang) <= -0.6
+
+
+def test_sarcasm_about_a_week_without_a_working_feature(analyser: Analyser) -> None:
+    text = "Wow, another week without a working sync. Really impressive."
+    assert analyser.sentiment.compound(text, "en") <= -0.6
+    assert analyser.sentiment.compound("Really impressive, the new sync works!", "en") > 0

@@ -143,3 +143,20 @@ def test_bodily_injuries_are_safety_topics(text: str) -> None:
 ])
 def test_injury_words_in_ordinary_use_are_not_safety(text: str) -> None:
     assert detect_topic(fold(text)) is None
+
+
+@pytest.mark.parametrize("text", [
+    "Please let a human handle this, I don't trust automated answers with billing.",
+    "Can you have a real person look at my invoice?",
+    "Je souhaite être rappelé par un conseiller.",
+    "Quiero que me contacte un asesor.",
+    "Vorrei essere richiamato domani.",
+    "Ich möchte heute noch zurückgerufen werden.",
+    "Gostaria de ser contactado por um atendente.",
+])
+def test_passive_and_delegating_human_requests(text: str) -> None:
+    assert asks_for_human(text) is not None
+
+
+def test_declined_delegation_is_not_a_request() -> None:
+    assert asks_for_human("I do not need a human to handle this, the article helped.") is None
