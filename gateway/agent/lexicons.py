@@ -120,8 +120,9 @@ STOP_WORDS = words(
     temps prend combien tarda demora braucht welche welcher welches duree durata duracion
     duracao duur dlugo dluga dlugi""",
 )
-# Countries and regions (folded; English and native names): a question that names one the KB
-# does not list ("shipping to Portugal?") is still about shipping, not about something else.
+# Countries and regions (folded; English and native names), weekdays and months: a question
+# that names one the KB does not list ("shipping to Portugal?", "the invoice for January")
+# is still about shipping or invoices, not about something else.
 PLACES = words(
     """europe eu usa us uk america canada mexico brazil brasil australia japan china india
     germany deutschland osterreich austria schweiz switzerland suisse svizzera france
@@ -130,7 +131,8 @@ PLACES = words(
     portugal poland polska polsce polen pologne ireland irland scotland england sweden
     sverige norway norge denmark danmark finland suomi greece czechia luxembourg london
     paris berlin madrid rome roma amsterdam lisbon lisboa warsaw warszawa vienna wien
-    monday tuesday wednesday thursday friday saturday sunday""",
+    monday tuesday wednesday thursday friday saturday sunday
+    january february march april may june july august september october november december""",
 )
 # Japanese politeness and function phrases dropped before glossary lookup (substrings).
 JA_FILLER = ("お世話になっております", "よろしくお願いいたします", "よろしくお願いします",

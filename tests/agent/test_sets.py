@@ -316,3 +316,11 @@ async def test_a_named_country_and_a_duration_word_do_not_hide_the_topic(
     reply = (await lumen.decide(transcript(text))).action
     assert isinstance(reply, Reply), reply
     assert reply.sources[0].endswith(section) or reply.sources[0].endswith("garantie")
+
+
+async def test_a_month_is_not_a_product_name(builtin: BuiltinAgent,
+                                             transcript: MakeTranscript) -> None:
+    reply = (await builtin.decide(transcript(
+        "Where can I download the invoice for the payment we made in October?"))).action
+    assert isinstance(reply, Reply), reply
+    assert reply.sources[0].startswith("billing#")
