@@ -324,3 +324,22 @@ async def test_a_month_is_not_a_product_name(builtin: BuiltinAgent,
         "Where can I download the invoice for the payment we made in October?"))).action
     assert isinstance(reply, Reply), reply
     assert reply.sources[0].startswith("billing#")
+
+
+@pytest.fixture(scope="module")
+def harbor_index() -> KnowledgeIndex:
+    return KnowledgeIndex.from_folder(HARBOR)
+
+
+async def test_a_quoted_error_code_that_names_a_section_is_enough(
+        harbor_index: KnowledgeIndex, analyser: Analyser, transcript: MakeTranscript) -> None:
+    harbor = BuiltinAgent(AgentConfig(knowledge_base=HARBOR), harbor_index, analyser)
+    reply = (await harbor.decide(transcript(
+        "Dear support team,\n\nWe can't downgrade to Team, it says HB-5004.\n\nSarah\n",
+        subject="HB-5004", name="Sarah Collins"))).action
+    assert isinstance(reply, Reply), reply
+    assert reply.sources[0] == "errors#hb-5004-plan-change-blocked"
+    # two different codes: no single section is named, the usual confidence decides
+    action = (await harbor.decide(transcript(
+        "We see HB-5004 and HB-1001 whenever we change the team's seats."))).action
+    assert not isinstance(action, Reply) or action.sources[0].startswith("errors#")
