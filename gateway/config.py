@@ -289,7 +289,8 @@ class HubSpotConfig(Section):
     )
     base_url: str = Field("https://api.hubapi.com", description="API base URL for mode: live")
     app_id: int | None = Field(None, description="Developer app id (custom channel setup)")
-    portal_id: int | None = Field(None, description="Portal (account) id, for links")
+    portal_id: int | None = Field(
+        None, description="Portal (account) id for links; optional: detected at setup")
     pipeline: str = Field("0", description="Ticket pipeline id")
     stage: str = Field("1", description="Ticket stage id for new tickets")
     priority: Literal["LOW", "MEDIUM", "HIGH"] = Field("HIGH", description="New ticket priority")

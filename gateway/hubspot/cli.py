@@ -203,6 +203,11 @@ def _print_status(r: dict[str, Any]) -> None:
     click.echo(f"integration: {setup.get('integration', 'not set up')} "
                f"({setup.get('reason', 'run `opencx-gateway hubspot setup`')})")
     click.echo(f"channel {setup.get('channel_id')}  account {setup.get('channel_account_id')}")
+    portal = r.get("portal") or {}
+    click.echo(f"portal {portal.get('id') or 'unknown'} " + (
+        "(hubspot.portal_id)" if portal.get("source") == "config" else
+        "(detected at setup)" if portal.get("source") == "detected" else
+        "(run `opencx-gateway hubspot setup` or set hubspot.portal_id for links)"))
     for address, ids in (setup.get("accounts") or {}).items():
         click.echo(f"  {address}: channel account {ids.get('channel_account_id')} in inbox "
                    f"{ids.get('inbox_id')}")

@@ -35,7 +35,7 @@ from gateway.hubspot.errors import (
     error_from_response,
     json_body,
 )
-from gateway.hubspot.models import Contact, Note, Pipeline, Ticket, format_time
+from gateway.hubspot.models import Account, Contact, Note, Pipeline, Ticket, format_time
 from gateway.hubspot.policy import CallStats, HubSpotRetry, RetryPolicy
 
 # HUBSPOT_DEFINED association type ids ([PYC] hubspot/crm/association_type.py).
@@ -375,6 +375,14 @@ class HubSpotClient(ConversationsClient):
                 "notes": "crm.objects.notes.basic_api"}
         await self._crm(f"DELETE /crm/v3/objects/{object_type}/{{objectId}}",
                         f"{apis[object_type]}.archive", str(object_id))
+
+    async def account_details(self) -> Account:
+        """The token's portal: GET /account-info/v3/details (not in hubspot-api-client)."""
+        path = "/account-info/v3/details"
+        data = await self._call("GET", path, path)
+        if not isinstance(data, dict) or "portalId" not in data:
+            raise HubSpotError("account details without a portalId")
+        return Account.from_api(data)
 
     # -- doctor -----------------------------------------------------------------------------
 

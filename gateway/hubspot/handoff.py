@@ -272,9 +272,11 @@ class Handoff:
         return None
 
     async def _adopt_ticket(self, saga: Saga) -> str | None:
-        """Help-desk portals: the ticket HubSpot made for our new thread becomes ours (its
-        pipeline and stage stay the help desk's). Repeating it is harmless: same thread,
-        same ticket, same properties. None when the thread has no ticket (fall back)."""
+        """Help-desk portals: the ticket HubSpot made for our new thread becomes ours. Its
+        pipeline and stage stay the help desk's unless the support address has its own
+        (hubspot.addresses[].pipeline/stage): then the same PATCH moves it there. Repeating
+        it is harmless: same thread, same ticket, same properties. None when the thread has
+        no ticket (fall back)."""
         if not saga.row["thread_id"]:
             return None
         thread = await self.client.get_thread(saga.row["thread_id"])
@@ -285,8 +287,10 @@ class Handoff:
             return None
         key = f"opencx-{saga.token}" if self.setup().key_property else None
         props = self._ticket_props(saga, key)
-        for route in ("hs_pipeline", "hs_pipeline_stage"):
-            props.pop(route)
+        own = self.cfg.hubspot.for_address(saga.session["support_address"])
+        if own is None or not (own.pipeline and own.stage):
+            for route in ("hs_pipeline", "hs_pipeline_stage"):
+                props.pop(route)
         await self.client.update_ticket(ticket_id, props)
         contact_id = saga.row["contact_id"]
         if contact_id:

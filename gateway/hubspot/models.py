@@ -313,3 +313,17 @@ class ChannelAccount:
             delivery_type=ident.get("type"),
             delivery_value=ident.get("value"),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """GET /account-info/v3/details: which portal the token belongs to, and its UI domain."""
+
+    portal_id: int
+    ui_domain: str | None
+    account_type: str | None
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> Account:
+        return cls(portal_id=int(data["portalId"]), ui_domain=data.get("uiDomain") or None,
+                   account_type=data.get("accountType"))

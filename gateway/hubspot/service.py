@@ -10,7 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
-from gateway.config import Config, Secrets, split_hostport
+from gateway.config import Config, HubSpotConfig, Secrets, split_hostport
 from gateway.errors import TemporaryFailure
 from gateway.hubspot import oauth as hub_oauth
 from gateway.hubspot.auth import FEATURES, OAUTH, FixedToken, OAuthTokens, token_kind
@@ -22,6 +22,7 @@ from gateway.hubspot.setup import (
     SetupState,
     check_setup,
     choose_route,
+    portal_for_links,
     run_setup,
     webhook_urls,
 )
@@ -152,12 +153,21 @@ async def collect_status(client: HubSpotClient, cfg: Config, db: Database, *, mo
                               **await db.read(local), **(live or {})}
     report.update(await client.check_access())
     report["credentials"] = describe_credentials(client)
+    report["portal"] = portal_status(cfg.hubspot, stored)
     try:
         report["setup_check"] = await check_setup(client, cfg.hubspot, stored,
                                                   support_addresses(cfg))
     except HubSpotError as exc:
         report["setup_check"] = {"problems": [f"cannot check setup: {exc}"]}
     return report
+
+
+def portal_status(hub: HubSpotConfig, stored: SetupState | None) -> dict[str, Any]:
+    """The portal id links use, where it came from, and the one setup detected."""
+    portal_id, domain = portal_for_links(hub, stored)
+    detected = stored.portal_id if stored else None
+    source = "config" if hub.portal_id else "detected" if detected else None
+    return {"id": portal_id, "ui_domain": domain, "source": source, "detected": detected}
 
 
 class HubSpotService:

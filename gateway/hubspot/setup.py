@@ -9,7 +9,12 @@ from typing import Any
 from gateway.config import HubSpotConfig
 from gateway.hubspot.auth import PRIVATE_APP as PRIVATE_APP_TOKEN
 from gateway.hubspot.client import HubSpotClient
-from gateway.hubspot.errors import HubSpotAuthError, HubSpotConflict, HubSpotError
+from gateway.hubspot.errors import (
+    HubSpotAuthError,
+    HubSpotConflict,
+    HubSpotError,
+    HubSpotNotFound,
+)
 from gateway.hubspot.models import Channel, Pipeline
 
 log = logging.getLogger(__name__)
@@ -17,6 +22,7 @@ log = logging.getLogger(__name__)
 KEY_PROPERTY = "opencx_handoff_key"
 """Unique-value ticket property holding the handoff's idempotency key (double-create guard)."""
 
+DEFAULT_UI_DOMAIN = "app.hubspot.com"
 CHANNEL = "channel"
 PRIVATE = "private"
 
@@ -61,6 +67,8 @@ class SetupState:
     pipeline: str | None = None  # the operator's choice (hubspot setup --pipeline/--stage, UI)
     stage: str | None = None
     accounts: dict[str, dict[str, str]] = field(default_factory=dict)  # address -> ids
+    portal_id: int | None = None  # detected: GET /account-info/v3/details of the token
+    ui_domain: str | None = None  # app.hubspot.com, app-eu1.hubspot.com, ...
 
     def account_for(self, address: str) -> tuple[str | None, str | None]:
         """(channel account id, inbox id) of a support address; the first one's otherwise."""
@@ -132,6 +140,31 @@ def route_problem(pipelines: list[Pipeline], pipeline: str, stage: str) -> str |
     if chosen.is_closed:
         return f"stage {stage} ({chosen.label}) of pipeline {pipeline} is a closed stage"
     return None
+
+
+def portal_for_links(cfg: HubSpotConfig, state: SetupState | None
+                     ) -> tuple[int | None, str]:
+    """(portal id, UI domain) for app.hubspot.com links: hubspot.portal_id when set, else
+    the one setup detected; the detected UI domain only when it is that same portal's."""
+    detected = state.portal_id if state is not None else None
+    portal = cfg.portal_id or detected
+    domain = state.ui_domain if state is not None and portal == detected else None
+    return portal, domain or DEFAULT_UI_DOMAIN
+
+
+async def detect_portal(client: HubSpotClient, state: SetupState,
+                        previous: SetupState | None) -> None:
+    """Store the token's portal id and UI domain; keep the earlier ones if HubSpot refuses."""
+    try:
+        account = await client.account_details()
+    except (HubSpotAuthError, HubSpotNotFound) as exc:
+        log.warning("hubspot setup: cannot read the portal id (%s); set hubspot.portal_id "
+                    "for links", exc)
+        if previous is not None:
+            state.portal_id, state.ui_domain = previous.portal_id, previous.ui_domain
+        return
+    state.portal_id, state.ui_domain = account.portal_id, account.ui_domain
+    log.info("hubspot setup: portal %s (%s)", account.portal_id, account.ui_domain)
 
 
 def webhook_urls(public_url: str) -> dict[str, str]:
@@ -243,6 +276,7 @@ async def run_setup(client: HubSpotClient, cfg: HubSpotConfig, *,
     if previous is not None:
         state.pipeline, state.stage = previous.pipeline, previous.stage
     await choose_route(client, state, pipeline, stage)
+    await detect_portal(client, state, previous)
     state.tag_property = await ensure_property(client, tag_property_spec(cfg.tag_property))
     state.key_property = await ensure_property(client, key_property_spec())
     if not cfg.custom_channel:

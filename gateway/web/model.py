@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from gateway.errors import GatewayError, NotFound
 from gateway.failures import failures
 from gateway.hubspot.errors import HubSpotError
-from gateway.hubspot.setup import ticket_route
+from gateway.hubspot.setup import portal_for_links, ticket_route
 from gateway.replies import render_markdown, sanitize_html
 from gateway.signatures import resolve_signature, signature_problems
 from gateway.storage import queues, sessions, views
@@ -91,7 +91,7 @@ async def session_detail(gw: Any, session_id: int) -> dict[str, Any]:
     session["messages"] = [message_view(m) for m in messages]
     session["outgoing"] = outgoing
     session["flags"] = flags_of(messages)
-    session["hubspot_links"] = hubspot_links(gw.cfg.hubspot.portal_id, session)
+    session["hubspot_links"] = hubspot_links(*link_portal(gw), session)
     return session
 
 
@@ -120,17 +120,25 @@ def flags_of(messages: list[dict[str, Any]]) -> list[str]:
     return list(seen)
 
 
-def hubspot_links(portal_id: int | None, s: dict[str, Any]) -> dict[str, str]:
+def link_portal(gw: Any) -> tuple[int | None, str]:
+    """(portal id, UI domain): hubspot.portal_id if set, else the one setup detected."""
+    service = gw.hubspot
+    state = (service.current_setup() if gw.cfg.hubspot.mode != "off" and service is not None
+             and hasattr(service, "current_setup") else None)
+    return portal_for_links(gw.cfg.hubspot, state)
+
+
+def hubspot_links(portal_id: int | None, domain: str, s: dict[str, Any]) -> dict[str, str]:
     if not portal_id:
         return {}
-    base = f"https://app.hubspot.com/contacts/{portal_id}"
+    base = f"https://{domain}/contacts/{portal_id}"
     links = {}
     if s.get("hubspot_ticket_id"):
         links["ticket"] = f"{base}/record/0-5/{s['hubspot_ticket_id']}"
     if s.get("hubspot_contact_id"):
         links["contact"] = f"{base}/record/0-1/{s['hubspot_contact_id']}"
     if s.get("hubspot_thread_id"):
-        links["thread"] = (f"https://app.hubspot.com/live-messages/{portal_id}/inbox/"
+        links["thread"] = (f"https://{domain}/live-messages/{portal_id}/inbox/"
                            f"{s['hubspot_thread_id']}")
     return links
 
@@ -271,6 +279,16 @@ async def hubspot_view(gw: Any, webhook_paths: list[str]) -> dict[str, Any]:
     return out
 
 
+def portal_check(portal: dict[str, Any]) -> dict[str, Any]:
+    """Which portal the UI links into, and whether it was configured or detected."""
+    if not portal.get("id"):
+        return {"label": "Portal", "ok": None, "detail": "not known: run `opencx-gateway "
+                "hubspot setup` (detects it) or set hubspot.portal_id; no links until then"}
+    how = "hubspot.portal_id" if portal.get("source") == "config" else "detected at setup"
+    return {"label": "Portal", "ok": True,
+            "detail": f"{portal['id']} ({how}), links into {portal.get('ui_domain')}"}
+
+
 def hubspot_checks(status: dict[str, Any], tag_property: str) -> list[dict[str, Any]]:
     """The connection at a glance: (label, ok True/False/None = unknown, what it means)."""
     setup, check = status.get("setup") or {}, status.get("setup_check") or {}
@@ -295,6 +313,7 @@ def hubspot_checks(status: dict[str, Any], tag_property: str) -> list[dict[str, 
          "detail": (f"channel {setup.get('channel_id')}, account "
                     f"{setup.get('channel_account_id')}, inbox {setup.get('inbox_id')}")
          if setup.get("channel_id") else f"not registered: {fix}"},
+        portal_check(status.get("portal") or {}),
         {"label": "HubSpot reachable", "ok": not health.get("outage"),
          "detail": health.get("last_error") or "no outage"},
     ]

@@ -134,3 +134,32 @@ async def test_setup_and_status_commands_against_a_live_hubspot(
         **env, "OPENCX_GATEWAY_HUBSPOT_TOKEN": "pat-na1-emulator"})
     assert code == 0 and "credentials: legacy private app token" in out, out
     assert "inbox threads need the app's token" in out
+
+
+async def test_setup_detects_the_portal_id_and_status_shows_it(
+        tmp_path: Path, hubspot: HubSpotEmulator) -> None:
+    hubspot.state.settings.portal_id = 31337  # no hubspot.portal_id in the config
+    hubspot.state.settings.ui_domain = "app-eu1.hubspot.com"
+    cfg = live_config(tmp_path, hubspot, timeout=5.0)
+    path = write_config(cfg, tmp_path / "config.yaml")
+    env = {"OPENCX_GATEWAY_HUBSPOT_TOKEN": EMULATOR_TOKEN,
+           "OPENCX_GATEWAY_HUBSPOT_CLIENT_SECRET": EMULATOR_CLIENT_SECRET,
+           "OPENCX_GATEWAY_HUBSPOT_DEVELOPER_KEY": EMULATOR_DEVELOPER_KEY}
+    code, out = await run_cli(path, "hubspot", "status", env=env)
+    assert code == 0 and "portal unknown (run `opencx-gateway hubspot setup`" in out, out
+    code, out = await run_cli(path, "hubspot", "setup", env=env)
+    assert code == 0, out
+    assert any(c.path == "/account-info/v3/details" for c in hubspot.calls)
+    code, out = await run_cli(path, "hubspot", "status", "--json", env=env)
+    report = json.loads(out[out.index("{"):])
+    assert report["setup"]["portal_id"] == 31337
+    assert report["portal"] == {"id": 31337, "ui_domain": "app-eu1.hubspot.com",
+                                "source": "detected", "detected": 31337}
+    hubspot.fail_next("GET", r"^/account-info/", 403)  # refused later: the earlier id stays
+    code, out = await run_cli(path, "hubspot", "setup", env=env)
+    assert code == 0, out
+    code, out = await run_cli(path, "hubspot", "status", env=env)
+    assert code == 0 and "portal 31337 (detected at setup)" in out, out
+    path = write_config(cfg, tmp_path / "config.yaml", portal_id=4040)  # configured wins
+    code, out = await run_cli(path, "hubspot", "status", env=env)
+    assert code == 0 and "portal 4040 (hubspot.portal_id)" in out, out

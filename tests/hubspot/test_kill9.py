@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import aiosmtplib
+import pytest
 
 from gateway.hubspot.emulator import HubSpotEmulator
 from gateway.hubspot.service import (
@@ -88,11 +89,16 @@ async def test_kill_9_mid_saga_then_restart_creates_everything_once(
     assert_exactly_once(hubspot, {"thread_id": row[0]})
 
 
+@pytest.mark.parametrize("own_route", [False, True])
 async def test_kill_9_mid_helpdesk_adoption_leaves_one_ticket(
-        tmp_path: Path, hubspot: HubSpotEmulator) -> None:
-    """The help desk made its ticket for the new thread; the daemon dies before adopting it."""
+        tmp_path: Path, hubspot: HubSpotEmulator, own_route: bool) -> None:
+    """The help desk made its ticket for the new thread; the daemon dies before adopting it.
+    With the support address's own pipeline, the adopting PATCH also moves the ticket."""
     from gateway.hubspot.emulator.portal import HELPDESK_NEW_STAGE, HELPDESK_PIPELINE
 
+    escalations, triage = "758463977", "1063490010"
+    routes = ({"addresses": [{"address": SUPPORT, "pipeline": escalations, "stage": triage}]}
+              if own_route else {})
     hubspot.use_portal("helpdesk")
     hubspot.settings.helpdesk_auto_ticket = True
     port, http_port = free_port(), free_port()
@@ -101,7 +107,7 @@ async def test_kill_9_mid_helpdesk_adoption_leaves_one_ticket(
         agent={"debounce_seconds": 0},
         hubspot={"mode": "live", "base_url": hubspot.base_url, "app_id": 4242, "timeout": 2.0,
                  "adopt_helpdesk_ticket": True, "pipeline": HELPDESK_PIPELINE,
-                 "stage": HELPDESK_NEW_STAGE},
+                 "stage": HELPDESK_NEW_STAGE, **routes},
         queues={"poll_interval": 0.2, "backoff_base": 0.2, "backoff_cap": 1.0},
     )
     command = [sys.executable, "-m", "gateway.cli", "--config", str(config), "hubspot", "setup"]
@@ -133,4 +139,5 @@ async def test_kill_9_mid_helpdesk_adoption_leaves_one_ticket(
     assert_exactly_once(hubspot, {"thread_id": row[0]})
     ticket = hubspot.tickets[row[1]]
     assert ticket.properties["opencx_handoff_key"].startswith("opencx-")
-    assert ticket.properties["hs_pipeline"] == HELPDESK_PIPELINE
+    assert (ticket.properties["hs_pipeline"], ticket.properties["hs_pipeline_stage"]) == (
+        (escalations, triage) if own_route else (HELPDESK_PIPELINE, HELPDESK_NEW_STAGE))

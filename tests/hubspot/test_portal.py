@@ -112,14 +112,37 @@ async def test_helpdesk_adoption_makes_exactly_one_ticket(
     assert [emu.messages[m]["text"] for m in thread.message_ids][-1] == "Any news?"
 
 
+async def test_adopted_ticket_moves_to_the_address_own_pipeline(
+        tmp_path: Path, gateway_at: Callable[..., Any]) -> None:
+    cfg = helpdesk_config(tmp_path, addresses=[
+        {"address": SUPPORT, "pipeline": ESCALATIONS, "stage": TRIAGE}])
+    gw: Gateway = await gateway_at(cfg)
+    emu = emulator_of(gw)
+    emu.drop_next("PATCH", r"^/crm/v3/objects/tickets/\d+$", after=True)  # applied, unheard
+    await send(gw)
+    row = await wait_handoff(gw, timeout=30)
+    assert row["ticket_action"] == "adopted" and len(emu.tickets) == 1
+    ticket = emu.tickets[row["ticket_id"]]
+    assert emu.threads[row["thread_id"]].ticket_id == ticket.id
+    assert (ticket.properties["hs_pipeline"], ticket.properties["hs_pipeline_stage"]) == (
+        ESCALATIONS, TRIAGE)  # one PATCH moved it with the gateway's properties
+    assert ticket.properties["opencx_handoff_key"].startswith("opencx-")
+    patches = [c for c in emu.calls if c.method == "PATCH" and "/tickets/" in c.path]
+    assert len(patches) == 2  # the dropped one and its retry, nothing else
+
+
+@pytest.mark.parametrize("own_route", [False, True])
 async def test_helpdesk_adoption_survives_a_restart_mid_adoption(
-        tmp_path: Path, gateway_at: Callable[..., Any], hubspot: HubSpotEmulator) -> None:
+        tmp_path: Path, gateway_at: Callable[..., Any], hubspot: HubSpotEmulator,
+        own_route: bool) -> None:
     hubspot.use_portal("helpdesk")
     hubspot.settings.helpdesk_auto_ticket = True
+    routes = ({"addresses": [{"address": SUPPORT, "pipeline": ESCALATIONS, "stage": TRIAGE}]}
+              if own_route else {})
     cfg = hubspot_config(tmp_path, {
         "mode": "live", "base_url": hubspot.base_url, "app_id": 4242, "timeout": 0.5,
         "adopt_helpdesk_ticket": True, "pipeline": HELPDESK_PIPELINE,
-        "stage": HELPDESK_NEW_STAGE})
+        "stage": HELPDESK_NEW_STAGE, **routes})
     gw: Gateway = await gateway_at(cfg, LIVE_SECRETS)
     assert gw.hubspot is not None
     await gw.hubspot.run_setup()
@@ -133,6 +156,8 @@ async def test_helpdesk_adoption_survives_a_restart_mid_adoption(
     row = await wait_handoff(gw2, timeout=30)
     assert row["ticket_action"] == "adopted" and len(hubspot.tickets) == 1
     assert len(hubspot.threads) == 1 and len(hubspot.notes) == 1
+    ticket = hubspot.tickets[row["ticket_id"]]
+    assert ticket.properties["hs_pipeline"] == (ESCALATIONS if own_route else HELPDESK_PIPELINE)
 
 
 async def send_to(gw: Gateway, rcpt: str, sender: str) -> None:

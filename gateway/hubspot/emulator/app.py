@@ -55,7 +55,7 @@ def build_app(ctx: Context) -> web.Application:
     app[CTX] = ctx
     for module in (emulator_auth, emulator_search, emulator_crm, emulator_schema_api,
                    emulator_conversations, emulator_channels, emulator_webhooks, emulator_files,
-                   emulator_control):
+                   emulator_portal, emulator_control):
         app.add_routes(module.routes)
 
     async def close_webhooks(_app: web.Application) -> None:

@@ -6,22 +6,35 @@ long numeric ids, as HubSpot gives to pipelines created in the UI. With
 ``helpdesk_auto_ticket`` on, the first message of a new thread in an inbox makes a ticket
 in the default pipeline, associated with the thread and its contact (UNCONFIRMED: which
 inboxes do this and with which subject is portal-dependent, see docs/hubspot.md).
+``GET /account-info/v3/details`` tells any token its portal id (``portal_id`` setting).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from aiohttp import web
 
+from gateway.hubspot.emulator.http import CTX, Context, api, json_response
 from gateway.hubspot.emulator.schema import _iso, _stage, default_pipelines
 from gateway.hubspot.emulator.state import EmulatorState, Json, Thread
-
-if TYPE_CHECKING:
-    from gateway.hubspot.emulator.http import Context
 
 PROFILES = ("classic", "helpdesk")
 HELPDESK_PIPELINE = "758463921"
 HELPDESK_NEW_STAGE = "1063489502"
 AUTO_SUBJECT_CHARS = 120
+
+routes = web.RouteTableDef()
+
+
+@routes.get("/account-info/v3/details")
+@api()
+async def account_details(request: web.Request) -> web.Response:
+    """The portal of the calling token; every token kind may ask (no scope beyond "oauth")."""
+    state = request.app[CTX].state
+    return json_response({
+        "portalId": state.settings.portal_id, "accountType": "DEVELOPER_TEST",
+        "timeZone": "UTC", "companyCurrency": "USD", "additionalCurrencies": [],
+        "utcOffset": "+00:00", "utcOffsetMilliseconds": 0,
+        "uiDomain": state.settings.ui_domain, "dataHostingLocation": "na1"})
 
 
 def helpdesk_pipelines(now: float) -> dict[str, list[Json]]:

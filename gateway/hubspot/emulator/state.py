@@ -153,6 +153,7 @@ class Settings:
     channel_signature: str = "v3"  # "v3" or "v1"
     helpdesk_auto_ticket: bool = False  # a help-desk inbox makes a ticket for each new thread
     strict_channel_patch: bool = True  # PATCH channel without the required fields -> 400
+    ui_domain: str = "app.hubspot.com"  # account-info uiDomain (EU portals: app-eu1...)
 
     @property
     def channel_secret(self) -> str:
