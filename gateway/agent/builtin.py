@@ -20,8 +20,10 @@ MIN_UNKNOWN = 4  # unknown content words that make a question "about something e
 _NAME = re.compile(r"[A-Z][a-z]+[A-Za-z]*")
 CAPITALISED_NOUNS = frozenset({"de", "lb"})  # every noun is capitalised: no name signal
 _PRODUCT_LIKE = re.compile(r"\b[A-Z]{3,}\b|\b[\w-]+\.(?:com|io|ai|net|org|app)\b")
+_CODE = re.compile(r"\b[A-Z]{2,5}-\d{3,5}\b")  # an error code such as HB-5004
 SECOND_SECTION_RATIO = 0.8  # a runner-up within 80 % of the best confidence is quoted too
 SAME_LANGUAGE_RATIO = 0.6  # a hit in the customer's language this close to the best wins
+PROMOTE_BELOW = 0.5  # a bm25 leader under half the best confidence yields the first place
 
 
 def pick_sections(found: Retrieval, threshold: float) -> list[ScoredHit]:
@@ -115,7 +117,7 @@ class BuiltinAgent(PolicyFirstAgent):
         """
         if focus := await asyncio.to_thread(self.unknown_focus, transcript, analysis.language):
             return escalation(transcript, EscalationReason.MISSING_KNOWLEDGE, focus)
-        found = await self.retrieve(transcript)
+        found = by_confidence(await self.retrieve(transcript))
         threshold = self.cfg.confidence_threshold
         confidence = max((h.confidence for h in found.hits), default=0.0)
         questions = await asyncio.to_thread(self.per_question, transcript)
@@ -124,6 +126,8 @@ class BuiltinAgent(PolicyFirstAgent):
             found = merge([r for _, r in covered])
             confidence = found.confidence
         found = await asyncio.to_thread(self.prefer_language, found, analysis.language)
+        if confidence < threshold and (coded := quoted_code_section(found, transcript)):
+            found, confidence = coded, max(confidence, threshold)
         evidence = describe(found)
         if confidence < threshold:
             missed = [q for q, r in questions if r.confidence < threshold]
@@ -158,6 +162,36 @@ def question_sentences(text: str) -> list[str]:
     """The sentences of ``text`` that end in a question mark (any script)."""
     parts = re.split(r"(?<=[?？])\s*|(?<=[.!。！])\s+|\n+", text)
     return [p.strip() for p in parts if p.strip().endswith(("?", "？"))]
+
+
+def quoted_code_section(found: Retrieval, transcript: Transcript) -> Retrieval | None:
+    """The hits with the one section whose title is an error code the mail quotes first.
+
+    An exact code ("HB-5004") that names a KB section is evidence enough, whatever else
+    the customer writes around it ("We can't downgrade to Team, it says HB-5004").
+    """
+    codes = {c.casefold() for c in _CODE.findall(own_text(transcript.pending_text()))}
+    titled = [h for h in found.hits
+              if any(c in h.hit.section.title.casefold() for c in codes)]
+    if len(codes) != 1 or len(titled) != 1:
+        return None
+    top = titled[0]
+    return Retrieval(found.groups, (top, *(h for h in found.hits if h is not top)))
+
+
+def by_confidence(found: Retrieval) -> Retrieval:
+    """The most confident hit first when the bm25 leader is far less confident than it.
+
+    bm25 alone can favour a section matching one word many times ("limits" in the subject)
+    over the one that covers the question ("How much storage does the Free plan include?");
+    the decision rests on the best confidence, so that section is quoted first.
+    """
+    if not found.hits:
+        return found
+    top = max(found.hits, key=lambda h: h.confidence)
+    if found.hits[0].confidence >= PROMOTE_BELOW * top.confidence:
+        return found
+    return Retrieval(found.groups, (top, *(h for h in found.hits if h is not top)))
 
 
 def merge(retrievals: list[Retrieval]) -> Retrieval:

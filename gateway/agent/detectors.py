@@ -255,42 +255,63 @@ TOPIC_PATTERNS: dict[str, dict[str, tuple[str, ...]]] = {
             r"|\bcan'?t go on\b",
             r"\b(?:caught|catch|catches) fire\b|\belectric(?:al)? shock\b|\binjur(?:ed|y|ies)\b"
             r"|\bburn(?:ed|t) (?:my|his|her|our)\b|\bexplod\w+|\bsmoke (?:came|coming)\b",
+            # bodily injury: a cut or wound, bleeding, stitches, a trip to hospital
+            r"\b(?:cut|gashed|sliced|hurt) (?:my|his|her|our|their) (?:own )?(?:hand|finger|arm"
+            r"|leg|foot|face|eye|head|skin|thumb|wrist|child|son|daughter|kid)s?\b"
+            r"|\bstitches\b|\b(?:was|is|were|started|kept|still|it's|and) bleeding\b|\bbled\b"
+            r"|\bbleeding (?:badly|heavily|a lot)\b|\b(?:went|go|taken|rushed|ended up)"
+            r"(?: \w+)? (?:to|in) (?:the )?(?:hospital|a&e|emergency room|er)\b",
         ),
         "de": (
             r"\bsuizid\w*|\bselbstmord\w*|\bumbringen\b|\bnicht mehr leben\b"
             r"|\bdas leben nehmen\b",
             r"\bverletzt\b|\bverbrannt\b|\bstromschlag\b|\bfeuer gefangen\b|\bin brand geraten\b"
             r"|\bexplodiert\b",
+            r"\b(?:mich|sich)(?: \w+){0,3} geschnitten\b|\b(?:finger|hand|daumen) geschnitten\b"
+            r"|\bschnittwunde\w*|\bblut(?:et|ete|ung\w*)\b|\bgenaht\b"
+            r"|\bim krankenhaus\b|\bins krankenhaus\b|\bnotaufnahme\b",
         ),
         "fr": (
             r"\bsuicid\w+|\bme tuer\b|\ben finir\b|\bplus envie de vivre\b",
             r"\bblesse(?:e|s|es)?\b|\bbrule\w*|\bpris feu\b|\belectrocut\w+|\bexplose\b",
+            r"\b(?:je me suis|il s'est|elle s'est|s'est) coupee?\b|\bsaign\w+|\bpoints de suture\b"
+            r"|\ba l'hopital\b|\baux urgences\b",
         ),
         "es": (
             r"\bsuicid\w+|\bquitarme la vida\b|\bmatarme\b|\bno quiero vivir\b",
             r"\bherid[oa]s?\b|\bquemadura\w*|\bse incendio\b|\bdescarga electrica\b"
             r"|\bexploto\b",
+            r"\bme (?:corte|he cortado)\b|\bse corto\b|\bsangr\w+|\bpuntos de sutura\b"
+            r"|\bal hospital\b|\ben urgencias\b|\ba urgencias\b",
         ),
         "it": (
             r"\bsuicid\w+|\btogliermi la vita\b|\buccidermi\b|\bnon voglio piu vivere\b",
             r"\bferit[oa]\b|\bustion\w+|\bpreso fuoco\b|\bscossa elettrica\b|\besploso\b",
+            r"\bmi sono tagliat[oa]\b|\bsi e tagliat[oa]\b|\bsanguin\w+|\bpunti di sutura\b"
+            r"|\bin ospedale\b|\bal pronto soccorso\b",
         ),
         "nl": (
             r"\bzelfmoord\w*|\bsuicid\w*|\bmezelf (?:iets )?aandoen\b|\bniet meer leven\b",
             r"\bgewond\b|\bverbrand\b|\bvlam gevat\b|\belektrische schok\b|\bontploft\b",
+            r"\b(?:me|mezelf|zich)(?: \w+){0,3} gesneden\b|\b(?:vinger|hand|duim) gesneden\b"
+            r"|\bbloed(?:de|t|en)\b|\bhechting\w*|\bnaar het ziekenhuis\b"
+            r"|\bin het ziekenhuis\b|\bspoedeisende hulp\b",
         ),
         "pt": (
             r"\bsuicid\w+|\bme matar\b|\btirar (?:a )?minha (?:propria )?vida\b"
             r"|\bnao quero mais viver\b",
             r"\bferid[oa]\b|\bqueimadura\w*|\bpegou fogo\b|\bchoque eletrico\b|\bexplodiu\b",
+            r"\bme cortei\b|\bcortou (?:a|o|minha|meu)\b|\bsangr\w+|\bpontos de sutura\b"
+            r"|\bao hospital\b|\bno hospital\b|\bnas urgencias\b",
         ),
         "pl": (
             r"\bsamobojstw\w*|\bzabic sie\b|\bodebrac sobie zycie\b|\bnie chce (?:juz )?zyc\b",
             r"\branny\b|\bpoparz\w+|\bzapalil\w* sie\b|\bsie zapalil\w*"
             r"|\bporazen\w* pradem\b|\bwybuchl\w*",
+            r"\bskaleczyl\w*|\bkrwaw\w+|\bszwy\b|\bszpital\w*",
         ),
         "ja": ("死にたい", "自殺", "消えたい", "生きていけない", "怪我", "けか", "発火",
-               "火事", "感電", "やけと", "爆発"),
+               "火事", "感電", "やけと", "爆発", "出血", "血か出", "縫", "病院に", "救急"),
     },
 }
 

@@ -117,10 +117,12 @@ STOP_WORDS = words(
     powazaniem atenciosamente cordialement regards thanks thank cheers ola olá ciao
     quick question questions things thing two different long lange dura tempo vuole
     dagen tage jours dias giorni dni zuruck bekomme bekommen happen happens happened
-    temps prend combien tarda demora braucht welche welcher welches""",
+    temps prend combien tarda demora braucht welche welcher welches duree durata duracion
+    duracao duur dlugo dluga dlugi""",
 )
-# Countries and regions (folded; English and native names): a question that names one the KB
-# does not list ("shipping to Portugal?") is still about shipping, not about something else.
+# Countries and regions (folded; English and native names), weekdays and months: a question
+# that names one the KB does not list ("shipping to Portugal?", "the invoice for January")
+# is still about shipping or invoices, not about something else.
 PLACES = words(
     """europe eu usa us uk america canada mexico brazil brasil australia japan china india
     germany deutschland osterreich austria schweiz switzerland suisse svizzera france
@@ -129,7 +131,8 @@ PLACES = words(
     portugal poland polska polsce polen pologne ireland irland scotland england sweden
     sverige norway norge denmark danmark finland suomi greece czechia luxembourg london
     paris berlin madrid rome roma amsterdam lisbon lisboa warsaw warszawa vienna wien
-    monday tuesday wednesday thursday friday saturday sunday""",
+    monday tuesday wednesday thursday friday saturday sunday
+    january february march april may june july august september october november december""",
 )
 # Japanese politeness and function phrases dropped before glossary lookup (substrings).
 JA_FILLER = ("お世話になっております", "よろしくお願いいたします", "よろしくお願いします",
@@ -156,6 +159,18 @@ GLOSSARY: dict[str, str] = {
     "lampa": "lamp", "lampy": "lamp", "polaczyc": "connect",
     "integracja": "integration", "dwuetapowa": "two-factor 2fa", "zadanie": "task",
     "zadania": "tasks", "usunac": "delete", "usuniete": "deleted", "przywrocic": "restore",
+    # pl: signing in (Polish has no Snowball stemmer, so the common inflections are listed)
+    "konto": "account", "kontem": "account", "koncie": "account", "kontu": "account",
+    "zalogowac": "sign in log in", "zaloguje": "sign in log in", "logowanie": "sign in login",
+    "logowania": "sign in login", "logowaniu": "sign in login", "zalogowanie": "sign in",
+    "zablokowane": "locked", "zablokowany": "locked", "zablokowana": "locked",
+    "zablokowac": "locked", "odblokowac": "unlock locked", "blokada": "locked",
+    "prob": "attempts", "proby": "attempts", "probach": "attempts", "kod": "code",
+    "kodu": "code", "uwierzytelniania": "authentication", "dodac": "add", "numer": "number",
+    # "add" and "number" in the other languages
+    "hinzufugen": "add", "hinterlegen": "add", "ajouter": "add", "anadir": "add",
+    "agregar": "add", "aggiungere": "add", "toevoegen": "add", "voeg": "add",
+    "adicionar": "add", "acrescentar": "add", "nummer": "number", "numero": "number",
     # lamp / hardware / e-commerce words in the other languages
     "lampe": "lamp", "lampada": "lamp bulb", "lampara": "lamp", "lamp": "lamp",
     "leuchtmittel": "bulb", "ampoule": "bulb", "bombilla": "bulb", "lampadina": "bulb",
@@ -253,7 +268,7 @@ GLOSSARY: dict[str, str] = {
     "kwijt": "lost", "perso": "lost",
     "gesperrt": "locked", "bloque": "locked", "bloqueada": "locked", "bloqueado": "locked",
     "geblokkeerd": "locked", "bloccato": "locked", "bloccata": "locked",
-    "konto": "account", "benutzerkonto": "account", "compte": "account", "cuenta": "account",
+    "benutzerkonto": "account", "compte": "account", "cuenta": "account",
     "conta": "account",
     "neu": "new", "neue": "new", "neuen": "new", "nouveau": "new", "nouvelle": "new",
     "nuevo": "new", "nueva": "new", "nieuw": "new", "nieuwe": "new", "novo": "new",

@@ -52,6 +52,9 @@ HUMAN_REQUEST_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\b(?:a|your|the)\s+(?:supervisor|manager|account manager|team lead|senior\s+\w+)"
         r"\s+to\s+(?:review|look at|check|handle|call|contact)\b",
         r"\bput me (?:in touch|through) with\b|\b(?:an?|my|our) account manager\b",
+        r"\b(?:let|have|get|need|want)\s+(?:a|an|some|one of your)\s+(?:real\s+)?(?:human"
+        r"|humans|person|people|human being|staff member|member of (?:your|the) team)"
+        r"\s+(?:to\s+)?(?:handle|look|deal|check|review|take|answer|reply|respond|sort)\w*",
         r"\b(?:no|not|stop|enough)\b(?:\s+\w+){0,3}\s+(?:bots?|robots?|chatbots?"
         r"|automated (?:answers?|replies|responses?)|canned (?:answers?|responses?))\b",
     ),
@@ -67,7 +70,7 @@ HUMAN_REQUEST_PATTERNS: dict[str, tuple[str, ...]] = {
         r"(?:einem|einer|ihrem|ihrer|dem|der)\s+"
         r"(?:mensch|menschen|mitarbeiter\w*|vorgesetzte\w*|person|berater\w*)\b",
         r"\b(?:rufen sie mich|ruft mich|mich\s+(?:bitte\s+)?(?:zuruck|an)?rufen|ruckruf\w*"
-        r"|zuruckrufen)\b",
+        r"|zuruckrufen|zuruckgerufen|angerufen werden)\b",
         r"\bkein(?:en|e)?\s+(?:bot|roboter|chatbot|ki|maschine)\b",
     ),
     "fr": (
@@ -78,6 +81,8 @@ HUMAN_REQUEST_PATTERNS: dict[str, tuple[str, ...]] = {
         r"|quelqu'un|superieur|manager|interlocut\w+|une personne|la personne)\b",
         r"\b(?:vrai|vraie|veritable)s?\s+(?:humain|personne|conseiller\w*|agent|interlocut\w+)\b",
         r"\b(?:rappelez[- ]moi|me rappeler|m'appeler|appelez[- ]moi|me telephoner)\b",
+        r"\b(?:etre|soit|suis)\s+(?:re)?(?:rappele|contacte|appele)e?s?\s+par\b"
+        r"|\bun rappel(?: telephonique)?\b",
         r"\bpas\s+(?:a\s+|avec\s+)?(?:un|une)\s+(?:robot|bot|machine)\b",
     ),
     "es": (
@@ -89,6 +94,7 @@ HUMAN_REQUEST_PATTERNS: dict[str, tuple[str, ...]] = {
         r"|encargad\w+|responsable|gerente|operador\w*|alguien)\b",
         r"\b(?:persona|agente)\s+(?:real|de verdad|humano|humana)\b|\bser humano\b",
         r"\b(?:llamenme|llameme|llamadme|me llamen|me llame|llamarme|devolverme la llamada)\b",
+        r"\bque me (?:contacte|contacten|devuelvan la llamada)\b|\bser (?:llamad|contactad)[oa]\b",
         r"\bno\s+(?:con\s+)?(?:un|una)\s+(?:bot|robot|maquina)\b",
     ),
     "nl": (
@@ -111,6 +117,7 @@ HUMAN_REQUEST_PATTERNS: dict[str, tuple[str, ...]] = {
         r"|alguem|representante|operador\w*)\b",
         r"\b(?:pessoa|atendente)\s+(?:real|de verdade|humana?)\b|\bser humano\b",
         r"\b(?:me liguem|me ligue|ligar para mim|ligue-me|liguem-me|me telefonem)\b",
+        r"\bser (?:contactad|contatad|chamad)[oa] por\b",
         r"\bnao\s+(?:com\s+)?(?:um|uma)\s+(?:robo|bot|maquina)\b",
     ),
     "pl": (
@@ -130,6 +137,7 @@ HUMAN_REQUEST_PATTERNS: dict[str, tuple[str, ...]] = {
         r"|addetto|consulente|manager)\b",
         r"\b(?:persona|operatore)\s+(?:reale|vera|umano)\b|\bessere umano\b",
         r"\b(?:richiamatemi|chiamatemi|mi richiami|mi chiami|mi chiamate|mi richiamate)\b",
+        r"\bessere (?:ri)?(?:chiamat|contattat)[oa]\b",
         r"\bnon\s+(?:con\s+)?(?:un|una)\s+(?:bot|robot|macchina)\b",
     ),
 }

@@ -12,8 +12,8 @@ Confidence of a hit (documented in docs/agent.md):
                                               idf1 = FTS5 idf of a term in one section
                                               (bm25 scales with it: 3.2 for 36 sections)
     coverage   = sum(credit(g) for each group g) / sum(w(g) for each group g)
-    w(g)       = the largest idf(t) of g's terms the KB contains, else
-                 UNKNOWN_WEIGHT * idf of a one-section term
+    w(g)       = the largest idf(t) of g's terms the KB contains, else 0 for a place
+                 name (lexicons.PLACES), else UNKNOWN_WEIGHT * idf of a one-section term
     credit(g)  = the largest idf(t) of g's terms the section contains, else 0
     confidence = strength * coverage          (0..1)
 
@@ -37,7 +37,7 @@ from typing import Any
 
 import snowballstemmer
 
-from gateway.agent.lexicons import GLOSSARY, JA_FILLER, STOP_WORDS, WORD, fold
+from gateway.agent.lexicons import GLOSSARY, JA_FILLER, PLACES, STOP_WORDS, WORD, fold
 from gateway.storage.knowledge import KbHit, KnowledgeIndex
 
 SATURATION = 1.0  # in units of idf1, so that the formula does not depend on the KB size
@@ -197,7 +197,11 @@ class Retriever:
     def weight(self, group: Sequence[str]) -> float:
         """The IDF of the group's best-known term; UNKNOWN_WEIGHT x rare IDF if none is known."""
         known = [self.index.idf(t) for t in group if self.index.document_frequency(t)]
-        return max(known) if known else UNKNOWN_WEIGHT * self._rare_idf
+        if known:
+            return max(known)
+        if all(t in PLACES for t in group):  # "shipping to Poland" is about shipping
+            return 0.0
+        return UNKNOWN_WEIGHT * self._rare_idf
 
     def credit(self, hit: KbHit, group: Sequence[str]) -> float:
         """What the section earns for a group: the weight of its best matched term."""

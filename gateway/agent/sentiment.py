@@ -9,7 +9,10 @@ a private copy of its lexicon make it fit support mail:
 * a small anger/politeness lexicon for de, fr, es, nl, pt and it (and a few English anger
   words VADER lacks or rates mildly) is added, so that "Frechheit", "scandaleux" or
   "vergüenza" count. VADER's negation, booster, capitals and "!" rules still apply, but
-  negation only knows English words ("not", "never", "n't").
+  negation only knows English words ("not", "never", "n't"). Inflected forms of that
+  lexicon ("slechte", "enttäuschte", "péssimos") count through their Snowball stem;
+* a complaint about being ignored ("three emails, zero answers", "keine Antwort") caps
+  an already negative score at IGNORED_SCORE, as sarcasm does.
 
 Text detected as another language than English is scored *without* VADER's English word
 list (emoticons kept): its words collide with foreign function words (German "die" and
@@ -23,7 +26,9 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 
+import snowballstemmer
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from gateway.agent.lexicons import strip_accents, words
@@ -126,10 +131,38 @@ SARCASTIC_SCORE = -0.7
 FAILURE = re.compile(
     r"\b(?:broke|broken|bricked|died|dead|lost|again|third time|second time|down|failed"
     r"|crash\w*|still|not working|doesn'?t work|stopped|waiting|paperweight|outage|wasted?"
+    r"|without (?:a |any )?(?:working|functioning)|another (?:day|week|month) (?:without|of)"
     r"|kaputt|wieder|schon wieder|encore|panne|otra vez|de nuevo|roto|di nuovo|rotto|weer"
     r"|kapot|de novo|quebrado|znowu|zepsut\w*)\b",
     re.IGNORECASE,
 )
+# Being ignored: a complaint that support does not answer. Next to any other negative word
+# it marks anger even when the words alone score mild ("a joke. Three emails, zero answers").
+IGNORED = re.compile(
+    r"\b(?:(?:zero|no|not a single|not one) (?:answers?|repl(?:y|ies)|responses?)"
+    r"|(?:nobody|no one|no-one|noone)(?: \w+){0,2} (?:answer|repl|respond|get|got|bother)\w*"
+    r"|(?:still|never) (?:got |had |received )?(?:an? |any )?(?:answer|reply|response)"
+    r"|ignor(?:e|es|ed|ing) (?:me|us|my|our)|(?:being|been|get|got|keep getting) ignored"
+    r"|keine (?:antwort|ruckmeldung|reaktion)|niemand (?:antwortet|meldet sich|reagiert)"
+    r"|ignoriert|aucune reponse|sans (?:aucune )?reponse|personne ne (?:repond|me repond)"
+    r"|m.ignore[zr]?|nous ignore[zr]?|sin (?:ninguna )?respuesta|ninguna respuesta"
+    r"|nadie (?:me )?(?:responde|contesta)"
+    r"|nessuna risposta|senza risposta|nessuno (?:mi )?risponde|ignorat[oaie]"
+    r"|geen (?:antwoord|reactie)|niemand (?:reageert|antwoordt)|genegeerd"
+    r"|sem (?:nenhuma )?resposta|nenhuma resposta|ninguem (?:me )?responde|ignorad[oa]s?"
+    r"|brak odpowiedzi|nikt (?:mi )?nie odpowiada|ignoruj\w*)\b"
+    r"|返事がない|返事があり?ません|返信がない|返信があり?ません|回答がない|無視",
+    re.IGNORECASE,
+)
+# Inflected forms of the foreign lexicon ("slechte", "enttäuschte", "delusa"): a word the
+# lexicon lacks is looked up by its Snowball stem in the mail's language.
+STEMMERS = {"de": "german", "fr": "french", "es": "spanish", "it": "italian",
+            "nl": "dutch", "pt": "portuguese"}
+MIN_STEM = 4  # shorter stems collide with ordinary words
+_TOKEN = re.compile(r"[^\W\d_]+")
+_NL_LONG_VOWEL = re.compile(r"([^aeiou])([aeiou])([zv])e$")  # boze -> boos, lieve -> lief
+IGNORED_NEGATIVE_AT = -0.2  # the rest of the mail must already lean negative
+IGNORED_SCORE = -0.7
 
 
 class SentimentScorer:
@@ -163,10 +196,50 @@ class SentimentScorer:
             score = total / math.sqrt(total * total + 15) if total else 0.0
         else:
             vader = self._english if language in ENGLISH_LEXICON_LANGUAGES else self._foreign
+            if language in STEMMERS:
+                plain = uninflect(plain, language)
             score = float(vader.polarity_scores(plain)["compound"])
         if sarcasm(plain):
             score = min(score, SARCASTIC_SCORE)
+        if score <= IGNORED_NEGATIVE_AT and IGNORED.search(plain.replace("\u2019", "'")):
+            score = min(score, IGNORED_SCORE)
         return score
+
+
+@lru_cache(maxsize=len(STEMMERS))
+def _stem_table(language: str) -> tuple[snowballstemmer.stemmer, dict[str, str]]:
+    stemmer = snowballstemmer.stemmer(STEMMERS[language])
+    table: dict[str, str] = {}
+    for key in EXTRA_LEXICON:
+        stem = stemmer.stemWord(key)
+        if len(stem) >= MIN_STEM:
+            table.setdefault(stem, key)
+    return stemmer, table
+
+
+def uninflect(text: str, language: str) -> str:
+    """``text`` with inflected forms of EXTRA_LEXICON words replaced by the lexicon key."""
+    stemmer, table = _stem_table(language)
+
+    def base(match: re.Match[str]) -> str:
+        word = match.group(0)
+        low = word.lower()
+        if low in EXTRA_LEXICON:
+            return word
+        candidates = [low]
+        if low.endswith("s") and language in ("fr", "es", "it", "pt"):  # plurals
+            candidates += [low[:-1], re.sub(r"eis$", "el", low), re.sub(r"es$", "", low)]
+        if language == "nl":
+            candidates.append(_NL_LONG_VOWEL.sub(
+                lambda m: m[1] + m[2] * 2 + ("s" if m[3] == "z" else "f"), low))
+        for candidate in candidates:
+            key = candidate if candidate in EXTRA_LEXICON else table.get(
+                stemmer.stemWord(candidate))
+            if key:
+                return key.upper() if word.isupper() and len(word) > 1 else key
+        return word
+
+    return _TOKEN.sub(base, text)
 
 
 def sarcasm(text: str) -> str | None:

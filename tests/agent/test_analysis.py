@@ -87,3 +87,39 @@ def test_summary_is_extractive_short_and_deterministic(transcript: MakeTranscrip
     long_summary = summarise(huge, EscalationReason.MANUAL)
     assert len(long_summary) <= SUMMARY_CHARS
     assert long_summary.endswith("an operator handed the conversation off.")
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("Your support is a joke. Three emails, zero answers. Ridiculous.", "en"),
+    ("Nobody has bothered to reply in a week. This is pathetic.", "en"),
+    ("Seit zwei Wochen keine Antwort, das ist wirklich enttäuschend.", "de"),
+    ("Toujours aucune réponse, c'est ridicule.", "fr"),
+])
+def test_being_ignored_next_to_a_complaint_is_anger(analyser: Analyser, text: str,
+                                                    lang: str) -> None:
+    assert analyser.sentiment.compound(text, lang) <= -0.6
+
+
+@pytest.mark.parametrize("text", [
+    "I emailed twice and got no reply. When will my refund arrive?",
+    "No answer yet on my invoice question, could you check?",
+    "Please ignore my previous mail, I found the invoice.",
+])
+def test_a_calm_no_reply_yet_is_not_anger(analyser: Analyser, text: str) -> None:
+    assert analyser.sentiment.compound(text, "en") > -0.6
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("Ik ben enorm teleurgesteld, waardeloze lamp en slechte service.", "nl"),
+    ("Eine katastrophale, unverschämte Abzocke.", "de"),
+    ("Sono delusa, un servizio vergognosa.", "it"),
+    ("Atendimento péssimos e horríveis.", "pt"),
+])
+def test_inflected_foreign_anger_words_count(analyser: Analyser, text: str, lang: str) -> None:
+    assert analyser.sentiment.compound(text, lang) <= -0.6
+
+
+def test_sarcasm_about_a_week_without_a_working_feature(analyser: Analyser) -> None:
+    text = "Wow, another week without a working sync. Really impressive."
+    assert analyser.sentiment.compound(text, "en") <= -0.6
+    assert analyser.sentiment.compound("Really impressive, the new sync works!", "en") > 0

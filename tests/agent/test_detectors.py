@@ -115,3 +115,48 @@ def test_negated_human_requests_are_not_requests(text: str) -> None:
 
 def test_affirmed_request_after_unrelated_negation() -> None:
     assert asks_for_human("I don't understand this, please call me.") is not None
+
+
+@pytest.mark.parametrize("text", [
+    "The glass cover shattered and cut my hand. I needed stitches.",
+    "My daughter's finger was bleeding after touching the broken shade.",
+    "We ended up in the emergency room last night because of the charger.",
+    "Ich habe mich am kaputten Glas geschnitten und musste genäht werden.",
+    "Je me suis coupée avec le verre, il a fallu des points de suture.",
+    "Me corté con el cristal y estuve sangrando un buen rato.",
+    "Mi sono tagliata con il vetro e sono finita al pronto soccorso.",
+    "Ik heb me aan het glas gesneden, het bloedde flink.",
+    "Cortou a mão no vidro e foi ao hospital.",
+    "Skaleczyłem się o szkło, trzeba było założyć szwy.",
+    "ガラスで手を切って出血しました。",
+])
+def test_bodily_injuries_are_safety_topics(text: str) -> None:
+    hit = detect_topic(fold(text))
+    assert hit is not None and hit.category == "self_harm_safety", hit
+
+
+@pytest.mark.parametrize("text", [
+    "Is the print bleeding into the margin?",
+    "How do I cut the video before uploading it?",
+    "Wie wird das Video geschnitten?",
+    "We are a hospital group. Which plan fits 300 users?",
+])
+def test_injury_words_in_ordinary_use_are_not_safety(text: str) -> None:
+    assert detect_topic(fold(text)) is None
+
+
+@pytest.mark.parametrize("text", [
+    "Please let a human handle this, I don't trust automated answers with billing.",
+    "Can you have a real person look at my invoice?",
+    "Je souhaite être rappelé par un conseiller.",
+    "Quiero que me contacte un asesor.",
+    "Vorrei essere richiamato domani.",
+    "Ich möchte heute noch zurückgerufen werden.",
+    "Gostaria de ser contactado por um atendente.",
+])
+def test_passive_and_delegating_human_requests(text: str) -> None:
+    assert asks_for_human(text) is not None
+
+
+def test_declined_delegation_is_not_a_request() -> None:
+    assert asks_for_human("I do not need a human to handle this, the article helped.") is None

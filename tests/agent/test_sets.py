@@ -280,3 +280,66 @@ async def test_each_question_gets_its_own_direct_answer(
         assert direct[1] == "- We do not accept PayPal or cheques."
     finally:
         index.close()
+
+
+@pytest.mark.parametrize(("text", "source"), [
+    ("Nie mogę się zalogować, konto jest zablokowane po kilku próbach logowania. Co robić?",
+     "account-access#account-locked-after-too-many-attempts"),
+    ("Hoe voeg ik ons btw-nummer toe aan de facturen?",
+     "billing#change-the-company-name-address-or-vat-number-on-invoices"),
+])
+async def test_sign_in_and_add_number_vocabulary_is_translated(
+        builtin: BuiltinAgent, transcript: MakeTranscript, text: str, source: str) -> None:
+    reply = (await builtin.decide(transcript(text))).action
+    assert isinstance(reply, Reply), reply
+    assert reply.sources[0] == source
+
+
+async def test_the_section_that_covers_the_question_is_quoted_first(
+        builtin: BuiltinAgent, transcript: MakeTranscript) -> None:
+    # the subject's "limits" makes the API rate-limits section the bm25 leader
+    reply = (await builtin.decide(transcript(
+        "Hi,\n\nHow much storage does the Free plan include?\n\nThanks",
+        subject="Free plan limits", name="Jenny Wu"))).action
+    assert isinstance(reply, Reply), reply
+    assert reply.sources[0] == "plans#which-plans-are-there"
+
+
+@pytest.mark.parametrize(("text", "section"), [
+    ("Quanto tempo ci vuole per la spedizione in Italia?", "shipping-times"),
+    ("¿Cuánto tarda el envío a España?", "shipping-times"),
+    ("Quelle est la durée de la garantie en France ?", "warranty"),
+    ("Jak długa jest gwarancja na lampę w Polsce?", "warranty"),
+])
+async def test_a_named_country_and_a_duration_word_do_not_hide_the_topic(
+        lumen: BuiltinAgent, transcript: MakeTranscript, text: str, section: str) -> None:
+    reply = (await lumen.decide(transcript(text))).action
+    assert isinstance(reply, Reply), reply
+    assert reply.sources[0].endswith(section) or reply.sources[0].endswith("garantie")
+
+
+async def test_a_month_is_not_a_product_name(builtin: BuiltinAgent,
+                                             transcript: MakeTranscript) -> None:
+    reply = (await builtin.decide(transcript(
+        "Where can I download the invoice for the payment we made in October?"))).action
+    assert isinstance(reply, Reply), reply
+    assert reply.sources[0].startswith("billing#")
+
+
+@pytest.fixture(scope="module")
+def harbor_index() -> KnowledgeIndex:
+    return KnowledgeIndex.from_folder(HARBOR)
+
+
+async def test_a_quoted_error_code_that_names_a_section_is_enough(
+        harbor_index: KnowledgeIndex, analyser: Analyser, transcript: MakeTranscript) -> None:
+    harbor = BuiltinAgent(AgentConfig(knowledge_base=HARBOR), harbor_index, analyser)
+    reply = (await harbor.decide(transcript(
+        "Dear support team,\n\nWe can't downgrade to Team, it says HB-5004.\n\nSarah\n",
+        subject="HB-5004", name="Sarah Collins"))).action
+    assert isinstance(reply, Reply), reply
+    assert reply.sources[0] == "errors#hb-5004-plan-change-blocked"
+    # two different codes: no single section is named, the usual confidence decides
+    action = (await harbor.decide(transcript(
+        "We see HB-5004 and HB-1001 whenever we change the team's seats."))).action
+    assert not isinstance(action, Reply) or action.sources[0].startswith("errors#")
