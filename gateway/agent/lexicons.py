@@ -45,7 +45,7 @@ STOP_WORDS = words(
     need needs needed would like know let make made still really already yet since ago
     hi hello hey dear thanks thank thx please pls regards best cheers kind sincerely greetings
     help question questions wondering wonder tell told ask asking asked anyone someone
-    morning afternoon evening today yesterday tomorrow week month day days time times
+    morning afternoon evening today yesterday tomorrow week day days time times
     try tried trying possible okay ok sure hope one two also maybe something anything
     im ive id dont doesnt didnt cant isnt wont s t ll re ve d m don doesn didn isn won
     aren wasn weren haven hasn couldn shouldn wouldn anymore else everywhere although
@@ -343,6 +343,8 @@ GLOSSARY: dict[str, str] = {
     "tarif": "plan", "tarifs": "plan", "forfait": "plan", "plano": "plan", "piano": "plan",
     "preis": "price", "preise": "price", "kosten": "price", "prix": "price",
     "precio": "price", "prijs": "price", "preco": "price", "prezzo": "price", "costo": "price",
+    # en: how customers ask for a price when the KB says "Price"
+    "how much": "price", "cost": "cost price", "pricing": "price",
     "andern": "change", "aendern": "change", "wechseln": "change", "changer": "change",
     "modifier": "change", "cambiar": "change", "wijzigen": "change",
     "veranderen": "change", "alterar": "change", "mudar": "change", "cambiare": "change",

@@ -343,3 +343,14 @@ async def test_a_quoted_error_code_that_names_a_section_is_enough(
     action = (await harbor.decide(transcript(
         "We see HB-5004 and HB-1001 whenever we change the team's seats."))).action
     assert not isinstance(action, Reply) or action.sources[0].startswith("errors#")
+
+
+async def test_price_question_is_answered_from_the_price_table(
+        builtin: BuiltinAgent, transcript: MakeTranscript) -> None:
+    """'How much … cost per month' finds the table whose header says Price (issue 9)."""
+    reply = (await builtin.decide(transcript(
+        "Hi, how much does the Pro plan cost per month?",
+        subject="How much does the Pro plan cost per month?"))).action
+    assert isinstance(reply, Reply), reply
+    assert reply.sources[0] == "plans#which-plans-are-there"
+    assert "€12 per user per month" in reply.markdown.split("From our help centre")[0]
