@@ -354,3 +354,13 @@ async def test_price_question_is_answered_from_the_price_table(
     assert isinstance(reply, Reply), reply
     assert reply.sources[0] == "plans#which-plans-are-there"
     assert "€12 per user per month" in reply.markdown.split("From our help centre")[0]
+
+
+async def test_greeting_line_is_not_part_of_the_question(
+        lumen: BuiltinAgent, transcript: MakeTranscript) -> None:
+    found = await lumen.retrieve(transcript(
+        "Dear support team,\n\nDoes the lamp have a warranty in Canada?\n\nBest regards,\nTom",
+        name="Tom Reed", subject="Warranty"))
+    words = {t for group in found.groups for t in group}
+    assert "warranty" in words
+    assert not words & {"support", "team", "dear", "regards"}
