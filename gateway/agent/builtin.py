@@ -16,6 +16,8 @@ from gateway.storage.knowledge import KbSection, KnowledgeIndex
 
 MAX_SECTIONS = 2
 MAX_QUESTIONS = 3  # passages in one reply when a mail asks several questions
+MIN_QUESTION_GROUPS = 3  # a shorter question alone cannot rescue a mail the KB misses ...
+RESCUE_FLOOR = 0.5  # ... unless the mail as a whole reaches half the threshold
 MIN_UNKNOWN = 4  # unknown content words that make a question "about something else"
 _NAME = re.compile(r"[A-Z][a-z]+[A-Za-z]*")
 CAPITALISED_NOUNS = frozenset({"de", "lb"})  # every noun is capitalised: no name signal
@@ -122,7 +124,9 @@ class BuiltinAgent(PolicyFirstAgent):
         confidence = max((h.confidence for h in found.hits), default=0.0)
         questions = await asyncio.to_thread(self.per_question, transcript)
         covered = [(q, r) for q, r in questions if r.confidence >= threshold]
-        if confidence < threshold and questions and len(covered) == len(questions):
+        if (confidence < threshold and questions and len(covered) == len(questions)
+                and (confidence >= RESCUE_FLOOR * threshold
+                     or all(len(r.groups) >= MIN_QUESTION_GROUPS for _, r in covered))):
             found = merge([r for _, r in covered])
             confidence = found.confidence
         found = await asyncio.to_thread(self.prefer_language, found, analysis.language)

@@ -127,19 +127,43 @@ _QUOTED = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 MIN_OWN_TEXT = 20
+_HEADER = re.compile(
+    r"^\s*(?:-{3,}.*|(?:from|to|cc|subject|date|sent|von|an|betreff|gesendet|datum|de|a|objet"
+    r"|envoye|para|asunto|enviado|fecha|da|oggetto|inviato|data|van|aan|onderwerp|verzonden"
+    r"|datum|assunto|od|do|temat|wyslano)\s*:.*)$",
+    re.IGNORECASE | re.MULTILINE,
+)
+MAX_POINTER_WORDS = 3  # own words above a forward this few only point at the forwarded mail
 
 
 def own_text(text: str) -> str:
     """The customer's own words: a forwarded or quoted thread below them is cut off.
 
     A mail that is nothing but a forward, or whose only question is in the forwarded part
-    ("Forwarding our developer's question:"), keeps everything.
+    ("Forwarding our developer's question:"), keeps everything; one whose own questions
+    only point at the forward (three content words or fewer each: "Can you answer this
+    for our lead?") keeps the forwarded mail. Forward header lines are dropped.
     """
     match = _QUOTED.search(fold(text))
-    own = text[:match.start()] if match else text
-    if match and len(own.strip()) >= MIN_OWN_TEXT and ("?" in own or "?" not in text):
+    if match is None:
+        return text
+    own, forwarded = text[:match.start()], text[match.start():]
+    if "?" in forwarded and _only_points(own):
+        return _HEADER.sub("", forwarded)  # names and addresses are not the question
+    if len(own.strip()) >= MIN_OWN_TEXT and ("?" in own or "?" not in text):
         return own
-    return text  # no forward, or the question is only in the forwarded part
+    return _HEADER.sub("", text)  # the question is only in the forwarded part
+
+
+def _only_points(own: str) -> bool:
+    """True when the customer's own questions only point at the forwarded mail."""
+    asked = [p for p in re.split(r"(?<=[?？])|(?<=[.!。！])\s+|\n+", own) if p.strip()
+             .endswith(("?", "？"))]
+    return bool(asked) and all(len(_content_words(q)) <= MAX_POINTER_WORDS for q in asked)
+
+
+def _content_words(text: str) -> list[str]:
+    return [w for w in WORD.findall(fold(text)) if w not in STOP_WORDS and len(w) > 1]
 
 
 def _cjk_words(folded: str) -> str:

@@ -364,3 +364,27 @@ async def test_greeting_line_is_not_part_of_the_question(
     words = {t for group in found.groups for t in group}
     assert "warranty" in words
     assert not words & {"support", "team", "dear", "regards"}
+
+
+async def test_a_short_question_alone_does_not_rescue_an_uncovered_mail(
+        lumen: BuiltinAgent, transcript: MakeTranscript) -> None:
+    decision = await lumen.decide(transcript(
+        "We're staying at a campsite where you tick a box in the browser before you get"
+        " online, and the site staff can't tell me more. Would it work there?",
+        name="Tom Reed", subject="Campsite"))
+    action = decision.action
+    assert isinstance(action, Escalation), action  # not the Alexa page for "work"
+    assert action.reason == EscalationReason.MISSING_KNOWLEDGE
+
+
+async def test_a_forward_under_a_pointer_question_is_the_question(
+        harbor_index: KnowledgeIndex, analyser: Analyser, transcript: MakeTranscript) -> None:
+    harbor = BuiltinAgent(AgentConfig(knowledge_base=HARBOR), harbor_index, analyser)
+    decision = await harbor.decide(transcript(
+        "Can you help with this one?\n\n---------- Forwarded message ---------\n"
+        "From: Sam Example <sam@agency.example>\nSubject: calls\n\n"
+        "If we start a Zoom meeting from a task, where does the recording end up?",
+        name="Tom Reed", subject="Fwd: calls"))
+    reply = decision.action
+    assert isinstance(reply, Reply), reply
+    assert "zoom" in reply.sources[0], reply.sources
