@@ -98,7 +98,8 @@ class BuiltinAgent(PolicyFirstAgent):
         the KB, whatever else matches.
         """
         for question in question_sentences(own_text(transcript.pending_text())):
-            groups = query_groups(question, exclude=[transcript.customer_name])
+            groups = self.retriever.with_cognates(
+                query_groups(question, exclude=[transcript.customer_name]))
             unknown = [g for g in groups
                        if not any(self.index.document_frequency(t) for t in g)]
             absent = {g[0] for g in unknown}

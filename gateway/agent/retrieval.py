@@ -211,12 +211,55 @@ def query_terms(text: str, *, exclude: Iterable[str] = ()) -> list[str]:
     return flatten(query_groups(text, exclude=exclude))
 
 
+COGNATE_PREFIX = 6  # letters of the spelling-normalised word that must agree
+_SPELLING = ((re.compile(r"(.)\1"), r"\1"), (re.compile(r"ph"), "f"), (re.compile(r"th"), "t"),
+             (re.compile(r"[kq]"), "c"), (re.compile(r"z"), "s"), (re.compile(r"y"), "i"),
+             (re.compile(r"w"), "v"))
+
+
+def cognate_key(word: str) -> str:
+    """A spelling-normalised prefix under which cognates meet: 'comentarios' and 'comments'
+    -> 'coment', 'repozytorium' and 'repository' -> 'reposi', 'aplicacao' and
+    'application' -> 'aplica'."""
+    for pattern, repl in _SPELLING:
+        word = pattern.sub(repl, word)
+    return word[:COGNATE_PREFIX]
+
+
 class Retriever:
-    """Ranks KB sections for a question and scores each hit's confidence."""
+    """Ranks KB sections for a question and scores each hit's confidence.
+
+    A word the KB and the glossary both lack is matched to the KB's own words that share
+    its spelling-normalised first six letters (cognates: "comentarios" ~ "comments",
+    "audytu" ~ "audit"), when at most MAX_COGNATES KB words do.
+    """
+
+    MAX_COGNATES = 3
 
     def __init__(self, index: KnowledgeIndex) -> None:
         self.index = index
         self._rare_idf = index.idf_for(1)
+        self._cognates: dict[str, set[str]] = {}
+        for section in index.sections:
+            for word in WORD.findall(fold(f"{section.title} {section.body}")):
+                if len(word) >= COGNATE_PREFIX - 1 and word.isalpha():  # "audit" too
+                    self._cognates.setdefault(cognate_key(word), set()).add(word)
+
+    def with_cognates(self, groups: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
+        """Each group the KB cannot match gets the KB words that are its cognates."""
+        out = []
+        for group in groups:
+            word = group[0]
+            if (len(word) >= COGNATE_PREFIX and word.isalpha()
+                    and not any(self.index.document_frequency(t) for t in group)):
+                key = cognate_key(word)
+                found = self._cognates.get(key, set())
+                if len(word) == COGNATE_PREFIX:  # an inflected 5-letter word: "audytu"
+                    found = found | self._cognates.get(key[:-1], set())
+                if 0 < len(found) <= self.MAX_COGNATES:
+                    group = (*group, *sorted(found))
+            out.append(group)
+        return out
 
     def weight(self, group: Sequence[str]) -> float:
         """The IDF of the group's best-known term; UNKNOWN_WEIGHT x rare IDF if none is known."""
@@ -242,7 +285,7 @@ class Retriever:
 
     def retrieve_sync(self, text: str, *, exclude: Iterable[str] = (), limit: int = 5
                       ) -> Retrieval:
-        groups = query_groups(text, exclude=exclude)
+        groups = self.with_cognates(query_groups(text, exclude=exclude))
         hits = self.index.search(flatten(groups), limit)
         return Retrieval(tuple(groups),
                          tuple(ScoredHit(h, self.confidence(h, groups)) for h in hits))

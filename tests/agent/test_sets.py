@@ -388,3 +388,14 @@ async def test_a_forward_under_a_pointer_question_is_the_question(
     reply = decision.action
     assert isinstance(reply, Reply), reply
     assert "zoom" in reply.sources[0], reply.sources
+
+
+async def test_a_foreign_word_outside_the_glossary_matches_its_english_cognate(
+        harbor_index: KnowledgeIndex, analyser: Analyser, transcript: MakeTranscript) -> None:
+    harbor = BuiltinAgent(AgentConfig(knowledge_base=HARBOR), harbor_index, analyser)
+    found = harbor.retriever.retrieve_sync("Gdzie w ustawieniach jest dziennik audytu?")
+    assert any("audit" in group for group in found.groups), found.groups
+    reply = (await harbor.decide(transcript(
+        "Gdzie w ustawieniach jest dziennik audytu?", name="Piotr Kowalski"))).action
+    assert isinstance(reply, Reply), reply
+    assert reply.sources[0] == "security#audit-log"
