@@ -24,7 +24,7 @@ CAPITALISED_NOUNS = frozenset({"de", "lb"})  # every noun is capitalised: no nam
 _PRODUCT_LIKE = re.compile(r"\b[A-Z]{3,}\b|\b[\w-]+\.(?:com|io|ai|net|org|app)\b")
 _CODE = re.compile(r"\b[A-Z]{2,5}-\d{3,5}\b")  # an error code such as HB-5004
 SECOND_SECTION_RATIO = 0.8  # a runner-up within 80 % of the best confidence is quoted too
-SAME_LANGUAGE_RATIO = 0.6  # a hit in the customer's language this close to the best wins
+SAME_LANGUAGE_RATIO = 0.5  # a hit in the customer's language half as good as the best wins
 PROMOTE_BELOW = 0.5  # a bm25 leader under half the best confidence yields the first place
 
 

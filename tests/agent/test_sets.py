@@ -399,3 +399,11 @@ async def test_a_foreign_word_outside_the_glossary_matches_its_english_cognate(
         "Gdzie w ustawieniach jest dziennik audytu?", name="Piotr Kowalski"))).action
     assert isinstance(reply, Reply), reply
     assert reply.sources[0] == "security#audit-log"
+
+
+async def test_the_page_in_the_customers_language_wins_at_half_the_confidence(
+        lumen: BuiltinAgent, transcript: MakeTranscript) -> None:
+    reply = (await lumen.decide(transcript(
+        "Lässt sich die Lampe mit meinem 5-GHz-WLAN verbinden?", name="Jonas Becker"))).action
+    assert isinstance(reply, Reply), reply
+    assert reply.sources[0] == "de/einrichtung#wlan-voraussetzungen"
