@@ -131,6 +131,9 @@ PLACES = words(
     portugal poland polska polsce polen pologne ireland irland scotland england sweden
     sverige norway norge denmark danmark finland suomi greece czechia luxembourg london
     paris berlin madrid rome roma amsterdam lisbon lisboa warsaw warszawa vienna wien
+    zurich zuerich geneva geneve genf munich munchen hamburg cologne koln frankfurt milan
+    milano barcelona brussels bruxelles brussel prague praha dublin edinburgh manchester
+    toronto vancouver sydney melbourne tokyo osaka
     monday tuesday wednesday thursday friday saturday sunday
     january february march april may june july august september october november december""",
 )

@@ -407,3 +407,14 @@ async def test_the_page_in_the_customers_language_wins_at_half_the_confidence(
         "Lässt sich die Lampe mit meinem 5-GHz-WLAN verbinden?", name="Jonas Becker"))).action
     assert isinstance(reply, Reply), reply
     assert reply.sources[0] == "de/einrichtung#wlan-voraussetzungen"
+
+
+async def test_a_city_or_country_in_capitals_is_not_an_unknown_product(
+        builtin: BuiltinAgent, transcript: MakeTranscript) -> None:
+    reply = (await builtin.decide(transcript(
+        "Do you deliver the Acme Box to Geneva, and what does shipping cost?",
+        name="Tom Reed"))).action
+    assert isinstance(reply, Reply), reply
+    assert reply.sources[0].startswith("shipping#")
+    assert builtin.unknown_focus(transcript("Wie lange dauert der Versand in die USA?"),
+                                 "de") is None
