@@ -237,6 +237,9 @@ class AgentConfig(Section):
         None, description="Folder of Markdown files; default the shipped sample"
     )
     confidence_threshold: float = Field(0.25, description="Below this the agent escalates")
+    semantic: bool = Field(
+        True, description="Also match by sentence vectors (WordLlama, shipped in its wheel)"
+    )
     prohibited_topics: list[str] = Field(
         default_factory=lambda: [
             "lawyer", "lawsuit", "legal action", "sue", "chargeback", "dispute the charge",

@@ -8,9 +8,10 @@ import re
 from gateway.agent.analysis import Analyser
 from gateway.agent.base import Analysis, Escalation, EscalationReason, Reply, Transcript
 from gateway.agent.compose import compose_reply
-from gateway.agent.core import PolicyFirstAgent, escalation
+from gateway.agent.core import PolicyFirstAgent, escalation, question_text
 from gateway.agent.lexicons import PLACES, WORD, fold
 from gateway.agent.retrieval import Retrieval, ScoredHit, own_text, query_groups
+from gateway.agent.semantic import SectionVectors
 from gateway.config import AgentConfig
 from gateway.storage.knowledge import KbSection, KnowledgeIndex
 
@@ -26,6 +27,12 @@ _CODE = re.compile(r"\b[A-Z]{2,5}-\d{3,5}\b")  # an error code such as HB-5004
 SECOND_SECTION_RATIO = 0.8  # a runner-up within 80 % of the best confidence is quoted too
 SAME_LANGUAGE_RATIO = 0.5  # a hit in the customer's language half as good as the best wins
 PROMOTE_BELOW = 0.5  # a bm25 leader under half the best confidence yields the first place
+# Semantic rescue (agent.semantic): a mail short of the threshold is answered from its best
+# section when its lexical confidence is at least SEMANTIC_FLOOR x threshold, the mail is
+# close in meaning to a passage of that section, and so is each of its questions.
+SEMANTIC_FLOOR = 0.55
+SEMANTIC_MAIL = 0.42
+SEMANTIC_QUESTION = 0.52
 
 
 def pick_sections(found: Retrieval, threshold: float) -> list[ScoredHit]:
@@ -55,6 +62,7 @@ class BuiltinAgent(PolicyFirstAgent):
                  analyser: Analyser | None = None) -> None:
         super().__init__(cfg, index, analyser)
         self._section_language: dict[str, str] = {}
+        self.vectors = SectionVectors(index.sections) if cfg.semantic else None
 
     def section_language(self, section: KbSection) -> str:
         """The language a KB section is written in (detected once per section)."""
@@ -114,6 +122,31 @@ class BuiltinAgent(PolicyFirstAgent):
                 return f"most words of the question are not in the KB: {words}"
         return None
 
+    def semantic_rescue(self, transcript: Transcript, found: Retrieval) -> float | None:
+        """The mail's similarity to the best section, when meaning vouches for it, else None.
+
+        Lexical confidence must be at least SEMANTIC_FLOOR x threshold; the mail (subject
+        and own text) must be close to one of the section's passages (SEMANTIC_MAIL), and
+        every question sentence too (SEMANTIC_QUESTION), so a near miss whose second
+        question the section does not answer stays missing_knowledge.
+        """
+        if self.vectors is None or not found.hits:
+            return None
+        top = found.hits[0]
+        if top.confidence < SEMANTIC_FLOOR * self.cfg.confidence_threshold:
+            return None
+        own = own_text(question_text(transcript))
+        questions = question_sentences(own)
+        if not questions:
+            return None
+        sid = top.hit.section.id
+        mail = self.vectors.scores(f"{transcript.subject}\n{own}"[:2000])[sid]
+        if mail < SEMANTIC_MAIL:
+            return None
+        if any(self.vectors.scores(q)[sid] < SEMANTIC_QUESTION for q in questions):
+            return None
+        return mail
+
     async def answer(self, transcript: Transcript, analysis: Analysis) -> Reply | Escalation:
         """Answer when the whole mail, or every question in it, is covered by the KB.
 
@@ -135,6 +168,12 @@ class BuiltinAgent(PolicyFirstAgent):
         found = await asyncio.to_thread(self.prefer_language, found, analysis.language)
         if confidence < threshold and (coded := quoted_code_section(found, transcript)):
             found, confidence = coded, max(confidence, threshold)
+        rescued = ""  # why meaning vouched for a mail the words nearly covered
+        if confidence < threshold and (close := await asyncio.to_thread(
+                self.semantic_rescue, transcript, found)) is not None:
+            rescued = (f"semantic {close:.2f} >= {SEMANTIC_MAIL:.2f}"
+                       f" (lexical confidence {confidence:.2f})")
+            confidence = threshold
         evidence = describe(found)
         if confidence < threshold:
             missed = [q for q, r in questions if r.confidence < threshold]
@@ -155,8 +194,8 @@ class BuiltinAgent(PolicyFirstAgent):
             questions=[(list(r.terms), r.hits[0].hit.section.id if r.hits else "")
                        for _, r in questions],
         )
-        return Reply(markdown, tuple(h.hit.section.id for h in chosen),
-                     f"confidence {confidence:.2f} >= {threshold:.2f} ({evidence})")
+        why = rescued or f"confidence {confidence:.2f} >= {threshold:.2f}"
+        return Reply(markdown, tuple(h.hit.section.id for h in chosen), f"{why} ({evidence})")
 
 
 def _names(question: str) -> list[str]:

@@ -7,7 +7,9 @@ ai/agent turn):
                         unless the request is negated ("no need to call me back");
 2. prohibited_topic   - a phrase from agent.prohibited_topics appears (word boundaries,
                         case- and accent-insensitive), or a built-in detector of
-                        agent.prohibited_categories fires (gateway/agent/detectors.py);
+                        agent.prohibited_categories fires (gateway/agent/detectors.py),
+                        or (agent.semantic) a sentence is close in meaning to one of the
+                        category's prototype sentences (gateway/agent/prototypes.py);
 3. negative_sentiment - the adjusted VADER compound <= agent.negative_sentiment_threshold;
 4. repeated_contact   - customer turns since the last reply, or in the whole session,
                         >= agent.repeated_contact_threshold.
@@ -24,8 +26,9 @@ import re
 from dataclasses import dataclass
 
 from gateway.agent.base import Analysis, EscalationReason, Transcript
-from gateway.agent.detectors import detect_topic
+from gateway.agent.detectors import TopicHit, detect_topic
 from gateway.agent.lexicons import WORD, fold
+from gateway.agent.semantic import topic_prototypes
 from gateway.agent.sentiment import sarcasm
 from gateway.config import AgentConfig
 
@@ -198,6 +201,15 @@ def asks_for_human(text: str) -> str | None:
     return None
 
 
+def semantic_topic(text: str, categories: tuple[str, ...]) -> TopicHit | None:
+    """A sentence close in meaning to a prototype of an active category (the model's view)."""
+    found = topic_prototypes().closest(text, categories)
+    if found is None:
+        return None
+    category, sentence, prototype, sim = found
+    return TopicHit(category, f"semantic {sim:.2f} ~ {prototype[:60]!r}", sentence[:120])
+
+
 def topic_pattern(phrase: str) -> re.Pattern[str]:
     """Word-boundary, case/accent-insensitive pattern for one prohibited phrase."""
     words = [re.escape(w) for w in fold(phrase).split()]
@@ -233,6 +245,8 @@ class EscalationPolicy:
         if phrase := self.prohibited_topic(text, customer_name):
             return f"phrase {phrase!r}"
         hit = detect_topic(mask_name(text, customer_name), self._categories)
+        if hit is None and self.cfg.semantic:
+            hit = semantic_topic(text, self._categories)
         return str(hit) if hit else None
 
     def repeated_contact(self, transcript: Transcript) -> str | None:
