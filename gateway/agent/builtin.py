@@ -33,6 +33,10 @@ PROMOTE_BELOW = 0.5  # a bm25 leader under half the best confidence yields the f
 SEMANTIC_FLOOR = 0.55
 SEMANTIC_MAIL = 0.42
 SEMANTIC_QUESTION = 0.52
+# Semantic re-ranking: among hits at least RERANK_RATIO x the best confidence, one whose
+# meaning is RERANK_MARGIN closer to the mail than the leader's is quoted first.
+RERANK_RATIO = 0.5
+RERANK_MARGIN = 0.2
 
 
 def pick_sections(found: Retrieval, threshold: float) -> list[ScoredHit]:
@@ -122,6 +126,26 @@ class BuiltinAgent(PolicyFirstAgent):
                 return f"most words of the question are not in the KB: {words}"
         return None
 
+    def semantic_rerank(self, transcript: Transcript, found: Retrieval) -> Retrieval:
+        """The hits with the one closest in meaning first, when it is clearly closer."""
+        if self.vectors is None or len(found.hits) < 2:
+            return found
+        best = max(h.confidence for h in found.hits)
+        if best <= 0:
+            return found
+        scores = self.vectors.scores(self.mail_text(transcript))
+        top = found.hits[0]
+        near = [h for h in found.hits if h.confidence >= RERANK_RATIO * best]
+        closest = max(near, key=lambda h: scores[h.hit.section.id])
+        if scores[closest.hit.section.id] - scores[top.hit.section.id] < RERANK_MARGIN:
+            return found
+        return Retrieval(found.groups, (closest, *(h for h in found.hits if h is not closest)))
+
+    @staticmethod
+    def mail_text(transcript: Transcript) -> str:
+        """What the mail is about, for sentence vectors: the subject and the own text."""
+        return f"{transcript.subject}\n{own_text(question_text(transcript))}"[:2000]
+
     def semantic_rescue(self, transcript: Transcript, found: Retrieval) -> float | None:
         """The mail's similarity to the best section, when meaning vouches for it, else None.
 
@@ -140,7 +164,7 @@ class BuiltinAgent(PolicyFirstAgent):
         if not questions:
             return None
         sid = top.hit.section.id
-        mail = self.vectors.scores(f"{transcript.subject}\n{own}"[:2000])[sid]
+        mail = self.vectors.scores(self.mail_text(transcript))[sid]
         if mail < SEMANTIC_MAIL:
             return None
         if any(self.vectors.scores(q)[sid] < SEMANTIC_QUESTION for q in questions):
@@ -165,6 +189,8 @@ class BuiltinAgent(PolicyFirstAgent):
                      or all(len(r.groups) >= MIN_QUESTION_GROUPS for _, r in covered))):
             found = merge([r for _, r in covered])
             confidence = found.confidence
+        else:
+            found = await asyncio.to_thread(self.semantic_rerank, transcript, found)
         found = await asyncio.to_thread(self.prefer_language, found, analysis.language)
         if confidence < threshold and (coded := quoted_code_section(found, transcript)):
             found, confidence = coded, max(confidence, threshold)

@@ -99,3 +99,16 @@ def test_inactive_categories_are_not_matched() -> None:
     text = "I don't see the point of anything anymore and I don't think I can keep going."
     assert topic_prototypes().closest(text, ("self_harm_safety",)) is not None
     assert topic_prototypes().closest(text, ("legal", "payment_dispute")) is None
+
+
+async def test_the_section_closest_in_meaning_is_quoted_first(
+        builtin: BuiltinAgent, sample_index: KnowledgeIndex, analyser: Analyser,
+        transcript: MakeTranscript) -> None:
+    mail = transcript("Before we cancel I'd like to take all our files with us. Is there a way"
+                      " to export everything in one go?", subject="export")
+    reply = (await builtin.decide(mail)).action
+    assert isinstance(reply, Reply), reply
+    assert reply.sources[0] == "account-deletion#export-your-data-before-you-leave"
+    off = BuiltinAgent(AgentConfig(semantic=False), sample_index, analyser)
+    before = (await off.decide(mail)).action
+    assert isinstance(before, Reply) and before.sources[0].startswith("plans#")
