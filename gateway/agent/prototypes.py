@@ -5,6 +5,9 @@ from __future__ import annotations
 # category -> sentences a customer might write without the detectors' keywords.
 PROTOTYPES: dict[str, tuple[str, ...]] = {
     "self_harm_safety": (
+        "My child touched the lamp and got a burn on her hand.",
+        "I'm at the end of my rope and I don't want to be here anymore.",
+        "The cable melted and there was a small fire next to the bed.",
         "I don't see the point of living anymore and I can't keep going.",
         "I want to hurt myself, I feel like ending everything.",
         "The device got very hot, started smoking and smelled like burning plastic.",
@@ -26,6 +29,7 @@ PROTOTYPES: dict[str, tuple[str, ...]] = {
         "Urządzenie bardzo się nagrzało, leciał dym i czuć było spaleniznę.",
     ),
     "account_compromise": (
+        "Emails are going out from my account that I never sent.",
         "A former employee still has access to our account and is downloading our files.",
         "Someone I don't know is logged into my account and I didn't do this.",
         "My recovery email was changed and I got a login alert from a place I have never been.",
@@ -46,6 +50,8 @@ PROTOTYPES: dict[str, tuple[str, ...]] = {
         "Ktoś obcy korzysta z mojego konta, to nie ja.",
     ),
     "legal": (
+        "We are consulting counsel about our options regarding damages.",
+        "I will report your company to the consumer protection authority.",
         "We are preparing to take this matter to court.",
         "Our legal team will be in touch regarding this breach of contract.",
         "Wir werden die Sache vor Gericht bringen.",
@@ -57,6 +63,8 @@ PROTOTYPES: dict[str, tuple[str, ...]] = {
         "Skierujemy tę sprawę do sądu.",
     ),
     "data_protection": (
+        "I want a copy of everything you have on file about me.",
+        "Stop using my information and erase my profile from all your systems.",
         "Please tell me what personal information you hold about me and delete all of it.",
         "I object to you processing my personal data for marketing.",
         "Bitte teilen Sie mir mit, welche Daten Sie über mich speichern, und löschen Sie sie.",
@@ -68,6 +76,8 @@ PROTOTYPES: dict[str, tuple[str, ...]] = {
         "Proszę o informację, jakie dane o mnie przechowujecie, i ich usunięcie.",
     ),
     "payment_dispute": (
+        "I told my card company this payment was not mine and they are getting it back.",
+        "I am disputing this transaction with my credit card provider.",
         "I have asked my bank to get the money back for this charge.",
         "There is a charge on my card I never authorised and I want it reversed by my bank.",
         "Ich habe meine Bank gebeten, das Geld zurückzuholen.",
@@ -79,6 +89,9 @@ PROTOTYPES: dict[str, tuple[str, ...]] = {
         "Poprosiłem bank o odzyskanie pieniędzy za tę płatność.",
     ),
     "security_report": (
+        "Anyone can open another team's files just by guessing the link.",
+        "I found a bug that lets me log in as any other user.",
+        "Your API returns other customers' records if I change the ID.",
         "I found a way to see other customers' data by changing a number in the address.",
         "Your login page can be bypassed and I want to report it responsibly before publishing.",
         "Ich kann durch Ändern einer Nummer in der Adresse die Daten anderer Kunden sehen.",

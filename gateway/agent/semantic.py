@@ -100,7 +100,12 @@ _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")  # the model does not separat
 
 
 class TopicPrototypes:
-    """Prototype sentences per escalation category; finds a customer sentence close to one."""
+    """Prototype sentences per escalation category; finds a customer sentence close to one.
+
+    A statement at ``threshold`` is enough; a question ("How do I turn off two-factor
+    login?" is close to "my two-factor login was switched off") or a sentence only at
+    ``cued_threshold`` also needs a cue of the category (the vectors ignore intent).
+    """
 
     def __init__(self, prototypes: dict[str, tuple[str, ...]],
                  threshold: float = TOPIC_SIMILARITY, cues: dict[str, str] | None = None,
@@ -127,7 +132,9 @@ class TopicPrototypes:
                 return None
             category = self._category[col]
             cue = self._cues.get(category)
-            if sim >= self.threshold or (cue is not None and cue.search(fold(found[row]))):
+            asks = found[row].rstrip().endswith(("?", "？"))  # "How do I turn off 2FA?"
+            if ((sim >= self.threshold and not asks)
+                    or (cue is not None and cue.search(fold(found[row])))):
                 return category, found[row], self._text[col], sim
         return None
 

@@ -90,6 +90,7 @@ def test_compromise_paraphrases_in_other_languages(text: str) -> None:
     "Can I keep going with the free plan after the trial?",
     "How do I delete my account and all my data?",
     "My bank declined the payment, can I try another card?",
+    "How do I turn off two-factor login for my account?",
 ])
 def test_how_to_questions_near_a_topic_are_not_one(text: str) -> None:
     assert topic_prototypes().closest(text, CATEGORIES) is None
