@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from stop_words import get_stop_words
+
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "ł": "l", "Ł": "L",
                               "ø": "o", "Ø": "O", "đ": "d", "Đ": "D"})
 
@@ -409,3 +411,16 @@ GLOSSARY: dict[str, str] = {
     "storung": "outage incident", "panne": "outage", "caida": "outage",
     "storing": "outage", "interruzione": "outage",
 }
+
+
+# The maintained stop-word lists of the `stop-words` package for the seven other
+# languages: function words the hand-made STOP_WORDS missed ("welchem", "jako",
+# "podemos") are not counted as words the KB lacks when deciding that a foreign question
+# is about something else (builtin.unknown_focus). Glossary words ("cuenta", "essai") and
+# words that are content in support mail are not function words.
+_CONTENT_IN_SUPPORT_MAIL = frozenset({"usa", "pro", "due", "go"})
+FUNCTION_WORDS = STOP_WORDS | frozenset(
+    fold(w) for lang in ("german", "french", "spanish", "italian", "dutch", "portuguese",
+                         "polish")
+    for w in get_stop_words(lang)
+) - _CONTENT_IN_SUPPORT_MAIL - frozenset(GLOSSARY)
