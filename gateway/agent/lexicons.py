@@ -410,6 +410,26 @@ GLOSSARY: dict[str, str] = {
     "antwoord": "response", "resposta": "response", "risposta": "response",
     "storung": "outage incident", "panne": "outage", "caida": "outage",
     "storing": "outage", "interruzione": "outage",
+    # language names (a question about the interface language names one); not the ones
+    # whose stem is a country's ("italiano" ~ "Italia", "polski" ~ "Polska")
+    "nederlands": "dutch", "niederlandisch": "dutch", "neerlandais": "dutch",
+    "holandes": "dutch", "olandese": "dutch", "holenderski": "dutch", "オランダ語": "dutch",
+    "deutsch": "german", "allemand": "german", "aleman": "german", "tedesco": "german",
+    "duits": "german", "alemao": "german", "niemiecki": "german", "ドイツ語": "german",
+    "francais": "french", "franzosisch": "french", "frances": "french", "francese": "french",
+    "frans": "french", "francuski": "french", "フランス語": "french",
+    "espanol": "spanish", "spanisch": "spanish", "espagnol": "spanish", "spagnolo": "spanish",
+    "spaans": "spanish", "hiszpanski": "spanish", "スペイン語": "spanish",
+    "italienisch": "italian", "italiaans": "italian", "wloski": "italian",
+    "イタリア語": "italian",
+    "portugues": "portuguese", "portugiesisch": "portuguese", "portugais": "portuguese",
+    "portoghese": "portuguese", "portugees": "portuguese", "portugalski": "portuguese",
+    "polnisch": "polish", "polonais": "polish", "polaco": "polish",
+    "polacco": "polish", "pools": "polish", "ポーランド語": "polish",
+    "japanisch": "japanese", "japonais": "japanese", "japones": "japanese",
+    "giapponese": "japanese", "japans": "japanese", "japonski": "japanese", "日本語": "japanese",
+    "englisch": "english", "anglais": "english", "ingles": "english", "inglese": "english",
+    "engels": "english", "angielski": "english", "英語": "english",
 }
 
 
