@@ -91,7 +91,8 @@ async def one_run(workdir: Path, mails: int, rng: random.Random,
     config = workdir / "config.yaml"
     config.write_text(yaml.safe_dump({
         "smtp": {"listen": f"127.0.0.1:{port}", "hostname": "gw.bench",
-                 "support_addresses": [{"address": SUPPORT}]},
+                 "support_addresses": [{"address": SUPPORT}],
+                 "max_sessions_per_client": 100},  # every customer comes from 127.0.0.1
         "http": {"listen": "127.0.0.1:0"}, "storage": {"path": str(db)},
         "hubspot": {"mode": "off"}, "agent": {"debounce_seconds": 0,
                                               "reply_cap": {"max_replies": 1000}},

@@ -210,6 +210,7 @@ class Gateway:
             if not instances.singleton(c, "maintenance"):  # another instance is at it
                 return {"challenges_failed": 0, "jobs_pruned": 0}
             instances.forget_old(c, now - DONE_JOB_RETENTION)
+            sessions.prune_send_marks(c, now - DONE_JOB_RETENTION)
             return {"challenges_failed": sessions.fail_overdue_challenges(
                         c, now, CHALLENGE_MAX_AGE),
                     "jobs_pruned": queues.prune_done(c, before=now - DONE_JOB_RETENTION)}
