@@ -46,12 +46,23 @@ def start(config: Path, log: Path) -> subprocess.Popen[bytes]:
                             stdout=log.open("ab"), stderr=subprocess.STDOUT, env=env)
 
 
-async def wait_for(check, timeout: float = 120.0) -> None:  # type: ignore[no-untyped-def]
+async def wait_for(check, timeout: float = 120.0, why=None) -> None:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + timeout
     while not check():
         if time.monotonic() > deadline:
-            raise SystemExit("timed out waiting for the daemon")
+            raise SystemExit("timed out waiting for the daemon" + (f": {why()}" if why else ""))
         await asyncio.sleep(0.05)
+
+
+def diagnose(db: Path, log: Path, proc: subprocess.Popen[bytes]) -> str:
+    """What a run that did not settle looks like: outgoing/job states, the log's tail."""
+    with sqlite3.connect(db) as conn:
+        out = conn.execute("SELECT status, COUNT(*) FROM outgoing GROUP BY 1").fetchall()
+        jobs = conn.execute("SELECT queue, status, COUNT(*) FROM jobs GROUP BY 1, 2").fetchall()
+        sess = conn.execute("SELECT status, COUNT(*) FROM sessions GROUP BY 1").fetchall()
+    tail = log.read_text(errors="replace").splitlines()[-15:]
+    return (f"daemon exit={proc.poll()} outgoing={out} jobs={jobs} sessions={sess}\n"
+            + "\n".join(tail))
 
 
 async def listening(port: int) -> bool:
@@ -112,7 +123,7 @@ async def one_run(workdir: Path, mails: int, rng: random.Random,
         proc.wait()
         at_kill = len(sink.messages)
         proc = start(config, log)
-        await wait_for(lambda: settled(db) >= mails)
+        await wait_for(lambda: settled(db) >= mails, why=lambda: diagnose(db, log, proc))
         ids = Counter(str(BytesHeaderParser().parsebytes(raw)["Message-ID"])
                       for _, _, raw in sink.messages)
         return at_kill, len(ids), sum(n - 1 for n in ids.values()), settled(db, "uncertain")
