@@ -9,7 +9,7 @@ from gateway.agent.analysis import Analyser
 from gateway.agent.base import Analysis, Escalation, EscalationReason, Reply, Transcript
 from gateway.agent.compose import compose_reply
 from gateway.agent.core import PolicyFirstAgent, escalation, question_text
-from gateway.agent.lexicons import PLACES, WORD, fold
+from gateway.agent.lexicons import FUNCTION_WORDS, PLACES, WORD, fold
 from gateway.agent.retrieval import Retrieval, ScoredHit, own_text, query_groups
 from gateway.agent.semantic import SectionVectors
 from gateway.config import AgentConfig
@@ -110,8 +110,9 @@ class BuiltinAgent(PolicyFirstAgent):
         the KB, whatever else matches.
         """
         for question in question_sentences(own_text(transcript.pending_text())):
-            groups = self.retriever.with_cognates(
+            groups = [g for g in self.retriever.with_cognates(
                 query_groups(question, exclude=[transcript.customer_name]))
+                if g[0] not in FUNCTION_WORDS]
             unknown = [g for g in groups
                        if not any(self.index.document_frequency(t) for t in g)]
             absent = {g[0] for g in unknown}

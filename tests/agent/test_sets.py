@@ -418,3 +418,20 @@ async def test_a_city_or_country_in_capitals_is_not_an_unknown_product(
     assert reply.sources[0].startswith("shipping#")
     assert builtin.unknown_focus(transcript("Wie lange dauert der Versand in die USA?"),
                                  "de") is None
+
+
+async def test_foreign_function_words_do_not_make_a_question_about_something_else(
+        harbor_index: KnowledgeIndex, analyser: Analyser, transcript: MakeTranscript) -> None:
+    harbor = BuiltinAgent(AgentConfig(knowledge_base=HARBOR), harbor_index, analyser)
+    # "jede", "welchem"-like words are function words of the stop-words package lists
+    mail = transcript("Wie lege ich eine Aufgabe an, die sich jede Woche wiederholt?")
+    assert harbor.unknown_focus(mail, "de") is None
+
+
+async def test_a_language_name_is_vocabulary_not_an_unknown_product(
+        harbor_index: KnowledgeIndex, analyser: Analyser, transcript: MakeTranscript) -> None:
+    harbor = BuiltinAgent(AgentConfig(knowledge_base=HARBOR), harbor_index, analyser)
+    reply = (await harbor.decide(transcript(
+        "Kan ik de taal van Harbor op Nederlands zetten?", name="Daan Jansen"))).action
+    assert isinstance(reply, Reply), reply
+    assert reply.sources[0] == "views#change-language-and-time-zone"
