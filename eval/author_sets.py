@@ -4,7 +4,7 @@ The questions are hand-written; this script only adds a greeting, a sign-off and
 (picked with a fixed seed, so the output is stable) and splits each knowledge base's mails
 into a tuning half and a test half (alternating within language x expected outcome).
 The sample KB's sets are converted as they are: labelled.yaml -> tune, holdout.yaml -> test.
-The fresh sets (eval/mails_fresh.py … mails_fresh9.py) were written after the second to
+The fresh sets (eval/mails_fresh.py … mails_fresh10.py) were written after the second to
 seventh rounds of tuning (fresh7 and fresh8 before the round after that, fresh9 after
 round 9), each committed before its first run.
 Run: .venv/bin/python eval/author_sets.py
@@ -147,6 +147,7 @@ def main() -> None:
     from mails_fresh7 import MAILS as FRESH7  # written before tuning round 7 (the eighth round), run once
     from mails_fresh8 import MAILS as FRESH8  # written before tuning round 9, run once
     from mails_fresh9 import MAILS as FRESH9  # written after tuning round 9, run once
+    from mails_fresh10 import MAILS as FRESH10  # written after semantic + round 9, run once
 
     for kb in ("sample", "lumen", "harbor"):
         rows = [row[1:] for row in FRESH if row[0] == kb]
@@ -167,6 +168,8 @@ def main() -> None:
         write(out / f"{kb}-fresh8.jsonl", from_rows(f"{kb}-fresh8", rows, seed=67))
         rows = [row[1:] for row in FRESH9 if row[0] == kb]
         write(out / f"{kb}-fresh9.jsonl", from_rows(f"{kb}-fresh9", rows, seed=71))
+        rows = [row[1:] for row in FRESH10 if row[0] == kb]
+        write(out / f"{kb}-fresh10.jsonl", from_rows(f"{kb}-fresh10", rows, seed=73))
     write(out / "sample-tune.jsonl", from_yaml(ROOT / "tests/agent/labelled.yaml"))
     write(out / "sample-test.jsonl", from_yaml(ROOT / "tests/agent/holdout.yaml"))
 
