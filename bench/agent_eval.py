@@ -1,6 +1,6 @@
 """Decide the project's labelled mails with the configured agent; print the product figures.
 
-Usage: .venv/bin/python bench/agent_eval.py [--part test|tune] [--errors]
+Usage: .venv/bin/python bench/agent_eval.py [--part P] [--errors] [--no-semantic]
 
 Runs `eval/sets/{lumen,harbor,sample}-PART.jsonl` against their knowledge bases (24, 101
 and 36 sections) with the default built-in agent and prints, per set and for all sets
@@ -21,14 +21,15 @@ from gateway.agent.factory import build_agent
 from gateway.config import AgentConfig, Secrets
 
 ROOT = Path(__file__).resolve().parent.parent
-PARTS = ["fresh9", "fresh8", "fresh7", "fresh6", "fresh5", "fresh4", "fresh3", "fresh2", "fresh",
-         "test", "tune"]  # newest blind part first
+PARTS = ["fresh10", "fresh9", "fresh8", "fresh7", "fresh6", "fresh5", "fresh4", "fresh3",
+         "fresh2", "fresh", "test", "tune"]  # newest blind part first
 SETS = {"lumen": ROOT / "eval/kb/lumen", "harbor": ROOT / "eval/kb/harbor",
         "sample": ROOT / "gateway/agent/sample_kb"}
 
 
-async def evaluate(name: str, kb: Path, part: str) -> list[tuple[LabelledMail, Decision]]:
-    agent = build_agent(AgentConfig(knowledge_base=kb), Secrets())
+async def evaluate(name: str, kb: Path, part: str, semantic: bool = True
+                   ) -> list[tuple[LabelledMail, Decision]]:
+    agent = build_agent(AgentConfig(knowledge_base=kb, semantic=semantic), Secrets())
     try:
         return await run(agent, load_labelled(ROOT / f"eval/sets/{name}-{part}.jsonl"))
     finally:
@@ -38,12 +39,14 @@ async def evaluate(name: str, kb: Path, part: str) -> list[tuple[LabelledMail, D
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--part", choices=PARTS, default=PARTS[0])
+    parser.add_argument("--no-semantic", action="store_true",
+                        help="agent.semantic: false (the lexical rules alone), for comparison")
     parser.add_argument("--errors", action="store_true", help="list the mails decided wrongly")
     args = parser.parse_args()
     logging.getLogger("gateway.agent").setLevel(logging.WARNING)
     everything: list[tuple[LabelledMail, Decision]] = []
     for name, kb in SETS.items():
-        results = asyncio.run(evaluate(name, kb, args.part))
+        results = asyncio.run(evaluate(name, kb, args.part, not args.no_semantic))
         everything += results
         print(f"\n## {name}-{args.part}.jsonl ({kb.relative_to(ROOT)})\n")
         print(report(results))
