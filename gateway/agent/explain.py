@@ -16,10 +16,16 @@ async def explain(agent: Agent, transcript: Transcript) -> str:
     if isinstance(agent, PolicyFirstAgent):
         found = await agent.retrieve(transcript)
         lines.append("query groups: " + "; ".join("/".join(g) for g in found.groups[:20]))
+        vectors = getattr(agent, "vectors", None)  # the builtin agent with agent.semantic
+        meaning = (await asyncio.to_thread(vectors.scores, agent.mail_text(transcript))
+                   if vectors is not None else {})
         lines.append("passages (best first):")
         for h in found.hits:
+            sim = meaning.get(h.hit.section.id)
             lines.append(f"  {h.hit.section.id:<40} bm25 {h.hit.score:6.2f}"
-                         f"  confidence {h.confidence:.2f}  matched {sorted(h.hit.matched)}")
+                         f"  confidence {h.confidence:.2f}"
+                         + (f"  semantic {sim:.2f}" if sim is not None else "")
+                         + f"  matched {sorted(h.hit.matched)}")
         check = await asyncio.to_thread(agent.policy.check, transcript, a)
         lines.append(f"policy: {check.reason}: {check.detail}" if check else
                      "policy: no escalation rule applies")

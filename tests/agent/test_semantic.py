@@ -113,3 +113,12 @@ async def test_the_section_closest_in_meaning_is_quoted_first(
     off = BuiltinAgent(AgentConfig(semantic=False), sample_index, analyser)
     before = (await off.decide(mail)).action
     assert isinstance(before, Reply) and before.sources[0].startswith("plans#")
+
+
+async def test_explain_shows_each_passages_semantic_score(
+        builtin: BuiltinAgent, transcript: MakeTranscript) -> None:
+    from gateway.agent.explain import explain
+
+    text = await explain(builtin, transcript("How do I reset my password?"))
+    passages = [line for line in text.splitlines() if "bm25" in line]
+    assert passages and all(" semantic " in line for line in passages)
