@@ -201,6 +201,9 @@ class RelayConfig(Section):
     ca_file: Path | None = Field(
         None, description="CA bundle (PEM) to verify the relay's certificate; default system CAs"
     )
+    keepalive_seconds: float = Field(
+        5.0, ge=0, description="Keep a connection open this long for the next mail; 0: one per mail"
+    )
 
 
 class OutboundConfig(Section):

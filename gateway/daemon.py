@@ -31,7 +31,7 @@ from gateway.pipeline import Pipeline, ProcessWorker
 from gateway.private import private_dir, tighten
 from gateway.replies import Renderer
 from gateway.smtp.handler import SmtpHandler
-from gateway.smtp.relay import build_relay
+from gateway.smtp.relay import SmtpRelay, build_relay
 from gateway.smtp.server import SmtpServer
 from gateway.storage import instances, queues, sessions
 from gateway.storage.db import Database
@@ -120,7 +120,10 @@ class Gateway:
         self._tasks.append(asyncio.create_task(self.renderer.warm_up(), name="renderer-warm-up"))
         self.relay = build_relay(self.cfg.outbound, self.secrets, self.cfg.smtp.hostname,
                                  own=self.cfg.smtp.accepted_recipients(),
-                                 listener=lambda: self.smtp_address)
+                                 listener=lambda: self.smtp_address,
+                                 pool_size=self.cfg.queues.concurrency)
+        if isinstance(self.relay, SmtpRelay):
+            self._stack.append(self.relay.close)  # QUIT kept-open connections, after the workers
         self.actions = Actions(self.db, self.cfg, self.agent, self.secret_key, clock=self.clock)
         if self.cfg.hubspot.mode != "off":
             from gateway.hubspot.service import HubSpotService
