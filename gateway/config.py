@@ -190,6 +190,9 @@ class QueuesConfig(Section):
     backoff_base: float = Field(5.0, description="First retry delay, seconds; doubles each time")
     backoff_cap: float = Field(3600.0, description="Longest retry delay, seconds")
     concurrency: int = Field(4, description="Jobs each worker runs at once")
+    handoff: bool = Field(
+        True, description="Claim process/agent/outbox jobs in the commit that creates them"
+    )
 
 
 class RelayConfig(Section):

@@ -42,6 +42,8 @@ CHALLENGE_MAX_AGE = 3600.0  # a forwarding test mail must come back within an ho
 MAINTENANCE_INTERVAL = 60.0
 GIL_SWITCH_INTERVAL = 0.0005  # seconds; measured in bench/ingest.py (docs/benchmarks.md)
 DONE_JOB_RETENTION = 7 * 86400.0  # finished jobs are kept a week for `queue list --all`
+# queues whose jobs are claimed in the commit that creates them and run at once (no claim hop)
+HANDOFF_QUEUES = ("process", "agent", "outbox")
 
 
 def local_secret(cfg: Config, secrets: Secrets, name: str, env_name: str) -> str:
@@ -136,6 +138,8 @@ class Gateway:
             lambda touched: loop.call_soon_threadsafe(self._wake, touched))
         for worker in self._build_workers():
             self.workers[worker.queue] = worker
+            if self.cfg.queues.handoff and worker.queue in HANDOFF_QUEUES:
+                worker.enable_handoff()
             self._tasks.append(asyncio.create_task(worker.run(), name=f"worker-{worker.queue}"))
         self._tasks.append(asyncio.create_task(self._maintenance(), name="maintenance"))
         with binding("http.listen", self.cfg.http.listen):

@@ -361,6 +361,13 @@ class ProcessWorker(Worker):
             await asyncio.sleep(0.05)
         return await super()._claim(limit)
 
+    def handoff_ok(self) -> bool:
+        """Not during a burst: then the SMTP sessions go first (see ``_claim``)."""
+        try:
+            return self.busy is None or not self.busy()
+        except IndexError:  # called from the writer thread while the window moves
+            return False
+
     async def handle(self, job: Job) -> None:
         await self.pipeline.process(job.payload["inbound_id"])
 
