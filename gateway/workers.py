@@ -43,6 +43,7 @@ class Worker:
         self._slots = threading.Lock()  # the writer thread takes slots too (hand-off)
         self._busy = 0  # slots taken: jobs running, or being claimed to run
         self.handed = 0  # jobs claimed in the commit that created them
+        self._pending = True  # jobs may be waiting that no claim has looked for yet
         self.handled = 0
         self.failed = 0
 
@@ -55,6 +56,8 @@ class Worker:
         return base * (1 + 0.2 * self.rand())
 
     def wake(self) -> None:
+        """Jobs may be ready (a commit added some): claim now, or when a slot frees up."""
+        self._pending = True
         self.wakeup.set()
 
     # -- the loop --------------------------------------------------------------------
@@ -64,16 +67,18 @@ class Worker:
         while not self._stopping:
             self.wakeup.clear()  # before claiming: a wake during the claim is not lost
             free = self._take_slots()
-            jobs: list[Job] = []
-            try:
-                if free > 0:
+            if free > 0:
+                self._pending = False  # this claim sees every job committed before it
+                jobs: list[Job] = []
+                try:
                     jobs = await self._claim(free)
-            finally:
-                self._give_slots(free - len(jobs))
-            self._start(jobs)
-            if jobs and len(jobs) == free:
-                await asyncio.sleep(0)
-                continue
+                finally:
+                    self._give_slots(free - len(jobs))
+                self._start(jobs)
+                if len(jobs) == free:  # maybe more: claim again as soon as a slot is free
+                    self._pending = True
+                    await asyncio.sleep(0)
+                    continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.wakeup.wait(), self.cfg.poll_interval)
 
@@ -98,7 +103,8 @@ class Worker:
     def _done(self, task: asyncio.Task[None]) -> None:
         self._inflight.discard(task)
         self._give_slots(1)
-        self.wakeup.set()
+        if self._pending or self._stopping:  # else no claim: it would only hold the slots
+            self.wakeup.set()                 # the next hand-off needs
 
     # -- hand-off: claimed in the commit that creates the job ------------------------------
     def enable_handoff(self) -> None:
