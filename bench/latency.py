@@ -72,7 +72,7 @@ def start_gateway(tmp: Path, smtp_port: int, sink_port: int,
         "storage": {"path": str(tmp / "gw.db")}, "hubspot": {"mode": "off"},
         "agent": {"debounce_seconds": 0, "reply_cap": {"max_replies": 1000}},
         "outbound": {"mode": "smtp", "relay": relay},
-        "queues": {"poll_interval": 0.5, "handoff": not args.no_handoff},
+        "queues": {"poll_interval": 0.5, **({"handoff": False} if args.no_handoff else {})},
     }))
     env = {**os.environ, "OPENCX_GATEWAY_SECRET_KEY": "bench", "OPENCX_GATEWAY_ADMIN_TOKEN": "b"}
     return subprocess.Popen([sys.executable, "-m", "gateway.cli", "--config", str(config), "run"],
