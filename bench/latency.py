@@ -75,8 +75,9 @@ def start_gateway(tmp: Path, smtp_port: int, sink_port: int,
         "queues": {"poll_interval": 0.5, **({"handoff": False} if args.no_handoff else {})},
     }))
     env = {**os.environ, "OPENCX_GATEWAY_SECRET_KEY": "bench", "OPENCX_GATEWAY_ADMIN_TOKEN": "b"}
+    log = open(tmp / "gateway.log", "wb")  # noqa: SIM115 - the child writes it until the end
     return subprocess.Popen([sys.executable, "-m", "gateway.cli", "--config", str(config), "run"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+                            stdout=log, stderr=subprocess.STDOUT, env=env)
 
 
 async def steady_load(port: int, rate: float, seconds: float,
@@ -105,6 +106,21 @@ STAGE_NAMES = {"process": "250 -> customer mail recorded", "answer": "recorded -
                "deliver": "queued -> accepted by the relay"}
 
 
+async def arrival(sink: Sink, sent: dict[str, float], tmp: Path, deadline: float) -> None:
+    """Wait for every reply to ``sent``; after ``deadline`` s show the jobs and the log, stop."""
+    end = time.perf_counter() + deadline
+    while set(sent) - set(sink.arrived):
+        if time.perf_counter() > end:
+            conn = sqlite3.connect(tmp / "gw.db")
+            for row in conn.execute("SELECT id, queue, status, attempts, last_error FROM jobs"
+                                    " WHERE status != 'done'"):
+                print("  job not done:", row)
+            conn.close()
+            print((tmp / "gateway.log").read_text()[-4000:])
+            raise SystemExit(f"{len(set(sent) - set(sink.arrived))} replies missing")
+        await asyncio.sleep(0.05)
+
+
 def cursors(db: Path) -> tuple[int, float]:
     """The last message row and send time so far: the stage breakdown starts after them."""
     conn = sqlite3.connect(db)
@@ -128,6 +144,12 @@ def stage_durations(db: Path, after: tuple[int, float]) -> dict[str, list[float]
     for stage, seconds in got["samples"]:
         out[STAGE_NAMES[stage]].append(seconds)
     return out
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (/proc/<pid>/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def start_profile(out: str | None, pid: int, seconds: float) -> subprocess.Popen[bytes] | None:
@@ -155,18 +177,19 @@ async def main_async(args: argparse.Namespace) -> None:
         try:
             await asyncio.to_thread(wait_port, smtp_port)
             warm = await steady_load(smtp_port, 5.0, 1.0, prefix="warm")  # KB, process pool
-            while set(warm) - set(sink.arrived):
-                await asyncio.sleep(0.05)
+            await arrival(sink, warm, Path(tmp), deadline=60.0)
             after = cursors(Path(tmp) / "gw.db")
             spy = start_profile(args.profile, proc.pid, args.seconds)
+            cpu0 = cpu_seconds(proc.pid)
             accepted = await steady_load(smtp_port, args.rate, args.seconds)
-            if spy is not None:
-                await asyncio.to_thread(spy.wait)
             deadline = time.perf_counter() + 60
             while len(set(accepted) & set(sink.arrived)) < len(accepted):
                 if time.perf_counter() > deadline:
                     break
                 await asyncio.sleep(0.05)
+            cpu = cpu_seconds(proc.pid) - cpu0
+            if spy is not None:
+                await asyncio.to_thread(spy.wait)
             rss = peak_rss_mb(proc.pid)
         finally:
             proc.terminate()
@@ -185,6 +208,8 @@ async def main_async(args: argparse.Namespace) -> None:
           f"p99 {percentile(lat, 99)*1e3:7.1f} ms   (gateway peak RSS {rss:.0f} MiB;"
           " goal p99 <= 30 ms at 20/s)")
     print(f"  ratio p50 gateway/hop  {percentile(lat, 50) / percentile(hop, 50):7.1f}x")
+    print(f"  gateway CPU per mail   {cpu / max(len(lat), 1) * 1e3:7.1f} ms   (user+system,"
+          " all threads; what a busy machine has to find for each mail)")
     print(f"  ratio p99 gateway/hop  {percentile(lat, 99) / percentile(hop, 99):7.1f}x")
     print("  by stage, from the stored timestamps (after the warm-up):")
     for stage, values in stages.items():
