@@ -102,7 +102,9 @@ def gateway_config(args: argparse.Namespace, tmp: Path, port: int) -> Path:
     config.write_text(yaml.safe_dump({
         "smtp": {"listen": f"127.0.0.1:{port}", "hostname": "gw.bench",
                  "support_addresses": [{"address": SUPPORT}],
-                 "max_sessions_per_client": max(20, args.sessions)},  # all load is 127.0.0.1
+                 # all load is 127.0.0.1, and smtp-source opens the next connection before
+                 # the server has seen the last one close: room for twice the sessions
+                 "max_sessions_per_client": 2 * max(20, args.sessions)},
         "http": {"listen": f"127.0.0.1:{free_port()}"},
         "storage": {"path": str(tmp / "gw.db")}, "hubspot": {"mode": "off"},
         "agent": {"debounce_seconds": args.debounce},
