@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import inspect
 import os
 import re
 import shutil
@@ -34,7 +35,18 @@ IDLE = ("_worker (concurrent/futures/thread.py", "EpollSelector.select (",
         "Database._write_loop (gateway/storage/db.py:190)", "Condition.wait (",
         "Event.wait (", "Thread._wait_for_tstate_lock")
 RATE = 200  # py-spy samples per second
-COMMIT = "Database._attempt (gateway/storage/db.py:242)"
+
+
+def _commit_frame() -> str:
+    """py-spy's name for the writer's COMMIT line in Database._attempt (of the code on the path)."""
+    from gateway.storage.db import Database
+
+    lines, first = inspect.getsourcelines(Database._attempt)
+    line = next(i for i, text in enumerate(lines, first) if '"COMMIT"' in text)
+    return f"Database._attempt (gateway/storage/db.py:{line})"
+
+
+COMMIT = _commit_frame()
 # (bucket, marker): the first rule with a marker anywhere in the stack names the sample...
 LOOP_RULES = [
     ("logging", "logging/"),
