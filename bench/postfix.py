@@ -142,6 +142,32 @@ class PostfixServer:
         if pid and alive(pid):
             os.kill(pid, signal.SIGKILL)
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) of master, its live daemons and the daemons it reaped."""
+        pid = self.master_pid()
+        if pid is None:
+            return 0.0
+        total = 0.0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rpartition(")")[2].split()
+            except OSError:
+                continue  # exited meanwhile: its time is in master's reaped children
+            if stat.parent.name == str(pid):  # own time and that of reaped daemons
+                total += sum(int(f) for f in fields[11:15])
+            elif fields[1] == str(pid):
+                total += int(fields[11]) + int(fields[12])
+        return total / os.sysconf("SC_CLK_TCK")
+
+    def wait_delivered(self, timeout: float = 60.0) -> None:
+        """Until the queue is empty: every accepted mail handed to discard and removed."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not any(any((self.root / "spool" / q).rglob("*"))
+                       for q in ("maildrop", "incoming", "active", "deferred")):
+                return
+            time.sleep(0.05)
+
     def remove(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
 
