@@ -1,9 +1,10 @@
 """The SQLite gateway of HEAD against an older revision (default: main before PostgreSQL landed).
 
-`python -m bench.revisions [--base REF]` checks the base out into a temporary `git worktree`
-(removed afterwards) and runs the gateway of each tree as a subprocess with the tree as its
-working directory and first on PYTHONPATH (same venv, same dependencies); a launcher checks
-that `gateway` was imported from that tree. Per round, in alternating order, each tree gets:
+`python -m bench.revisions [--base REF] [--head REF]` checks the base (and `--head`; else
+HEAD is this working tree) out into a temporary `git worktree` (removed afterwards) and runs
+the gateway of each tree as a subprocess with the tree as its working directory and first
+on PYTHONPATH (same venv, same dependencies); a launcher checks that `gateway` was imported
+from that tree. Per round, in alternating order, each tree gets:
 
 - ingest: smtp-source (or the built-in client) as in bench/ingest.py, 1 KiB mails, 20
   sessions, a new connection per mail, the agent held back: msg/s until the last 250, and
@@ -180,6 +181,7 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--base", help="git revision to compare with (default: see above)")
+    p.add_argument("--head", help="git revision to measure instead of this working tree")
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--messages", type=int, default=1000, help="ingest mails per measurement")
     p.add_argument("--e2e-mails", type=int, default=150, help="answered mails per measurement")
@@ -191,17 +193,22 @@ def main() -> None:
         print("revisions: not measured (not a git checkout, or no git)")
         return
     base = git("rev-parse", "--verify", f"{args.base or default_base()}^{{commit}}")
-    head = git("rev-parse", "HEAD")
+    head = git("rev-parse", f"{args.head}^{{commit}}" if args.head else "HEAD")
     load = os.getloadavg()
     print(f"revisions: HEAD {head[:10]} vs base {base[:10]}, SQLite, {args.rounds} alternating "
           f"rounds, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
-        base_tree = Path(tmp) / "base"
-        git("worktree", "add", "--detach", str(base_tree), base)
+        trees = {"HEAD": Path(tmp) / "head" if args.head else ROOT, "base": Path(tmp) / "base"}
+        added = []
         try:
-            results = measure({"HEAD": ROOT, "base": base_tree}, Path(tmp), args)
+            for name, rev in (("HEAD", head if args.head else None), ("base", base)):
+                if rev:
+                    git("worktree", "add", "--detach", str(trees[name]), rev)
+                    added.append(trees[name])
+            results = measure(trees, Path(tmp), args)
         finally:
-            git("worktree", "remove", "--force", str(base_tree))
+            for tree in added:
+                git("worktree", "remove", "--force", str(tree))
     report(results)
 
 
