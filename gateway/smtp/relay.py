@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Protocol
 
 import aiosmtplib
+from aiosmtplib.protocol import normalize_message_line_endings
 
 from gateway.config import OutboundConfig, RelayConfig, Secrets
 from gateway.errors import ConfigError, PermanentFailure, TemporaryFailure
@@ -28,13 +29,17 @@ log = logging.getLogger(__name__)
 # Called with the relay's answer as soon as the message is accepted, before the session ends:
 # the caller records "sent" there, so a crash during QUIT cannot make it send the mail again.
 Accepted = Callable[[str], Awaitable[None]]
+# Called once the relay has taken the envelope, just before DATA: from here until ``Accepted``
+# the relay may hold the mail without us knowing, which is what a crash leaves uncertain.
+BeforeData = Callable[[], Awaitable[None]]
 
 
 class Relay(Protocol):
     """Something that takes one message for one recipient and accepts or raises."""
 
     async def send(self, mail_from: str, rcpt_to: str, raw: bytes,
-                   on_accepted: Accepted | None = None) -> str:
+                   on_accepted: Accepted | None = None,
+                   before_data: BeforeData | None = None) -> str:
         """Deliver; return a log line. Raise TemporaryFailure or PermanentFailure."""
         ...
 
@@ -133,19 +138,20 @@ class SmtpRelay:
         )
 
     async def send(self, mail_from: str, rcpt_to: str, raw: bytes,
-                   on_accepted: Accepted | None = None) -> str:
+                   on_accepted: Accepted | None = None,
+                   before_data: BeforeData | None = None) -> str:
         """Connect, (STARTTLS, AUTH,) MAIL/RCPT/DATA, record, QUIT; QUIT failures are ignored.
 
-        ``on_accepted`` runs on the 250 for DATA, before QUIT: the window in which a crash
-        leads to a second copy is only that of the caller's commit (docs/replies.md).
+        ``before_data`` runs after RCPT is accepted, ``on_accepted`` on the 250 for DATA,
+        before QUIT: between the two, a crash leaves it unknown whether the relay took the
+        mail (docs/replies.md says what the outbox then does).
         """
         sender, recipient = _envelope(mail_from, rcpt_to)
         utf8 = needs_smtputf8(sender + recipient) or not raw.partition(b"\r\n\r\n")[0].isascii()
         client = self._client()
         try:
             await client.connect()
-            _, reply = await client.sendmail(sender, [recipient], raw,
-                                             mail_options=["SMTPUTF8"] if utf8 else [])
+            reply = await _transaction(client, sender, recipient, raw, utf8, before_data)
         except aiosmtplib.SMTPNotSupported as exc:
             client.close()
             if utf8 and "SMTPUTF8" in str(exc):
@@ -165,6 +171,24 @@ class SmtpRelay:
             await _quit_quietly(client)
         log.info("relay accepted rcpt_domain=%s reply=%s", _domain(recipient), reply)
         return response
+
+
+async def _transaction(client: aiosmtplib.SMTP, sender: str, recipient: str, raw: bytes,
+                       utf8: bool, before_data: BeforeData | None) -> str:
+    """MAIL, RCPT, (the hook,) DATA on a connected client: ``sendmail`` with a pause before DATA."""
+    if client.last_ehlo_response is None and client.last_helo_response is None:
+        await client.ehlo()
+    if utf8 and not client.supports_extension("smtputf8"):
+        raise aiosmtplib.SMTPNotSupported("SMTPUTF8 is not supported by this server")
+    options = ["SMTPUTF8"] if utf8 else []
+    if client.supports_extension("size"):  # RFC 1870: the octets as DATA sends them
+        options.insert(0, f"size={len(normalize_message_line_endings(raw))}")
+    encoding = "utf-8" if utf8 else "ascii"
+    await client.mail(sender, options=options, encoding=encoding)
+    await client.rcpt(recipient, encoding=encoding)
+    if before_data is not None:
+        await before_data()
+    return (await client.data(raw)).message
 
 
 async def _quit_quietly(client: aiosmtplib.SMTP) -> None:
@@ -199,9 +223,12 @@ class MaildirRelay:
         private_dir(self._index)
 
     async def send(self, mail_from: str, rcpt_to: str, raw: bytes,
-                   on_accepted: Accepted | None = None) -> str:
+                   on_accepted: Accepted | None = None,
+                   before_data: BeforeData | None = None) -> str:
         """Store once; a repeat of the same Message-ID returns the first file's key."""
         sender, recipient = _envelope(mail_from, rcpt_to)
+        if before_data is not None:
+            await before_data()
         response = await asyncio.to_thread(self._deliver, sender, recipient, raw)
         if on_accepted is not None:
             await on_accepted(response)
@@ -288,9 +315,10 @@ class LoopbackRelay:
         self.hostname = hostname
 
     async def send(self, mail_from: str, rcpt_to: str, raw: bytes,
-                   on_accepted: Accepted | None = None) -> str:
+                   on_accepted: Accepted | None = None,
+                   before_data: BeforeData | None = None) -> str:
         if rcpt_to.lower() not in self.own:
-            return await self.inner.send(mail_from, rcpt_to, raw, on_accepted)
+            return await self.inner.send(mail_from, rcpt_to, raw, on_accepted, before_data)
         address = self.listener()
         if address is None:
             raise RelayTemporaryFailure("own SMTP listener not started yet", stage="connect")
@@ -300,7 +328,7 @@ class LoopbackRelay:
                          None, self.hostname)
         loop.where = f"own listener {host}:{port} (looped back)"
         marked = f"{LOOPBACK_HEADER}: {self.hostname}\r\n".encode() + raw
-        return await loop.send(mail_from, rcpt_to, marked, on_accepted)
+        return await loop.send(mail_from, rcpt_to, marked, on_accepted, before_data)
 
 
 def build_relay(cfg: OutboundConfig, secrets: Secrets, hostname: str, *,
@@ -318,6 +346,7 @@ def build_relay(cfg: OutboundConfig, secrets: Secrets, hostname: str, *,
 
 __all__ = [
     "Accepted",
+    "BeforeData",
     "LoopbackRelay",
     "MailHeaderError",
     "MaildirRelay",

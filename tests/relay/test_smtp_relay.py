@@ -239,3 +239,18 @@ def test_username_without_password_is_a_config_error() -> None:
         build_relay(
             OutboundConfig(mode="smtp", relay=RelayConfig(username="gw")), Secrets(), "gw.test"
         )
+
+
+async def test_before_data_runs_once_the_envelope_is_taken(sink: SinkServer) -> None:
+    """The hook marks the start of the window in which the relay may hold the mail."""
+    seen: list[int] = []
+
+    async def before_data() -> None:
+        seen.append(len(sink.messages))
+
+    await relay_for(sink).send(FROM, TO, raw_message(), before_data=before_data)
+    assert seen == [0] and len(sink.messages) == 1  # called before DATA, exactly once
+    sink.fail_next("rcpt", 550, "5.1.1 no such user")
+    with pytest.raises(RelayPermanentFailure):
+        await relay_for(sink).send(FROM, TO, raw_message("r2@gw.test"), before_data=before_data)
+    assert seen == [0]  # a refused envelope never reaches DATA: nothing to be unsure of
