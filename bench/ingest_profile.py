@@ -52,6 +52,9 @@ LOOP_RULES = [
     ("logging", "logging/"),
     ("processing worker (parse, thread, record)", "gateway/pipeline.py"),
     ("processing worker (parse, thread, record)", "gateway/workers.py"),
+    *(("processing worker (parse, thread, record)", f"gateway/smtp/{name}.py") for name in
+      ("parse", "quotes", "textcodec", "identify", "loops", "skeleton", "verification",
+       "addresses", "tokens")),  # parsing's modules (py-spy may cut the stack above them)
     ("our handler (handle_RCPT/handle_DATA)", "gateway/smtp/handler.py"),
     ("SMTP replies (push, socket send)", "SMTP.push ("),
     ("connection set-up (aiosmtpd SMTP.__init__, connection_made)", "SMTP.__init__ ("),
