@@ -126,14 +126,15 @@ def bench(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     out["postfix_skipped"] = "--no-postfix" if args.no_postfix else postfix.unavailable()
     try:
         if not out["postfix_skipped"]:
-            mta = postfix.PostfixServer(free_port(), SUPPORT.split("@")[1])
             try:
+                mta = postfix.PostfixServer(free_port(), SUPPORT.split("@")[1])
                 mta.start()
                 wait_port(mta.port)
-            except (RuntimeError, OSError) as exc:
+            except (RuntimeError, OSError, LookupError) as exc:
                 out["postfix_skipped"] = f"it did not start: {str(exc).splitlines()[0]}"
-                mta.stop()
-                mta.remove()
+                if mta:
+                    mta.stop()
+                    mta.remove()
                 mta = None
         wait_port(sink_port)
         wait_port(gw_port)

@@ -94,12 +94,16 @@ class PostfixServer:
         root = Path(tempfile.mkdtemp(prefix="bench-postfix-"))
         self.root, self.port = root, port
         self.config = root / "etc"
-        for folder in (self.config, root / "spool", root / "data"):
-            folder.mkdir(parents=True, exist_ok=True)
-        root.chmod(0o755)  # the postfix user walks to its queue and data directories
-        shutil.chown(root / "data", "postfix")
-        (self.config / "main.cf").write_text(main_cf(root, domain))
-        (self.config / "master.cf").write_text(master_cf(port))
+        try:
+            for folder in (self.config, root / "spool", root / "data"):
+                folder.mkdir(parents=True, exist_ok=True)
+            root.chmod(0o755)  # the postfix user walks to its queue and data directories
+            shutil.chown(root / "data", "postfix")
+            (self.config / "main.cf").write_text(main_cf(root, domain))
+            (self.config / "master.cf").write_text(master_cf(port))
+        except (OSError, LookupError):  # no postfix user, a full disk: leave nothing behind
+            self.remove()
+            raise
 
     def postfix(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         return subprocess.run([POSTFIX, "-c", str(self.config), *args], check=check,
