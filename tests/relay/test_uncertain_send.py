@@ -113,28 +113,26 @@ def _check_handed_off(target: Path | str, sink: SinkServer) -> None:
     assert len(notes) == CUSTOMERS and "may or may not have reached" in notes[0][0]
 
 
-async def test_restarted_instance_hands_off_instead_of_resending(tmp_path: Path) -> None:
+async def _crash_and_restart(tmp_path: Path, uncertain: str) -> tuple[Path, SinkServer]:
     sink = await SinkServer().start()
     db = tmp_path / "gw" / "gw.db"
-    config, _ = _config(tmp_path / "gw", sink, "handoff", {"path": str(db)})
+    config, _ = _config(tmp_path / "gw", sink, uncertain, {"path": str(db)})
     try:
         await _kill_while_relay_holds_data(config, sink, tmp_path / "daemon.log")
         await _run_until_settled(config, db, tmp_path / "daemon.log")
     finally:
         await sink.stop()
+    return db, sink
+
+
+async def test_restarted_instance_hands_off_instead_of_resending(tmp_path: Path) -> None:
+    db, sink = await _crash_and_restart(tmp_path, "handoff")
     _check_handed_off(db, sink)
 
 
 async def test_uncertain_resend_sends_the_same_mail_again(tmp_path: Path) -> None:
     """``outbound.uncertain: resend``: at-least-once instead, the copy byte-identical."""
-    sink = await SinkServer().start()
-    db = tmp_path / "gw" / "gw.db"
-    config, _ = _config(tmp_path / "gw", sink, "resend", {"path": str(db)})
-    try:
-        await _kill_while_relay_holds_data(config, sink, tmp_path / "daemon.log")
-        await _run_until_settled(config, db, tmp_path / "daemon.log")
-    finally:
-        await sink.stop()
+    db, sink = await _crash_and_restart(tmp_path, "resend")
     ids = Counter(message_ids(sink))
     assert len(ids) == CUSTOMERS and set(ids.values()) == {2}
     assert Counter(r[0] for r in _query(db, "SELECT status FROM outgoing")) == {
