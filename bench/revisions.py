@@ -97,6 +97,14 @@ def start(tree: Path, work: Path, debounce: float) -> tuple[subprocess.Popen[byt
     return proc, port
 
 
+def wait_started(port: int, work: Path, tree: Path) -> None:
+    try:
+        wait_port(port)
+    except RuntimeError:
+        raise RuntimeError(f"the gateway of {tree} did not start: "
+                           f"{(work / 'stderr').read_text()[-500:]}") from None
+
+
 def stop(proc: subprocess.Popen[bytes], work: Path, tree: Path) -> None:
     proc.terminate()
     proc.wait()
@@ -127,7 +135,7 @@ def answered(db: Path) -> int:
 def ingest(tree: Path, work: Path, args: argparse.Namespace) -> dict[str, float]:
     proc, port = start(tree, work, 3600)
     try:
-        wait_port(port)
+        wait_started(port, work, tree)
         cpu = cpu_seconds(proc.pid)
         elapsed, _ = run_load(port, args)
         wait_processed(work / "gw.db")
@@ -148,7 +156,7 @@ def wait_answered(db: Path, count: int, tree: Path) -> None:
 def end_to_end(tree: Path, work: Path, args: argparse.Namespace) -> dict[str, float]:
     proc, port = start(tree, work, 0)
     try:
-        wait_port(port)
+        wait_started(port, work, tree)
         asyncio.run(questions(port, 1, 1, "warm"))  # the agent loads its index on first use
         wait_answered(work / "gw.db", 1, tree)
         cpu, began = cpu_seconds(proc.pid), time.perf_counter()
