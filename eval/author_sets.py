@@ -4,8 +4,9 @@ The questions are hand-written; this script only adds a greeting, a sign-off and
 (picked with a fixed seed, so the output is stable) and splits each knowledge base's mails
 into a tuning half and a test half (alternating within language x expected outcome).
 The sample KB's sets are converted as they are: labelled.yaml -> tune, holdout.yaml -> test.
-The fresh sets (eval/mails_fresh.py … mails_fresh7.py) were written after the second to
-seventh rounds of tuning (fresh7 before the round after that), each committed before its first run.
+The fresh sets (eval/mails_fresh.py … mails_fresh9.py) were written after the second to
+seventh rounds of tuning (fresh7 and fresh8 before the round after that, fresh9 after
+round 9), each committed before its first run.
 Run: .venv/bin/python eval/author_sets.py
 """
 
@@ -144,6 +145,8 @@ def main() -> None:
     from mails_fresh5 import MAILS as FRESH5  # written after round 6 of tuning, run once
     from mails_fresh6 import MAILS as FRESH6  # written after round 7 of tuning, run once
     from mails_fresh7 import MAILS as FRESH7  # written before tuning round 7 (the eighth round), run once
+    from mails_fresh8 import MAILS as FRESH8  # written before tuning round 9, run once
+    from mails_fresh9 import MAILS as FRESH9  # written after tuning round 9, run once
 
     for kb in ("sample", "lumen", "harbor"):
         rows = [row[1:] for row in FRESH if row[0] == kb]
@@ -160,6 +163,10 @@ def main() -> None:
         write(out / f"{kb}-fresh6.jsonl", from_rows(f"{kb}-fresh6", rows, seed=59))
         rows = [row[1:] for row in FRESH7 if row[0] == kb]
         write(out / f"{kb}-fresh7.jsonl", from_rows(f"{kb}-fresh7", rows, seed=61))
+        rows = [row[1:] for row in FRESH8 if row[0] == kb]
+        write(out / f"{kb}-fresh8.jsonl", from_rows(f"{kb}-fresh8", rows, seed=67))
+        rows = [row[1:] for row in FRESH9 if row[0] == kb]
+        write(out / f"{kb}-fresh9.jsonl", from_rows(f"{kb}-fresh9", rows, seed=71))
     write(out / "sample-tune.jsonl", from_yaml(ROOT / "tests/agent/labelled.yaml"))
     write(out / "sample-test.jsonl", from_yaml(ROOT / "tests/agent/holdout.yaml"))
 

@@ -19,6 +19,7 @@ from gateway.config import Config, Secrets, database_target, load_config
 from gateway.errors import GatewayError, NotFound
 from gateway.storage import queues, sessions
 from gateway.storage.db import Database
+from gateway.storage.pg import redact
 
 
 class Ctx:
@@ -90,8 +91,10 @@ def run(obj: Ctx) -> None:
 def check_config(obj: Ctx) -> None:
     """Validate the configuration file and environment overrides."""
     cfg = obj.cfg
+    target = database_target(cfg.storage, Secrets.from_env())
+    where = redact(target) if isinstance(target, str) else target
     click.echo(f"ok: {len(cfg.smtp.support_addresses)} support address(es), "
-               f"database {cfg.storage.path}, hubspot {cfg.hubspot.mode}")
+               f"database {where}, hubspot {cfg.hubspot.mode}")
 
 
 # -- inbox ---------------------------------------------------------------------------------

@@ -214,6 +214,10 @@ class OutboundConfig(Section):
     maildir: Path = Field(Path("var/maildir"), description="Maildir for mode: maildir")
     relay: RelayConfig = Field(default_factory=RelayConfig, description="Relay for mode: smtp")
     retry_horizon_hours: float = Field(48.0, description="Give up on a temp-failing mail after")
+    uncertain: Literal["handoff", "resend"] = Field(
+        "handoff", description="A crash while the relay took a reply: hand the session to a"
+        " human (no second copy) or resend it (a possible duplicate, same Message-ID)"
+    )
     render_processes: int = Field(
         0, description="Ignored, kept so older config files load: replies render in a thread"
     )

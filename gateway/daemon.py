@@ -18,7 +18,7 @@ from typing import Any
 
 from aiohttp import web
 
-from gateway.accepted import AcceptedMarks
+from gateway.accepted import FileMarks, SendMarks
 from gateway.actions import Actions
 from gateway.agent.factory import build_agent
 from gateway.answering import AgentWorker
@@ -36,6 +36,7 @@ from gateway.smtp.relay import SmtpRelay, build_relay
 from gateway.smtp.server import SmtpServer
 from gateway.storage import instances, queues, sessions
 from gateway.storage.db import Database
+from gateway.storage.sendmarks import PgSendMarks
 from gateway.workers import Worker
 
 log = logging.getLogger(__name__)
@@ -200,10 +201,18 @@ class Gateway:
             ProcessWorker(pipeline, self.db, self.cfg.queues, busy=self._ingest_busy, **kw),
             AgentWorker(self.agent, self.renderer, self.cfg, self.db, self.cfg.queues, **kw),
             OutboxWorker(self.relay, self.db, self.cfg.queues, **kw,
-                         marks=AcceptedMarks(self.cfg.storage.path.parent / "outbox-accepted"),
-                         config=self.cfg),
+                         marks=self._send_marks(), config=self.cfg),
             *(self.hubspot.workers() if self.hubspot else []),
         ]
+
+    def _send_marks(self) -> SendMarks:
+        """Files beside the database for one instance; the shared database for several."""
+        if self.db.url is None:
+            return FileMarks(self.cfg.storage.path.parent / "outbox-accepted")
+        marks = PgSendMarks(self.db.url, self.db.instance_id, dead_after=self.db.dead_after,
+                            clock=self.clock)
+        self._stack.append(marks.close)
+        return marks
 
     async def maintain(self) -> dict[str, int]:
         """Periodic upkeep: overdue forwarding tests fail; finished jobs older than a week go."""
@@ -213,6 +222,7 @@ class Gateway:
             if not instances.singleton(c, "maintenance"):  # another instance is at it
                 return {"challenges_failed": 0, "jobs_pruned": 0}
             instances.forget_old(c, now - DONE_JOB_RETENTION)
+            sessions.prune_send_marks(c, now - DONE_JOB_RETENTION)
             return {"challenges_failed": sessions.fail_overdue_challenges(
                         c, now, CHALLENGE_MAX_AGE),
                     "jobs_pruned": queues.prune_done(c, before=now - DONE_JOB_RETENTION)}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from gateway.accepted import AcceptedMarks
+from gateway.accepted import Mark, SendMarks
 from gateway.config import Config
 from gateway.errors import PermanentFailure, TemporaryFailure
 from gateway.outage import Outage
@@ -43,7 +43,7 @@ class OutboxWorker(Worker):
 
     queue = "outbox"
 
-    def __init__(self, relay: Relay, *args: Any, marks: AcceptedMarks | None = None,
+    def __init__(self, relay: Relay, *args: Any, marks: SendMarks | None = None,
                  config: Config | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.relay = relay
@@ -59,41 +59,101 @@ class OutboxWorker(Worker):
         row = await self.db.read(lambda c: sessions.get_outgoing(c, oid))
         if row is None:
             raise PermanentFailure(f"outgoing mail {oid} not found")
-        mid = row["message_id"]
-        if row["status"] == "sent":
+        if row["status"] in ("sent", "uncertain"):
             return
-        if self.marks is not None and self.marks.seen(mid):  # accepted, then we crashed
-            await self._mark(oid, "sent", response="accepted by the relay before a restart")
-            self.marks.clear(mid)
+        if self.marks is not None and await self._settled_by_mark(oid, row):
             return
+        await self._send(oid, row)
+        self.sent += 1
+        log.info("sent outgoing=%s message-id=%s", oid, row["message_id"])
+
+    async def _send(self, oid: int, row: dict[str, Any]) -> None:
+        mid, marks = row["message_id"], self.marks
         recorded = False
+
+        async def before_data() -> None:  # the relay took the envelope: DATA comes next
+            if marks is not None:
+                await marks.sending(mid)
 
         async def accepted(response: str) -> None:  # on the relay's 250, before its QUIT
             nonlocal recorded
-            if self.marks is not None:  # no await before this: no crash window to speak of
-                self.marks.mark(mid)  # (no fsync: the commit below is the durable record)
+            if marks is not None:  # no await before this: no crash window to speak of
+                await marks.accepted(mid)
             await self._mark(oid, "sent", response=response)
             recorded = True
-            if self.marks is not None:
-                self.marks.clear(mid)
 
         try:
             response = await self.relay.send(row["mail_from"], row["rcpt_to"], row["raw"],
-                                             on_accepted=accepted)
+                                             on_accepted=accepted, before_data=before_data)
         except TemporaryFailure as exc:
+            await self._forget(mid)  # the relay said no, or hung up: sending again is safe
             self.retried += 1
             self.outage.failed(str(exc))
             await self._mark(oid, "retrying", error=str(exc))
             raise
         except PermanentFailure as exc:
+            await self._forget(mid)
             self.outage.recovered()  # the relay answered: it is up, this mail is refused
             await self._mark(oid, "dead", error=str(exc))
+            raise
+        except BaseException:  # cancelled or crashed mid-send: leave the marks as they are
+            if marks is not None:
+                marks.release(mid)
             raise
         self.outage.recovered()
         if not recorded:
             await self._mark(oid, "sent", response=response)
-        self.sent += 1
-        log.info("sent outgoing=%s message-id=%s", oid, row["message_id"])
+        await self._forget(mid)
+
+    async def _forget(self, mid: str) -> None:
+        if self.marks is not None:
+            await self.marks.clear(mid)
+
+    async def _settled_by_mark(self, oid: int, row: dict[str, Any]) -> bool:
+        """A mark left by a crash decides: accepted = sent; sending = not sent again blindly."""
+        assert self.marks is not None
+        mid = row["message_id"]
+        mark = await self.marks.state(mid)
+        if mark is None:
+            return False
+        if mark.state == "accepted":  # the relay took it, then the sender died
+            await self._mark(oid, "sent", response="accepted by the relay before a restart")
+            await self.marks.clear(mid)
+            return True
+        if mark.owner_alive:  # its lease ran out, its instance did not: let it finish
+            raise TemporaryFailure(f"instance {mark.owner} is still sending {mid}")
+        if self.config is not None and self.config.outbound.uncertain == "resend":
+            log.warning("resending outgoing=%s: the relay may already hold it (%s)", oid, mid)
+            await self.marks.clear(mid)
+            return False
+        await self._uncertain(oid, row, mark)
+        await self.marks.clear(mid)
+        return True
+
+    async def _uncertain(self, oid: int, row: dict[str, Any], mark: Mark) -> None:
+        """Crashed during DATA: maybe delivered, maybe not. Record it and let a human check."""
+        who = f"instance {mark.owner}" if mark.owner else "the gateway"
+        detail = (f"{who} stopped while the relay was taking the reply to {row['rcpt_to']}"
+                  f" (Message-ID <{row['message_id']}>): it may or may not have reached the"
+                  " customer, and it is not sent twice")
+        log.warning("outgoing=%s delivery uncertain after a crash: %s", oid, row["message_id"])
+        now = self.clock()
+
+        def record(conn: WriteConnection) -> None:
+            sessions.mark_outgoing(conn, oid, status="uncertain", now=now, error=detail)
+            if not row["session_id"]:
+                return
+            sessions.add_message(conn, session_id=row["session_id"], role="system", now=now,
+                                 text=f"Delivery uncertain: {detail}.", kind="delivery_uncertain",
+                                 external_id=f"uncertain:{row['message_id']}")
+            if self.config is not None and row["message_row"]:
+                from gateway.answering import request_handoff  # answering imports us
+
+                request_handoff(conn, self.config, row["session_id"],
+                                reason="reply_delivery_uncertain", now=now, analysis=None,
+                                detail=f"{detail}; check the customer's thread before answering")
+
+        await self.db.write(record)
 
     def retry_log_level(self, exc: TemporaryFailure) -> int:
         return logging.INFO if self.outage.failures > 1 else logging.WARNING

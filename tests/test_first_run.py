@@ -81,3 +81,15 @@ def test_shipped_config_answers_at_once_and_says_so() -> None:
     readme = (ROOT / "README.md").read_text()
     assert "apt-get install swaks" in readme.split("## Try it")[1].split("##")[0]
     assert "debounce_seconds" in readme
+
+
+def test_check_config_names_the_postgresql_database_without_its_password(
+        tmp_path: Path) -> None:
+    cfg = write_config(tmp_path, 2525, storage={"url": "postgresql://gw@cfg.example.test/gw"})
+    url = "postgresql://gw:s3cret@db.example.test:5432/gateway"  # the environment wins
+    done = subprocess.run([sys.executable, "-m", "gateway", "check-config", "--config", str(cfg)],
+                          capture_output=True, text=True, timeout=60,
+                          env={**ENV, "OPENCX_GATEWAY_DATABASE_URL": url})
+    assert done.returncode == 0, done.stderr
+    assert "db.example.test:5432/gateway" in done.stdout and "s3cret" not in done.stdout
+    assert "gw.db" not in done.stdout  # not the unused SQLite default

@@ -47,7 +47,8 @@ def replies(maildir: Path) -> list[Path]:
 
 async def test_state_is_private_under_a_loose_umask(tmp_path: Path) -> None:
     state = tmp_path / "var"
-    cfg = make_config(tmp_path, storage={"path": str(state / "gateway.db")},
+    cfg = make_config(tmp_path, backend="sqlite",  # the file's modes: SQLite's own
+                      storage={"path": str(state / "gateway.db")},
                       outbound={"maildir": str(state / "maildir")})
     with umask(0o002):
         gw = Gateway(cfg, Secrets())  # admin token and secret key generated into var/
@@ -70,7 +71,8 @@ async def test_existing_loose_state_is_tightened(tmp_path: Path) -> None:
     os.chmod(state, 0o755)
     (state / "gateway.db").touch()
     os.chmod(state / "gateway.db", 0o644)
-    gw = Gateway(make_config(tmp_path, storage={"path": str(state / "gateway.db")}),
+    gw = Gateway(make_config(tmp_path, backend="sqlite",
+                             storage={"path": str(state / "gateway.db")}),
                  Secrets(secret_key="k", admin_token="t"))
     await gw.start()
     await gw.stop()

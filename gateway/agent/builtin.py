@@ -9,20 +9,22 @@ from gateway.agent.analysis import Analyser
 from gateway.agent.base import Analysis, Escalation, EscalationReason, Reply, Transcript
 from gateway.agent.compose import compose_reply
 from gateway.agent.core import PolicyFirstAgent, escalation
-from gateway.agent.lexicons import PLACES, WORD, fold
+from gateway.agent.lexicons import FUNCTION_WORDS, PLACES, WORD, fold
 from gateway.agent.retrieval import Retrieval, ScoredHit, own_text, query_groups
 from gateway.config import AgentConfig
 from gateway.storage.knowledge import KbSection, KnowledgeIndex
 
 MAX_SECTIONS = 2
 MAX_QUESTIONS = 3  # passages in one reply when a mail asks several questions
+MIN_QUESTION_GROUPS = 3  # a shorter question alone cannot rescue a mail the KB misses ...
+RESCUE_FLOOR = 0.5  # ... unless the mail as a whole reaches half the threshold
 MIN_UNKNOWN = 4  # unknown content words that make a question "about something else"
 _NAME = re.compile(r"[A-Z][a-z]+[A-Za-z]*")
 CAPITALISED_NOUNS = frozenset({"de", "lb"})  # every noun is capitalised: no name signal
 _PRODUCT_LIKE = re.compile(r"\b[A-Z]{3,}\b|\b[\w-]+\.(?:com|io|ai|net|org|app)\b")
 _CODE = re.compile(r"\b[A-Z]{2,5}-\d{3,5}\b")  # an error code such as HB-5004
 SECOND_SECTION_RATIO = 0.8  # a runner-up within 80 % of the best confidence is quoted too
-SAME_LANGUAGE_RATIO = 0.6  # a hit in the customer's language this close to the best wins
+SAME_LANGUAGE_RATIO = 0.5  # a hit in the customer's language half as good as the best wins
 PROMOTE_BELOW = 0.5  # a bm25 leader under half the best confidence yields the first place
 
 
@@ -96,12 +98,16 @@ class BuiltinAgent(PolicyFirstAgent):
         the KB, whatever else matches.
         """
         for question in question_sentences(own_text(transcript.pending_text())):
-            groups = query_groups(question, exclude=[transcript.customer_name])
+            groups = [g for g in self.retriever.with_cognates(
+                query_groups(question, exclude=[transcript.customer_name]))
+                if g[0] not in FUNCTION_WORDS]
             unknown = [g for g in groups
                        if not any(self.index.document_frequency(t) for t in g)]
             absent = {g[0] for g in unknown}
             names = [] if language in CAPITALISED_NOUNS else _names(question)
             for term in _PRODUCT_LIKE.findall(question) + names:
+                if fold(term) in PLACES:
+                    continue  # "our office in Zurich", "in den USA"
                 if any(w in absent for w in WORD.findall(fold(term))):
                     return f"the question names {term!r}, which the KB never mentions"
             if len(unknown) >= MIN_UNKNOWN and len(unknown) * 2 >= len(groups):
@@ -122,7 +128,9 @@ class BuiltinAgent(PolicyFirstAgent):
         confidence = max((h.confidence for h in found.hits), default=0.0)
         questions = await asyncio.to_thread(self.per_question, transcript)
         covered = [(q, r) for q, r in questions if r.confidence >= threshold]
-        if confidence < threshold and questions and len(covered) == len(questions):
+        if (confidence < threshold and questions and len(covered) == len(questions)
+                and (confidence >= RESCUE_FLOOR * threshold
+                     or all(len(r.groups) >= MIN_QUESTION_GROUPS for _, r in covered))):
             found = merge([r for _, r in covered])
             confidence = found.confidence
         found = await asyncio.to_thread(self.prefer_language, found, analysis.language)

@@ -6,7 +6,7 @@ import asyncio
 import logging
 from abc import ABC, abstractmethod
 
-from gateway.agent.analysis import ANALYSED_CHARS, Analyser, summarise
+from gateway.agent.analysis import ANALYSED_CHARS, Analyser, summarise, without_courtesies
 from gateway.agent.base import (
     Analysis,
     Decision,
@@ -26,6 +26,11 @@ FALLBACK_ANALYSIS = Analysis("neutral", 0.0, "und", "")
 
 def escalation(transcript: Transcript, reason: EscalationReason, detail: str) -> Escalation:
     return Escalation(reason, summarise(transcript, reason), detail)
+
+
+def question_text(transcript: Transcript) -> str:
+    """The pending customer turns without their greeting and sign-off lines."""
+    return "\n\n".join(without_courtesies(t.text) for t in transcript.pending_customer_turns())
 
 
 class PolicyFirstAgent(ABC):
@@ -74,8 +79,12 @@ class PolicyFirstAgent(ABC):
         return await self.answer(transcript, analysis)
 
     async def retrieve(self, transcript: Transcript, limit: int = 5) -> Retrieval:
-        """KB sections for the pending question (plus the subject on a first mail)."""
-        text = transcript.pending_text()
+        """KB sections for the pending question (plus the subject on a first mail).
+
+        Greeting and sign-off lines are left out: "Dear support team," is not a question
+        about support or teams.
+        """
+        text = question_text(transcript)
         if len(transcript.customer_turns()) == len(transcript.pending_customer_turns()):
             text = f"{transcript.subject}\n{text}"
         return await asyncio.to_thread(

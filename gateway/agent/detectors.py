@@ -29,44 +29,59 @@ TOPIC_PATTERNS: dict[str, dict[str, tuple[str, ...]]] = {
             r"\blegal (?:action|proceedings|steps|claim|department|notice)\b",
             r"\b(?:small claims|take (?:you|this|your company) to court|court order"
             r"|letter before action|in court)\b",
+            r"\barbitration\b|\blegal representative\b|\b(?:outside|external) counsel\b"
+            r"|\b(?:in )?breach of (?:the |our )?(?:contract|(?:service )?agreement)\b"
+            r"|\bseek(?:ing)? damages\b|\bclaim(?:ing)? damages\b|\btrading standards\b"
+            r"|\bformal notice\b",
         ),
         "de": (
             r"\b(?:rechts)?anwalt\w*|\banwaltlich\w*|\banwaltin\w*",
             r"\b(?:klage|klagen|verklage\w*|einklagen)\b|\bgericht(?:lich\w*|e|s)?\b",
             r"\brechtliche\w* (?:schritte|konsequenzen)\b|\bmahnbescheid\b|\babmahnung\b"
             r"|\brechtsabteilung\b|\bvorladung\b",
+            r"\bschlichtung\w*|\bschadensersatz\w*|\bvertragsbruch\b|\bverbraucherzentrale\b",
         ),
         "fr": (
             r"\bavocat\w*|\bpoursuites?\b|\bpoursuivre\b|\btribunal\b|\bjustice\b",
             r"\bmise en demeure\b|\bassignation\b|\bcontentieux\b|\bporter plainte\b"
             r"|\bdeposer (?:une )?plainte\b",
+            r"\barbitrage\b|\bdommages(?: et)? interets\b|\brupture de contrat\b"
+            r"|\bassociation de consommateurs\b|\bun juriste\b",
         ),
         "es": (
             r"\babogad[oa]s?\b|\bdemanda(?:r|remos|re|ré)?\b|\btribunal(?:es)?\b|\bjuzgado\b",
             r"\b(?:acciones|medidas) (?:legales|judiciales)\b|\bvia judicial\b"
             r"|\bdenuncia(?:r|re)?\b|\bburofax\b",
+            r"\barbitraje\b|\bdanos y perjuicios\b|\bincumplimiento (?:de|del) contrato\b"
+            r"|\basociacion de consumidores\b",
         ),
         "it": (
             r"\bavvocat\w+|\bazion[ei] legal[ei]\b|\bvie legali\b|\bufficio legale\b",
             r"\bfare causa\b|\bfaro causa\b|\bdiffida\b|\btribunale\b|\bdenuncia\w*"
             r"|\bin giudizio\b",
+            r"\b(?:un|al|il|mio|nostro) legale\b|\bassociazion\w* (?:dei|di) consumatori\b"
+            r"|\barbitrato\b|\brisarcimento\b",
         ),
         "nl": (
             r"\badvoca(?:at|ten)\b|\brechtszaak\b|\brechter\b|\brechtbank\b|\bdagvaarding\b",
             r"\bjuridische stappen\b|\bingebrekestelling\b|\baangifte doen\b|\baanklacht\b",
+            r"\bschadevergoeding\b|\bcontractbreuk\b|\bgeschillencommissie\b",
         ),
         "pt": (
             r"\badvogad[oa]s?\b|\bprocess(?:ar|o judicial|arei|aremos)\b|\btribunal\b",
             r"\b(?:acao|medidas) (?:judicial|judiciais|legal|legais)\b|\bprocon\b"
             r"|\bnotificacao extrajudicial\b|\bna justica\b",
+            r"\ba justica\b|\barbitragem\b|\bindemni[sz]acao\b|\bindenizacao\b",
         ),
         "pl": (
             r"\bprawnik\w*|\badwokat\w*|\bpozew\b|\bpozwe\w*|\bpozwac\b"
             r"|\bradca prawn\w+",
             r"\b(?:do|w) sadzie\b|\bdo sadu\b|\bsadow\w+|\bkroki prawne\b"
             r"|\bwezwanie do zaplaty\b|\bkancelari\w+",
+            r"\barbitraz\w*|\bodszkodowan\w*|\brzecznik\w* (?:praw )?konsument\w*",
         ),
-        "ja": ("弁護士", "訴訟", "訴え", "裁判", "法的措置", "法的手段", "内容証明", "提訴"),
+        "ja": ("弁護士", "訴訟", "訴え", "裁判", "法的措置", "法的手段", "内容証明", "提訴",
+               "損害賠償", "契約違反"),
     },
     "data_protection": {
         "en": (
@@ -261,6 +276,16 @@ TOPIC_PATTERNS: dict[str, dict[str, tuple[str, ...]]] = {
             r"|\bstitches\b|\b(?:was|is|were|started|kept|still|it's|and) bleeding\b|\bbled\b"
             r"|\bbleeding (?:badly|heavily|a lot)\b|\b(?:went|go|taken|rushed|ended up)"
             r"(?: \w+)? (?:to|in) (?:the )?(?:hospital|a&e|emergency room|er)\b",
+            # a hazard: sparks, smoke, melting, a burning smell, an electric jolt
+            r"\bspark(?:s|ing|ed)\b|\bmelt(?:ed|ing|s)\b|\bsmok(?:e|ing|ed|y)\b(?! test)"
+            r"|\bburning smell\b|\bsmell\w* (?:like |of )?burn\w*|\boverheat\w*"
+            r"|\b(?:gave|give|gives|giving|got|get|gets|getting) (?:\w+ ){0,2}(?:a )?(?:\w+ )?"
+            r"(?:shock|jolt)\b",
+            # despair: not a topic for an AI, however it is worded
+            r"\bbetter off without me\b|\b(?:don't|do not|can't|cannot) see (?:the|any) point"
+            r" (?:of|in) (?:anything|living|going on|it all|life)\b|\bcan'?t keep going\b"
+            r"|\bcannot keep going\b|\bcan'?t take (?:it|this) any ?more\b"
+            r"|\b(?:don't|do not) want to (?:live|be here|wake up|go on)\b",
         ),
         "de": (
             r"\bsuizid\w*|\bselbstmord\w*|\bumbringen\b|\bnicht mehr leben\b"
@@ -270,12 +295,17 @@ TOPIC_PATTERNS: dict[str, dict[str, tuple[str, ...]]] = {
             r"\b(?:mich|sich)(?: \w+){0,3} geschnitten\b|\b(?:finger|hand|daumen) geschnitten\b"
             r"|\bschnittwunde\w*|\bblut(?:et|ete|ung\w*)\b|\bgenaht\b"
             r"|\bim krankenhaus\b|\bins krankenhaus\b|\bnotaufnahme\b",
+            r"\bqualm\w*|\brauch(?:t|te|en)?\b|\bverschmort\w*|\bgeschmolzen\b|\bschmor\w*"
+            r"|\bbrandgeruch\b|\briecht verbrannt\b|\bfunken\b|\beine gewischt\b",
+            r"\bwill nicht mehr (?:leben|weiterleben)\b|\bkeinen sinn mehr\b",
         ),
         "fr": (
             r"\bsuicid\w+|\bme tuer\b|\ben finir\b|\bplus envie de vivre\b",
             r"\bblesse(?:e|s|es)?\b|\bbrule\w*|\bpris feu\b|\belectrocut\w+|\bexplose\b",
             r"\b(?:je me suis|il s'est|elle s'est|s'est) coupee?\b|\bsaign\w+|\bpoints de suture\b"
             r"|\ba l'hopital\b|\baux urgences\b",
+            r"\bfumee\b|\betincelle\w*|\bfondu\b|\bodeur de brule\b|\bdecharge electrique\b",
+            r"\bje ne veux plus vivre\b|\ba quoi bon vivre\b",
         ),
         "es": (
             r"\bsuicid\w+|\bquitarme la vida\b|\bmatarme\b|\bno quiero vivir\b",
@@ -283,12 +313,16 @@ TOPIC_PATTERNS: dict[str, dict[str, tuple[str, ...]]] = {
             r"|\bexploto\b",
             r"\bme (?:corte|he cortado)\b|\bse corto\b|\bsangr\w+|\bpuntos de sutura\b"
             r"|\bal hospital\b|\ben urgencias\b|\ba urgencias\b",
+            r"\bhumo\b|\bchispa\w*|\bderriti\w*|\bolor a quemado\b|\bcalambre\b",
+            r"\bno quiero seguir viviendo\b|\bpara que seguir\b|\bya no (?:puedo|quiero) seguir\b",
         ),
         "it": (
             r"\bsuicid\w+|\btogliermi la vita\b|\buccidermi\b|\bnon voglio piu vivere\b",
             r"\bferit[oa]\b|\bustion\w+|\bpreso fuoco\b|\bscossa elettrica\b|\besploso\b",
             r"\bmi sono tagliat[oa]\b|\bsi e tagliat[oa]\b|\bsanguin\w+|\bpunti di sutura\b"
             r"|\bin ospedale\b|\bal pronto soccorso\b",
+            r"\bfumo\b|\bscintill\w*|\bsciolt[oa]\b|\bodore di bruciato\b|\bla scossa\b",
+            r"\bnon ha piu senso vivere\b",
         ),
         "nl": (
             r"\bzelfmoord\w*|\bsuicid\w*|\bmezelf (?:iets )?aandoen\b|\bniet meer leven\b",
@@ -296,6 +330,8 @@ TOPIC_PATTERNS: dict[str, dict[str, tuple[str, ...]]] = {
             r"\b(?:me|mezelf|zich)(?: \w+){0,3} gesneden\b|\b(?:vinger|hand|duim) gesneden\b"
             r"|\bbloed(?:de|t|en)\b|\bhechting\w*|\bnaar het ziekenhuis\b"
             r"|\bin het ziekenhuis\b|\bspoedeisende hulp\b",
+            r"\brook\b|\bvonk\w*|\bgesmolten\b|\bbrandlucht\b|\bschok gekregen\b",
+            r"\bwil niet meer leven\b|\bheeft (?:allemaal )?geen zin meer\b",
         ),
         "pt": (
             r"\bsuicid\w+|\bme matar\b|\btirar (?:a )?minha (?:propria )?vida\b"
@@ -303,19 +339,120 @@ TOPIC_PATTERNS: dict[str, dict[str, tuple[str, ...]]] = {
             r"\bferid[oa]\b|\bqueimadura\w*|\bpegou fogo\b|\bchoque eletrico\b|\bexplodiu\b",
             r"\bme cortei\b|\bcortou (?:a|o|minha|meu)\b|\bsangr\w+|\bpontos de sutura\b"
             r"|\bao hospital\b|\bno hospital\b|\bnas urgencias\b",
+            r"\bfumo\b|\bfumaca\b|\bfaisca\w*|\bderret\w*|\bcheiro (?:a|de) queimado\b"
+            r"|\bum choque\b",
+            r"\bnao aguento mais viver\b|\bsem razao para viver\b",
         ),
         "pl": (
             r"\bsamobojstw\w*|\bzabic sie\b|\bodebrac sobie zycie\b|\bnie chce (?:juz )?zyc\b",
             r"\branny\b|\bpoparz\w+|\bzapalil\w* sie\b|\bsie zapalil\w*"
             r"|\bporazen\w* pradem\b|\bwybuchl\w*",
             r"\bskaleczyl\w*|\bkrwaw\w+|\bszwy\b|\bszpital\w*",
+            r"\bdym\w*|\biskr\w*|\bstopil\w*|\bspalenizn\w*|\bkopnal\w* (?:mnie )?prad\w*"
+            r"|\bpogotowi\w*|\bwbil\w* (?:mi )?sie\b",
+            r"\bnie widze sensu\b",
         ),
         "ja": ("死にたい", "自殺", "消えたい", "生きていけない", "怪我", "けか", "発火",
-               "火事", "感電", "やけと", "爆発", "出血", "血か出", "縫", "病院に", "救急"),
+               "火事", "感電", "やけと", "爆発", "出血", "血か出", "縫", "病院に", "救急",
+               "煙", "火花", "溶け", "焦け", "生きる意味", "生きていたくない"),
     },
 }
 
 CATEGORIES = tuple(TOPIC_PATTERNS)
+
+# Concepts that must meet in one sentence, each a small multilingual word class, instead
+# of one fixed phrase: a disowned action ("none of us added", "ce n'est pas moi") next to
+# an account event ("session", "mot de passe") is account compromise however it is
+# worded. Folded forms; Japanese alternatives are folded at compile time (they are
+# written with their dakuten here and folded like the text).
+_ME = (r"(?:\babout me\b|\bme personally\b|\bmy personal\b|\buber mich\b"
+       r"|\bsur moi\b|\bme concernant\b|\bsobre mi\b|\bsobre mim\b|\bsu di me\b"
+       r"|\bche mi riguard\w+|\bover mij\b|\bvan mij\b|\bo mnie\b|\bmoich danych\b"
+       r"|私に関|私の個人)")
+_KEEP = (r"(?:\b(?:hold|holds|store|stores|stored|keep|keeps|kept|process|processes"
+         r"|processing|share|shared|collect\w*|gespeichert\w*|speicher\w*|verarbeit\w*"
+         r"|conserve\w*|stocke\w*|detene\w*|guarda\w*|tienen|almacena\w*|conservat\w*"
+         r"|memorizzat\w*|bewaren|bewaart|opgeslagen|verwerken|przechowuj\w*|przetwarza\w*"
+         r"|armazena\w*|possuem|tratam)\b|保存|保管|保有)")
+_DISOWN = (r"(?:\b(?:i|we) (?:did not|didn't|never|have not|haven't) (?:add|added|install"
+           r"|installed|authori[sz]e|authori[sz]ed|create|created|request|requested)\b"
+           r"|\b(?:i|we) didn't do (?:this|that|it)\b|\bnone of us (?:did|added|created"
+           r"|installed|own|owns|recogni[sz]e\w*|know\w*|made|authori[sz]ed)\b|\bnot me\b"
+           r"|\bwasn't me\b|\bwas not me\b|\bwe don't recogni[sz]e\b|\bi don't recogni[sz]e\b"
+           r"|\bnever been to\b|\bwar(?:en)? (?:ich|wir) nicht\b|\bce n'(?:est|etait) pas moi\b"
+           r"|\bno (?:he|hemos) sido (?:yo|nosotros)\b|\bno fui yo\b|\bnon sono stat[oa] io\b"
+           r"|\b(?:was|ben) ik (?:het )?niet\b|\bnao fui eu\b|\bto nie (?:ja|bylem|bylam)\b"
+           r"|身に覚え|私ではありません|勝手に)")
+_ACCOUNT_EVENT = (r"(?:\b(?:log ?in|login|logins|sign-?in|signed in|logged in|session|device"
+                  r"|password|recovery|email address|e-mail|access|integration|installed"
+                  r"|api keys?|anmeldung|eingeloggt|angemeldet|passwort|gerat|zugriff|connexion"
+                  r"|connecte|mot de passe|appareil|sesion|contrasena|dispositivo|acceso|accesso"
+                  r"|inloggen|ingelogd|wachtwoord|apparaat|toegang|login|senha|recuperacao"
+                  r"|acesso|logowanie|zalogowal\w*|haslo|hasla|urzadzeni\w+|dostep)\b"
+                  r"|ログイン|パスワード|アカウント)")
+_SOMEONE = (r"(?:\b(?:someone|somebody|a stranger|jemand|quelqu'un|alguien|qualcuno|iemand"
+            r"|alguem|ktos)\b|誰か)")
+_CHANGED = (r"(?:\b(?:changed|reset|geandert|zuruckgesetzt|change|modifie|cambiado|cambio"
+            r"|cambiato|modificato|gewijzigd|veranderd|mudou|alterou|zmienil\w*)\b|変更)")
+_CREDENTIAL = (r"(?:\b(?:password|recovery (?:e-?mail|address|phone)|login e-?mail|passwort"
+               r"|mot de passe|contrasena|clave|wachtwoord|senha|e-mail de recuperacao|haslo"
+               r"|hasla)\b|パスワード)")
+_BANK = (r"(?:\b(?:my|our) (?:bank|card issuer|card company|credit card company|credit card"
+         r" provider)\b|\bkreditkarten(?:firma|unternehmen|institut|gesellschaft)\b"
+         r"|\b(?:meine|meiner|unsere|unserer) bank\b|\bma banque\b|\bnotre banque\b"
+         r"|\bmi banco\b|\bnuestro banco\b|\bla mia banca\b|\bmijn bank\b|\bonze bank\b"
+         r"|\bo meu banco\b|\bmeu banco\b|\bw (?:moim )?banku\b|私の銀行|カード会社)")
+_REVERSE = (r"(?:\b(?:claw\w* back|reverse\w*|revers\w*|dispute\w*|charge"
+            r" back|pull the payment|beanstand\w*|reklamier\w*|widerspr\w*|zuruckgeholt"
+            r"|zuruckbuch\w*|annuler|annule|contester|conteste|anular|anulado|reclamado"
+            r"|revocar|annullare|annullato|terugdraaien|teruggedraaid|terugvorderen|cancelar"
+            r"|cancelou|cofna\w*|cofnal|anulowa\w*)\b|取り消|返金請求)")
+_UNKNOWN_CHARGE = (r"(?:\bne (?:le |la )?reconnais pas\b|\bdon't recogni[sz]e\b|\bdo not"
+                   r" recogni[sz]e\b|\bnie (?:byla|byl|bylo) (?:przeze mnie )?autoryzowan\w*"
+                   r"|\bno reconozco\b|\bnon riconosco\b|\bherken (?:ik )?niet\b"
+                   r"|\bnao reconheco\b|\berkenne (?:ich )?nicht\b|身に覚えのない)")
+_PAYMENT = (r"(?:\b(?:payment|charge|debit|transaction|paiement|prelevement|pago|cargo"
+            r"|pagamento|addebito|betaling|afschrijving|cobranca|platnos\w*|transakcj\w*"
+            r"|zahlung|abbuchung|lastschrift)\b|支払|請求|引き落とし)")
+_OTHER_TENANT = (r"(?:\b(?:another|other|someone else's|a different) (?:company|companies"
+                 r"|customer|customers|user|users|workspace|workspaces|tenant|tenants|account"
+                 r"|accounts|client|clients)(?:'s|s'|s)?\b|\bd'autres (?:clients|utilisateurs"
+                 r"|entreprises)\b|\bander(?:e|er|en) (?:kunden|nutzer|firmen|workspaces)\b"
+                 r"|\botros (?:clientes|usuarios)\b|\baltri (?:clienti|utenti)\b"
+                 r"|\bandere (?:klanten|gebruikers)\b|\boutros (?:clientes|usuarios)\b"
+                 r"|\binnych (?:klientow|uzytkownikow)\b|他社|他のユーザー)")
+_EXPOSED = (r"(?:\b(?:lets me|let me|allows me|i can|i could|i was able to|returns|exposes"
+            r"|leaks|shows me|gives me|me permet|erlaubt mir|kann ich|me permite|puedo|mi"
+            r" permette|posso|kan ik|consigo|moge)\b|見え|閲覧)")
+_ATTACK = (r"(?:\b(?:url|urls|id|ids|parameter|cursor|endpoint|request|requests|api|header"
+           r"|token|tamper\w*|iterat\w*|enumerat\w*|chang\w*|modif\w*|manipul\w*"
+           r"|ander\w*|cambia\w*|wijzig\w*|alter\w*|zmien\w*)\b|ＵＲＬ)")
+_IN_CLEAR = (r"(?:\b(?:in )?(?:plain ?text|clear ?text|unencrypted|en clair|im klartext"
+             r"|unverschlusselt|sin cifrar|en texto plano|in chiaro|onversleuteld"
+             r"|sem criptografia|em texto simples|niezaszyfrowan\w*|jawnym tekstem)\b|平文)")
+_SECRET = (r"(?:\b(?:passwords?|tokens?|keys?|credentials|mot de passe|passwort|contrasena"
+           r"|wachtwoord|senha|haslo)\b|パスワード)")
+_SENDS = (r"(?:\b(?:sends?|sent|sending|stores?|stored|transmit\w*|envoie|envoyes?|sendet"
+          r"|gesendet|speichert|gespeichert|envia|enviada|invia|inviata|salvat\w*|verstuurt"
+          r"|verzonden|opgeslagen|wysyla|zapisuje|armazena)\b|送信|保存)")
+_NO_AUTH = (r"(?:\bwithout (?:any )?authentication\b|\bsans (?:aucune )?authentification\b"
+            r"|\bohne (?:jede )?authentifizierung\b|\bsin (?:ninguna )?autenticacion\b"
+            r"|\bsenza (?:alcuna )?autenticazione\b|\bzonder (?:enige )?authenticatie\b"
+            r"|\bsem (?:nenhuma )?autenticacao\b|\bbez (?:zadnego )?uwierzytelniania\b|認証なし)")
+_ANYONE = (r"(?:\b(?:anyone|anybody|any device|the network|accepts|jeder|jedem|n'importe qui"
+           r"|cualquiera|chiunque|iedereen|qualquer|kazdy)\b|誰でも)")
+_DISCLOSE = (r"(?:\bcoordinate (?:the )?disclosure\b|\bbefore (?:i |we )?(?:publish\w*|going"
+             r" public|disclos\w*)\b|\bavant de (?:publier|divulguer)\b|\bvor der"
+             r" veroffentlichung\b|\bantes de (?:publicar|divulgar)\b|\bprima di pubblicare\b"
+             r"|\bvoor (?:publicatie|ik het publiceer)\b|\bprzed publikacja\b|公開する前)")
+
+CONCEPTS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "data_protection": ((_ME, _KEEP),),
+    "payment_dispute": ((_BANK, _REVERSE), (_UNKNOWN_CHARGE, _PAYMENT)),
+    "account_compromise": ((_DISOWN, _ACCOUNT_EVENT), (_SOMEONE, _CHANGED, _CREDENTIAL)),
+    "security_report": ((_OTHER_TENANT, _EXPOSED, _ATTACK), (_IN_CLEAR, _SECRET, _SENDS),
+                        (_NO_AUTH, _ANYONE), (_DISCLOSE,)),
+}
 
 
 @dataclass(frozen=True)
@@ -338,11 +475,35 @@ _COMPILED: dict[str, list[tuple[str, re.Pattern[str]]]] = {
 }
 
 
+_CONCEPTS: dict[str, list[tuple[re.Pattern[str], ...]]] = {
+    category: [tuple(re.compile(fold(c)) for c in group) for group in groups]
+    for category, groups in CONCEPTS.items()
+}
+_SENTENCE = re.compile(r"[^.?!\n。！？]+")
+
+
+def concepts(folded: str, category: str) -> str | None:
+    """'A … B' when every concept of one of the category's groups occurs in one sentence."""
+    for sentence in _SENTENCE.findall(folded):
+        for group in _CONCEPTS.get(category, ()):
+            found = []
+            for concept in group:
+                match = concept.search(sentence)
+                if match is None:
+                    break
+                found.append(" ".join(match.group(0).split()))
+            else:
+                return " … ".join(dict.fromkeys(found))
+    return None
+
+
 def detect_topic(folded: str, categories: tuple[str, ...] = CATEGORIES) -> TopicHit | None:
-    """The first category (in CATEGORIES order) whose pattern occurs in ``folded`` text."""
+    """The first category (in CATEGORIES order) whose pattern or concept pair occurs."""
     for category in categories:
         for lang, pattern in _COMPILED.get(category, ()):
             match = pattern.search(folded)
             if match:
                 return TopicHit(category, lang, " ".join(match.group(0).split()))
+        if found := concepts(folded, category):
+            return TopicHit(category, "concepts", found)
     return None

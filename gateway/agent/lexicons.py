@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from stop_words import get_stop_words
+
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "ł": "l", "Ł": "L",
                               "ø": "o", "Ø": "O", "đ": "d", "Đ": "D"})
 
@@ -131,6 +133,9 @@ PLACES = words(
     portugal poland polska polsce polen pologne ireland irland scotland england sweden
     sverige norway norge denmark danmark finland suomi greece czechia luxembourg london
     paris berlin madrid rome roma amsterdam lisbon lisboa warsaw warszawa vienna wien
+    zurich zuerich geneva geneve genf munich munchen hamburg cologne koln frankfurt milan
+    milano barcelona brussels bruxelles brussel prague praha dublin edinburgh manchester
+    toronto vancouver sydney melbourne tokyo osaka
     monday tuesday wednesday thursday friday saturday sunday
     january february march april may june july august september october november december""",
 )
@@ -405,4 +410,37 @@ GLOSSARY: dict[str, str] = {
     "antwoord": "response", "resposta": "response", "risposta": "response",
     "storung": "outage incident", "panne": "outage", "caida": "outage",
     "storing": "outage", "interruzione": "outage",
+    # language names (a question about the interface language names one); not the ones
+    # whose stem is a country's ("italiano" ~ "Italia", "polski" ~ "Polska")
+    "nederlands": "dutch", "niederlandisch": "dutch", "neerlandais": "dutch",
+    "holandes": "dutch", "olandese": "dutch", "holenderski": "dutch", "オランダ語": "dutch",
+    "deutsch": "german", "allemand": "german", "aleman": "german", "tedesco": "german",
+    "duits": "german", "alemao": "german", "niemiecki": "german", "ドイツ語": "german",
+    "francais": "french", "franzosisch": "french", "frances": "french", "francese": "french",
+    "frans": "french", "francuski": "french", "フランス語": "french",
+    "espanol": "spanish", "spanisch": "spanish", "espagnol": "spanish", "spagnolo": "spanish",
+    "spaans": "spanish", "hiszpanski": "spanish", "スペイン語": "spanish",
+    "italienisch": "italian", "italiaans": "italian", "wloski": "italian",
+    "イタリア語": "italian",
+    "portugues": "portuguese", "portugiesisch": "portuguese", "portugais": "portuguese",
+    "portoghese": "portuguese", "portugees": "portuguese", "portugalski": "portuguese",
+    "polnisch": "polish", "polonais": "polish", "polaco": "polish",
+    "polacco": "polish", "pools": "polish", "ポーランド語": "polish",
+    "japanisch": "japanese", "japonais": "japanese", "japones": "japanese",
+    "giapponese": "japanese", "japans": "japanese", "japonski": "japanese", "日本語": "japanese",
+    "englisch": "english", "anglais": "english", "ingles": "english", "inglese": "english",
+    "engels": "english", "angielski": "english", "英語": "english",
 }
+
+
+# The maintained stop-word lists of the `stop-words` package for the seven other
+# languages: function words the hand-made STOP_WORDS missed ("welchem", "jako",
+# "podemos") are not counted as words the KB lacks when deciding that a foreign question
+# is about something else (builtin.unknown_focus). Glossary words ("cuenta", "essai") and
+# words that are content in support mail are not function words.
+_CONTENT_IN_SUPPORT_MAIL = frozenset({"usa", "pro", "due", "go"})
+FUNCTION_WORDS = STOP_WORDS | frozenset(
+    fold(w) for lang in ("german", "french", "spanish", "italian", "dutch", "portuguese",
+                         "polish")
+    for w in get_stop_words(lang)
+) - _CONTENT_IN_SUPPORT_MAIL - frozenset(GLOSSARY)

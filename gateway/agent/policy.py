@@ -55,12 +55,16 @@ HUMAN_REQUEST_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\b(?:let|have|get|need|want)\s+(?:a|an|some|one of your)\s+(?:real\s+)?(?:human"
         r"|humans|person|people|human being|staff member|member of (?:your|the) team)"
         r"\s+(?:to\s+)?(?:handle|look|deal|check|review|take|answer|reply|respond|sort)\w*",
+        r"\b(?:colleagues?|someone|somebody|a person|a human|member of (?:your|the) (?:staff|team)"
+        r"|one of your \w+)\b" + _GAP + r"\b(?:get in touch|contact me|reach out to me"
+        r"|call me|ring me|phone me)\b",
         r"\b(?:no|not|stop|enough)\b(?:\s+\w+){0,3}\s+(?:bots?|robots?|chatbots?"
         r"|automated (?:answers?|replies|responses?)|canned (?:answers?|responses?))\b",
     ),
     "de": (
         r"\b(?:leiten|geben|reichen)\s+sie\b" + _GAP + r"\b(?:vorgesetzt\w*|mensch\w*"
-        r"|mitarbeiter\w*|teamleiter\w*)\b",
+        r"|mitarbeiter\w*|teamleiter\w*|kolleg\w*)\b",
+        r"\bpersonlich\s+(?:klaren|sprechen|besprechen)\b",
         r"\b(?:echte[nmrs]?|reale[nmrs]?|richtige[nmrs]?|lebende[nmrs]?)\s+"
         r"(?:mensch|menschen|person|mitarbeiter\w*|ansprechpartner\w*)\b",
         r"\b(?:mensch|menschen|mitarbeiter\w*|vorgesetzte\w*|ansprechpartner\w*|kundenberater"
@@ -75,7 +79,8 @@ HUMAN_REQUEST_PATTERNS: dict[str, tuple[str, ...]] = {
     ),
     "fr": (
         r"\b(?:transmettre|transferer|transmettez|transferez|passer)\b" + _GAP
-        + r"\b(?:responsable|superieur\w*|conseiller\w*|humain|manager)\b",
+        + r"\b(?:responsable|superieur\w*|conseiller\w*|humain|manager|quelqu'un)\b",
+        r"\ben chair et en os\b",
         r"\b(?:parler|discuter|echanger|joindre|contacter)\b" + _GAP
         + r"\b(?:humain|humaine|conseiller\w*|agent|responsable|etre humain|operat\w+"
         r"|quelqu'un|superieur|manager|interlocut\w+|une personne|la personne)\b",
@@ -89,13 +94,14 @@ HUMAN_REQUEST_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\b(?:pasar|pase|pasen|pasenme|paseme|transferir|transfiera|escalar|escale|derivar"
         r"|derive)\b"
         + _GAP + r"\b(?:supervisor\w*|responsable|encargad\w+|gerente|humano|persona)\b",
-        r"\b(?:hablar|comunicarme|contactar)\b" + _GAP
+        r"\b(?:hablar|comunicarme|contactar|atender|atienda|atiendan)\b" + _GAP
         + r"\b(?:persona|humano|humana|agente|representante|asesor\w*|supervisor\w*"
         r"|encargad\w+|responsable|gerente|operador\w*|alguien)\b",
         r"\b(?:persona|agente)\s+(?:real|de verdad|humano|humana)\b|\bser humano\b",
         r"\b(?:llamenme|llameme|llamadme|me llamen|me llame|llamarme|devolverme la llamada)\b",
         r"\bque me (?:contacte|contacten|devuelvan la llamada)\b|\bser (?:llamad|contactad)[oa]\b",
-        r"\bno\s+(?:con\s+)?(?:un|una)\s+(?:bot|robot|maquina)\b",
+        r"\bno\s+(?:con\s+)?(?:un|una)\s+(?:bot|robot|maquina|sistema automatico"
+        r"|contestador)\b",
     ),
     "nl": (
         r"\b(?:doorsturen|doorverbinden|doorzetten|escaleren)\b" + _GAP
@@ -106,7 +112,8 @@ HUMAN_REQUEST_PATTERNS: dict[str, tuple[str, ...]] = {
         + r"\b(?:mens|persoon|medewerker|manager|leidinggevende|iemand)\b",
         r"\b(?:mens|persoon|medewerker|manager|leidinggevende|iemand)\b" + _GAP
         + r"\b(?:spreken|praten)\b",
-        r"\b(?:bel me|bel mij|belt u mij|terugbellen|teruggebeld)\b",
+        r"\b(?:bel me|bel mij|belt u mij|terugbellen|teruggebeld|opbellen)\b"
+        r"|\b(?:mij|me)\s+(?:even\s+|eens\s+|graag\s+)?bellen\b",
         r"\bgeen\s+(?:bot|robot|chatbot)\b",
     ),
     "pt": (

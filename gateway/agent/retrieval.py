@@ -127,19 +127,43 @@ _QUOTED = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 MIN_OWN_TEXT = 20
+_HEADER = re.compile(
+    r"^\s*(?:-{3,}.*|(?:from|to|cc|subject|date|sent|von|an|betreff|gesendet|datum|de|a|objet"
+    r"|envoye|para|asunto|enviado|fecha|da|oggetto|inviato|data|van|aan|onderwerp|verzonden"
+    r"|datum|assunto|od|do|temat|wyslano)\s*:.*)$",
+    re.IGNORECASE | re.MULTILINE,
+)
+MAX_POINTER_WORDS = 3  # own words above a forward this few only point at the forwarded mail
 
 
 def own_text(text: str) -> str:
     """The customer's own words: a forwarded or quoted thread below them is cut off.
 
     A mail that is nothing but a forward, or whose only question is in the forwarded part
-    ("Forwarding our developer's question:"), keeps everything.
+    ("Forwarding our developer's question:"), keeps everything; one whose own questions
+    only point at the forward (three content words or fewer each: "Can you answer this
+    for our lead?") keeps the forwarded mail. Forward header lines are dropped.
     """
     match = _QUOTED.search(fold(text))
-    own = text[:match.start()] if match else text
-    if match and len(own.strip()) >= MIN_OWN_TEXT and ("?" in own or "?" not in text):
+    if match is None:
+        return text
+    own, forwarded = text[:match.start()], text[match.start():]
+    if "?" in forwarded and _only_points(own):
+        return _HEADER.sub("", forwarded)  # names and addresses are not the question
+    if len(own.strip()) >= MIN_OWN_TEXT and ("?" in own or "?" not in text):
         return own
-    return text  # no forward, or the question is only in the forwarded part
+    return _HEADER.sub("", text)  # the question is only in the forwarded part
+
+
+def _only_points(own: str) -> bool:
+    """True when the customer's own questions only point at the forwarded mail."""
+    asked = [p for p in re.split(r"(?<=[?？])|(?<=[.!。！])\s+|\n+", own) if p.strip()
+             .endswith(("?", "？"))]
+    return bool(asked) and all(len(_content_words(q)) <= MAX_POINTER_WORDS for q in asked)
+
+
+def _content_words(text: str) -> list[str]:
+    return [w for w in WORD.findall(fold(text)) if w not in STOP_WORDS and len(w) > 1]
 
 
 def _cjk_words(folded: str) -> str:
@@ -187,12 +211,55 @@ def query_terms(text: str, *, exclude: Iterable[str] = ()) -> list[str]:
     return flatten(query_groups(text, exclude=exclude))
 
 
+COGNATE_PREFIX = 6  # letters of the spelling-normalised word that must agree
+_SPELLING = ((re.compile(r"(.)\1"), r"\1"), (re.compile(r"ph"), "f"), (re.compile(r"th"), "t"),
+             (re.compile(r"[kq]"), "c"), (re.compile(r"z"), "s"), (re.compile(r"y"), "i"),
+             (re.compile(r"w"), "v"))
+
+
+def cognate_key(word: str) -> str:
+    """A spelling-normalised prefix under which cognates meet: 'comentarios' and 'comments'
+    -> 'coment', 'repozytorium' and 'repository' -> 'reposi', 'aplicacao' and
+    'application' -> 'aplica'."""
+    for pattern, repl in _SPELLING:
+        word = pattern.sub(repl, word)
+    return word[:COGNATE_PREFIX]
+
+
 class Retriever:
-    """Ranks KB sections for a question and scores each hit's confidence."""
+    """Ranks KB sections for a question and scores each hit's confidence.
+
+    A word the KB and the glossary both lack is matched to the KB's own words that share
+    its spelling-normalised first six letters (cognates: "comentarios" ~ "comments",
+    "audytu" ~ "audit"), when at most MAX_COGNATES KB words do.
+    """
+
+    MAX_COGNATES = 3
 
     def __init__(self, index: KnowledgeIndex) -> None:
         self.index = index
         self._rare_idf = index.idf_for(1)
+        self._cognates: dict[str, set[str]] = {}
+        for section in index.sections:
+            for word in WORD.findall(fold(f"{section.title} {section.body}")):
+                if len(word) >= COGNATE_PREFIX - 1 and word.isalpha():  # "audit" too
+                    self._cognates.setdefault(cognate_key(word), set()).add(word)
+
+    def with_cognates(self, groups: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
+        """Each group the KB cannot match gets the KB words that are its cognates."""
+        out = []
+        for group in groups:
+            word = group[0]
+            if (len(word) >= COGNATE_PREFIX and word.isalpha()
+                    and not any(self.index.document_frequency(t) for t in group)):
+                key = cognate_key(word)
+                found = self._cognates.get(key, set())
+                if len(word) == COGNATE_PREFIX:  # an inflected 5-letter word: "audytu"
+                    found = found | self._cognates.get(key[:-1], set())
+                if 0 < len(found) <= self.MAX_COGNATES:
+                    group = (*group, *sorted(found))
+            out.append(group)
+        return out
 
     def weight(self, group: Sequence[str]) -> float:
         """The IDF of the group's best-known term; UNKNOWN_WEIGHT x rare IDF if none is known."""
@@ -218,7 +285,7 @@ class Retriever:
 
     def retrieve_sync(self, text: str, *, exclude: Iterable[str] = (), limit: int = 5
                       ) -> Retrieval:
-        groups = query_groups(text, exclude=exclude)
+        groups = self.with_cognates(query_groups(text, exclude=exclude))
         hits = self.index.search(flatten(groups), limit)
         return Retrieval(tuple(groups),
                          tuple(ScoredHit(h, self.confidence(h, groups)) for h in hits))

@@ -119,10 +119,13 @@ SARCASM = re.compile(
     r"\b(?:oh (?:great|wonderful|perfect|fantastic|brilliant)|great job|thanks a lot for"
     r"|thanks for nothing|what a joke|really loving|just (?:perfect|great|wonderful)"
     r"|love (?:paying|waiting|how)|so much for|(?:really|very|so) impressive|well done"
-    r"|good job|bravo|na toll|danke fur nichts|vielen dank auch"
+    r"|good job|bravo|na toll|danke fur nichts|vielen dank auch|cool cool|thanks for the extra"
+    r"|(?:really|truly) appreciate (?:it|that)|absolutely (?:brilliant|fantastic|great)"
+    r"|truly a (?:product|service|tool) for|(?:what|such) a (?:great|wonderful) (?:start|way)"
     r"|merci pour rien|bravo|gracias por nada|grazie di niente|grazie tante|complimenti"
     r"|bedankt voor niets|obrigado por nada|dzieki za nic)\b"
-    r"|^(?:great|wonderful|fantastic|brilliant|perfect|super|toll|genial|parfait|perfecto"
+    r"|^(?:great|wonderful|fantastic|brilliant|perfect|super|cool|lovely|amazing|awesome"
+    r"|toll|genial|parfait|perfecto"
     r"|perfetto|geweldig|otimo|swietnie)[.!,]",
     re.IGNORECASE | re.MULTILINE,
 )
@@ -130,6 +133,9 @@ SARCASTIC_SCORE = -0.7
 # ... only counts next to a failure: "Great, thanks! That solved it." is not sarcasm.
 FAILURE = re.compile(
     r"\b(?:broke|broken|bricked|died|dead|lost|again|third time|second time|down|failed"
+    r"|wiped|erased|ate|destroyed|ruined|vanished|disappeared|deleted|trashed|corrupted"
+    r"|(?:second|third|fourth|fifth) (?:night|day|week|morning) (?:running|in a row)"
+    r"|in a row|at (?:\d|one|two|three|four)\s?(?:am|a\.m\.)|3am|middle of the night"
     r"|crash\w*|still|not working|doesn'?t work|stopped|waiting|paperweight|outage|wasted?"
     r"|without (?:a |any )?(?:working|functioning)|another (?:day|week|month) (?:without|of)"
     r"|kaputt|wieder|schon wieder|encore|panne|otra vez|de nuevo|roto|di nuovo|rotto|weer"
@@ -144,6 +150,8 @@ IGNORED = re.compile(
     r"|(?:still|never) (?:got |had |received )?(?:an? |any )?(?:answer|reply|response)"
     r"|ignor(?:e|es|ed|ing) (?:me|us|my|our)|(?:being|been|get|got|keep getting) ignored"
     r"|keine (?:antwort|ruckmeldung|reaktion)|niemand (?:antwortet|meldet sich|reagiert)"
+    r"|(?:antwortet|reagiert|meldet sich) niemand|nadie se hace responsable"
+    r"|(?:a|a) espera de (?:uma )?resposta|esperando (?:uma )?resposta"
     r"|ignoriert|aucune reponse|sans (?:aucune )?reponse|personne ne (?:repond|me repond)"
     r"|m.ignore[zr]?|nous ignore[zr]?|sin (?:ninguna )?respuesta|ninguna respuesta"
     r"|nadie (?:me )?(?:responde|contesta)"
@@ -161,6 +169,22 @@ STEMMERS = {"de": "german", "fr": "french", "es": "spanish", "it": "italian",
 MIN_STEM = 4  # shorter stems collide with ordinary words
 _TOKEN = re.compile(r"[^\W\d_]+")
 _NL_LONG_VOWEL = re.compile(r"([^aeiou])([aeiou])([zv])e$")  # boze -> boos, lieve -> lief
+# Fury without anger words: broken promises, being fed up, threatening to leave. These
+# phrases cap the score at FED_UP_SCORE whatever VADER makes of the polite words around
+# them ("With respect, … We are seriously reconsidering the contract").
+FED_UP = re.compile(
+    r"\b(?:frankly appalled|appalled|(?:seriously |now )?reconsidering (?:the|our|this|your)"
+    r" (?:contract|subscription|partnership)|(?:explained|told you|written about) this"
+    r" (?:\w+ )?(?:times|twice)|(?:each|every) time (?:i|we) (?:was|were) promised"
+    r"|broken promises|fed up|sick (?:and tired )?of|had enough|the worst \w+ (?:i|we|our"
+    r" company) (?:have|has|had|ever)|ich bin es leid|die nase voll|j'en ai marre|ras le bol"
+    r"|estoy hart[oa]|hartisim[oa]|estoy cansad[oa] de|sono stuf[oa]|ne ho abbastanza"
+    r"|ik ben het (?:echt |helemaal )?zat|ik heb er genoeg van|estou fart[oa]|estou cansad[oa]"
+    r" de|mam (?:juz )?dosc|ma(?:ss|ß)los enttauscht|zutiefst enttauscht|profondement decu)\b"
+    r"|うんざり|もう我慢",
+    re.IGNORECASE,
+)
+FED_UP_SCORE = -0.7
 IGNORED_NEGATIVE_AT = -0.2  # the rest of the mail must already lean negative
 IGNORED_SCORE = -0.7
 
@@ -201,6 +225,8 @@ class SentimentScorer:
             score = float(vader.polarity_scores(plain)["compound"])
         if sarcasm(plain):
             score = min(score, SARCASTIC_SCORE)
+        if FED_UP.search(plain.replace("\u2019", "'")):
+            score = min(score, FED_UP_SCORE)
         if score <= IGNORED_NEGATIVE_AT and IGNORED.search(plain.replace("\u2019", "'")):
             score = min(score, IGNORED_SCORE)
         return score

@@ -76,7 +76,7 @@ def _missing_credentials(cfg: Config, creds: Credentials) -> Check | None:
         return fail("hubspot.token", "hubspot.auth is oauth but OPENCX_GATEWAY_HUBSPOT_CLIENT_ID"
                     " or _CLIENT_SECRET is not set", f"copy both from the app's Auth tab "
                     f"({CREDENTIALS_DOC})")
-    stored = read_if_ready(cfg.storage.path, oauth_store.token_status)
+    stored = read_if_ready(db_target(cfg), oauth_store.token_status)
     if stored is None:
         return fail("hubspot.token", "the HubSpot app is not installed yet (no OAuth tokens "
                     "stored): every handoff waits", f"open {install} while logged in to the "
@@ -92,7 +92,7 @@ def _missing_credentials(cfg: Config, creds: Credentials) -> Check | None:
 def probe_client(cfg: Config, creds: Credentials) -> HubSpotClient:
     """A client that fails fast: no in-call retries, a short timeout; OAuth tokens are read
     from the database and renewed in memory only (doctor never writes)."""
-    db = _ReadOnlyTokens(cfg.storage.path) if creds.auth == OAUTH else None
+    db = _ReadOnlyTokens(db_target(cfg)) if creds.auth == OAUTH else None
     tokens = token_source(cfg, creds, db, public_url=public_url_of(cfg, None), store=False)
     return HubSpotClient(tokens, base_url=creds.base_url,
                          developer_api_key=creds.developer_key, app_id=creds.app_id,

@@ -226,6 +226,21 @@ def m004_instances_and_locks(db: sqlite_utils.Database) -> None:
     )
 
 
+@core()
+def m005_send_marks(db: sqlite_utils.Database) -> None:
+    """Send marks shared by instances (PostgreSQL; one SQLite instance keeps them as files)."""
+    db.executescript(
+        """
+        CREATE TABLE send_marks (
+            message_id TEXT PRIMARY KEY,
+            state TEXT NOT NULL,
+            instance TEXT NOT NULL,
+            at REAL NOT NULL
+        );
+        """
+    )
+
+
 def migrate(path: Path) -> None:
     """Apply every pending migration set to the database file (own connection, then closed)."""
     conn = sqlite3.connect(str(path))

@@ -366,6 +366,13 @@ def mark_outgoing(conn: sqlite3.Connection, outgoing_id: int, *, status: str, no
     )
 
 
+def prune_send_marks(conn: sqlite3.Connection, before: float) -> int:
+    """Drop send marks older than ``before`` whose mail has an outcome (a crash left them)."""
+    return conn.execute(
+        "DELETE FROM send_marks WHERE at < ? AND message_id IN (SELECT message_id FROM outgoing"
+        " WHERE status IN ('sent', 'uncertain', 'dead'))", (before,)).rowcount
+
+
 # -- support addresses -------------------------------------------------------------------
 
 

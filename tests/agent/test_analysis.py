@@ -123,3 +123,28 @@ def test_sarcasm_about_a_week_without_a_working_feature(analyser: Analyser) -> N
     text = "Wow, another week without a working sync. Really impressive."
     assert analyser.sentiment.compound(text, "en") <= -0.6
     assert analyser.sentiment.compound("Really impressive, the new sync works!", "en") > 0
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("Awesome. The import erased half our tasks. Thanks for the extra night shift.", "en"),
+    ("Love how the lamp switched itself on at 3am, second night in a row.", "en"),
+    ("With respect, we are seriously reconsidering the contract after this month.", "en"),
+    ("I have explained this five times and each time I was promised a fix.", "en"),
+    ("Ich bin es leid, jede Woche dasselbe Problem.", "de"),
+    ("J'en ai marre de ces coupures.", "fr"),
+    ("Estoy harta de esperar.", "es"),
+    ("Ik ben het echt zat met deze app.", "nl"),
+    ("Estou farta deste serviço.", "pt"),
+    ("Ich schreibe seit Tagen und es reagiert niemand, sehr ärgerlich.", "de"),
+])
+def test_fed_up_and_sarcastic_mails_are_anger(analyser: Analyser, text: str, lang: str) -> None:
+    assert analyser.sentiment.compound(text, lang) <= -0.6
+
+
+@pytest.mark.parametrize("text", [
+    "Awesome, the import worked and all tasks are there.",
+    "Can I cancel the contract at the end of the year?",
+    "The app deleted a task when I pressed Ctrl+Enter. Is that expected?",
+])
+def test_praise_and_plain_questions_are_not_anger(analyser: Analyser, text: str) -> None:
+    assert analyser.sentiment.compound(text, "en") > -0.6

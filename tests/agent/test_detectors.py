@@ -160,3 +160,62 @@ def test_passive_and_delegating_human_requests(text: str) -> None:
 
 def test_declined_delegation_is_not_a_request() -> None:
     assert asks_for_human("I do not need a human to handle this, the article helped.") is None
+
+
+@pytest.mark.parametrize(("category", "text"), [
+    # concepts meeting in one sentence, however the customer words them
+    ("data_protection", "Tell me which records you keep about me and who they are shared with."),
+    ("data_protection", "Ik wil weten welke gegevens jullie over mij bewaren."),
+    ("data_protection", "Je veux savoir ce que vous conservez sur moi."),
+    ("account_compromise",
+     "Two new API keys showed up in the workspace and none of us created them."),
+    ("account_compromise", "Mon mot de passe a été modifié hier soir, ce n'est pas moi."),
+    ("account_compromise", "Someone changed the password of our admin login overnight."),
+    ("account_compromise", "There is a login from a country I have never been to."),
+    ("payment_dispute", "Our card issuer is going to claw back the payment."),
+    ("payment_dispute", "Il y a un prélèvement de 40 € que je ne reconnais pas."),
+    ("payment_dispute", "Ta transakcja nie była przeze mnie autoryzowana."),
+    ("security_report",
+     "Changing the id in the invoice URL lets me open other customers' invoices."),
+    ("security_report", "The mobile app sends the password in plain text."),
+    ("security_report",
+     "The device accepts commands from anyone on the network without any authentication."),
+    ("security_report", "I'd like to coordinate disclosure of an issue in your login form."),
+    ("legal", "We will take this to arbitration."),
+    ("legal", "Passo la pratica al mio legale."),
+    ("self_harm_safety", "The adapter was sparking and the plastic melted."),
+    ("self_harm_safety", "Das Netzteil qualmt und riecht verschmort."),
+    ("self_harm_safety", "Il y avait de la fumée qui sortait du socle."),
+    ("self_harm_safety", "Lampa zaczęła dymić."),
+    ("self_harm_safety", "The charger gave my daughter a nasty shock."),
+    ("self_harm_safety", "I can't keep going like this, everyone would be better off without me."),
+    ("self_harm_safety", "Ya no quiero seguir viviendo así."),
+])
+def test_concepts_in_one_sentence_are_topics(category: str, text: str) -> None:
+    hit = detect_topic(fold(text))
+    assert hit is not None and hit.category == category, hit
+
+
+@pytest.mark.parametrize("text", [
+    "We didn't change anything, but the login page shows an error.",
+    "None of us can access the workspace since this morning.",
+    "Someone on my team deleted a project by mistake. How do I restore it?",
+    "Can I cancel the payment by bank transfer and pay by card instead?",
+    "Can other users see my private project?",
+    "Can I keep my files when I downgrade?",
+    "Does the API work without authentication for public boards?",
+    "Is there a smoke test for the API before we go live?",
+])
+def test_concepts_stay_quiet_on_ordinary_questions(text: str) -> None:
+    assert detect_topic(fold(text)) is None, detect_topic(fold(text))
+
+
+@pytest.mark.parametrize("text", [
+    "Could one of your colleagues get in touch with me?",
+    "Bitte geben Sie das an eine Kollegin weiter, ich möchte das persönlich klären.",
+    "Merci de transmettre ma demande à quelqu'un de votre équipe.",
+    "¿Me puede atender una persona? No un sistema automático.",
+    "Kan iemand mij even opbellen?",
+])
+def test_human_requests_worded_indirectly(text: str) -> None:
+    assert asks_for_human(text) is not None

@@ -156,3 +156,11 @@ def test_translated_groups_cover_with_their_best_term(sample_index: KnowledgeInd
     coverage = (idf("password") + idf("reset")) / (idf("password") + idf("reset") + unknown)
     strength = best.score / (best.score + SATURATION * retriever.weight(("locked",)))
     assert found.confidence == pytest.approx(strength * coverage, abs=1e-4)
+
+
+def test_cognates_meet_under_a_spelling_normalised_prefix() -> None:
+    from gateway.agent.retrieval import cognate_key
+    assert cognate_key("comentarios") == cognate_key("comments")
+    assert cognate_key("repozytorium") == cognate_key("repository")
+    assert cognate_key("aplicacao") == cognate_key("application")
+    assert cognate_key("facture") != cognate_key("factory")

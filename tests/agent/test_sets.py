@@ -354,3 +354,84 @@ async def test_price_question_is_answered_from_the_price_table(
     assert isinstance(reply, Reply), reply
     assert reply.sources[0] == "plans#which-plans-are-there"
     assert "€12 per user per month" in reply.markdown.split("From our help centre")[0]
+
+
+async def test_greeting_line_is_not_part_of_the_question(
+        lumen: BuiltinAgent, transcript: MakeTranscript) -> None:
+    found = await lumen.retrieve(transcript(
+        "Dear support team,\n\nDoes the lamp have a warranty in Canada?\n\nBest regards,\nTom",
+        name="Tom Reed", subject="Warranty"))
+    words = {t for group in found.groups for t in group}
+    assert "warranty" in words
+    assert not words & {"support", "team", "dear", "regards"}
+
+
+async def test_a_short_question_alone_does_not_rescue_an_uncovered_mail(
+        lumen: BuiltinAgent, transcript: MakeTranscript) -> None:
+    decision = await lumen.decide(transcript(
+        "We're staying at a campsite where you tick a box in the browser before you get"
+        " online, and the site staff can't tell me more. Would it work there?",
+        name="Tom Reed", subject="Campsite"))
+    action = decision.action
+    assert isinstance(action, Escalation), action  # not the Alexa page for "work"
+    assert action.reason == EscalationReason.MISSING_KNOWLEDGE
+
+
+async def test_a_forward_under_a_pointer_question_is_the_question(
+        harbor_index: KnowledgeIndex, analyser: Analyser, transcript: MakeTranscript) -> None:
+    harbor = BuiltinAgent(AgentConfig(knowledge_base=HARBOR), harbor_index, analyser)
+    decision = await harbor.decide(transcript(
+        "Can you help with this one?\n\n---------- Forwarded message ---------\n"
+        "From: Sam Example <sam@agency.example>\nSubject: calls\n\n"
+        "If we start a Zoom meeting from a task, where does the recording end up?",
+        name="Tom Reed", subject="Fwd: calls"))
+    reply = decision.action
+    assert isinstance(reply, Reply), reply
+    assert "zoom" in reply.sources[0], reply.sources
+
+
+async def test_a_foreign_word_outside_the_glossary_matches_its_english_cognate(
+        harbor_index: KnowledgeIndex, analyser: Analyser, transcript: MakeTranscript) -> None:
+    harbor = BuiltinAgent(AgentConfig(knowledge_base=HARBOR), harbor_index, analyser)
+    found = harbor.retriever.retrieve_sync("Gdzie w ustawieniach jest dziennik audytu?")
+    assert any("audit" in group for group in found.groups), found.groups
+    reply = (await harbor.decide(transcript(
+        "Gdzie w ustawieniach jest dziennik audytu?", name="Piotr Kowalski"))).action
+    assert isinstance(reply, Reply), reply
+    assert reply.sources[0] == "security#audit-log"
+
+
+async def test_the_page_in_the_customers_language_wins_at_half_the_confidence(
+        lumen: BuiltinAgent, transcript: MakeTranscript) -> None:
+    reply = (await lumen.decide(transcript(
+        "Lässt sich die Lampe mit meinem 5-GHz-WLAN verbinden?", name="Jonas Becker"))).action
+    assert isinstance(reply, Reply), reply
+    assert reply.sources[0] == "de/einrichtung#wlan-voraussetzungen"
+
+
+async def test_a_city_or_country_in_capitals_is_not_an_unknown_product(
+        builtin: BuiltinAgent, transcript: MakeTranscript) -> None:
+    reply = (await builtin.decide(transcript(
+        "Do you deliver the Acme Box to Geneva, and what does shipping cost?",
+        name="Tom Reed"))).action
+    assert isinstance(reply, Reply), reply
+    assert reply.sources[0].startswith("shipping#")
+    assert builtin.unknown_focus(transcript("Wie lange dauert der Versand in die USA?"),
+                                 "de") is None
+
+
+async def test_foreign_function_words_do_not_make_a_question_about_something_else(
+        harbor_index: KnowledgeIndex, analyser: Analyser, transcript: MakeTranscript) -> None:
+    harbor = BuiltinAgent(AgentConfig(knowledge_base=HARBOR), harbor_index, analyser)
+    # "jede", "welchem"-like words are function words of the stop-words package lists
+    mail = transcript("Wie lege ich eine Aufgabe an, die sich jede Woche wiederholt?")
+    assert harbor.unknown_focus(mail, "de") is None
+
+
+async def test_a_language_name_is_vocabulary_not_an_unknown_product(
+        harbor_index: KnowledgeIndex, analyser: Analyser, transcript: MakeTranscript) -> None:
+    harbor = BuiltinAgent(AgentConfig(knowledge_base=HARBOR), harbor_index, analyser)
+    reply = (await harbor.decide(transcript(
+        "Kan ik de taal van Harbor op Nederlands zetten?", name="Daan Jansen"))).action
+    assert isinstance(reply, Reply), reply
+    assert reply.sources[0] == "views#change-language-and-time-zone"

@@ -26,7 +26,7 @@ from gateway.hubspot.service import (
 )
 from gateway.ops.hubspot_checks import check_hubspot
 from gateway.storage import hubspot_oauth
-from tests.conftest import wait_until
+from tests.conftest import shared_pg, wait_until
 from tests.hubspot.conftest import (
     LIVE_SECRETS,
     live_config,
@@ -116,10 +116,14 @@ async def test_oauth_install_end_to_end_then_handoff(
     assert not [s for s in secrets_in_log if s in caplog.text]
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 async def test_revoked_install_is_one_outage_with_the_fix_in_doctor(
         tmp_path: Path, hubspot: HubSpotEmulator, gateway_at: Callable[..., Any],
-        caplog: pytest.LogCaptureFixture) -> None:
+        caplog: pytest.LogCaptureFixture, backend: str) -> None:
     cfg = oauth_config(tmp_path, hubspot)
+    if backend == "postgresql":  # doctor once read the SQLite file whatever the backend
+        storage = cfg.storage.model_copy(update={"url": shared_pg().new_database()})
+        cfg = cfg.model_copy(update={"storage": storage})
     gw: Gateway = await gateway_at(cfg, OAUTH_SECRETS)
     assert gw.hubspot is not None
     async with aiohttp.ClientSession() as http:

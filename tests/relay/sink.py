@@ -92,7 +92,9 @@ class _Handler:
             Delivery(envelope.mail_from or "", tuple(envelope.rcpt_tos), raw, tls, login)
         )
         self.sink.messages.append((envelope.mail_from or "", list(envelope.rcpt_tos), raw))
-        return f"250 2.0.0 Ok: queued as sink{len(self.sink.messages)}"
+        queued = f"250 2.0.0 Ok: queued as sink{len(self.sink.messages)}"
+        await self.sink._data_gate.wait()  # hold_data(): stored, the 250 not yet sent
+        return queued
 
 
 class SinkServer:
@@ -120,6 +122,8 @@ class SinkServer:
         self.quits = 0  # QUIT commands seen (whether answered yet or held)
         self._quit_gate = asyncio.Event()
         self._quit_gate.set()
+        self._data_gate = asyncio.Event()
+        self._data_gate.set()
         self.host = "127.0.0.1"
         self.port = 0
         self._failures: dict[str, deque[str | None]] = defaultdict(deque)
@@ -142,6 +146,14 @@ class SinkServer:
 
     def release_quit(self) -> None:
         self._quit_gate.set()
+
+    def hold_data(self) -> None:
+        """Store each message but hold its 250 until release_data(), as a slow relay does
+        between the final dot and its answer: the sender cannot know the mail arrived."""
+        self._data_gate.clear()
+
+    def release_data(self) -> None:
+        self._data_gate.set()
 
     @staticmethod
     def _check_stage(stage: str) -> None:

@@ -104,13 +104,13 @@ async def test_a_resent_reply_carries_the_same_message_id_and_bytes(tmp_path: Pa
 
 async def test_a_mail_marked_accepted_before_a_crash_is_not_sent_again(
         gw: Any, sink: SinkServer) -> None:
-    """The restart half of the mark: accepted by the relay, killed before the commit."""
-    from gateway.accepted import AcceptedMarks
+    """The restart half of the mark: accepted by the relay, killed before the commit
+    (the mark is a file on SQLite, a row of the shared database on PostgreSQL)."""
     from gateway.outbox import queue_mail
     from tests.relay.test_smtp_relay import raw_message
 
-    marks = AcceptedMarks(gw.cfg.storage.path.parent / "outbox-accepted")
-    marks.mark("marked@gw.test")
+    marks = gw.workers["outbox"].marks
+    await marks.accepted("marked@gw.test")
     now = gw.clock()
     oid = await gw.db.write(lambda c: queue_mail(
         c, gw.cfg, session_id=None, message_row=None, message_id="marked@gw.test",
@@ -120,7 +120,7 @@ async def test_a_mail_marked_accepted_before_a_crash_is_not_sent_again(
     row = await _wait_row(gw, oid)
     assert row["status"] == "sent" and "before a restart" in row["relay_response"]
     assert sink.messages == []
-    assert not marks.seen("marked@gw.test")  # removed once the database says sent
+    assert await marks.state("marked@gw.test") is None  # removed once the database says sent
 
 
 async def _wait_row(gw: Any, oid: int) -> dict:

@@ -166,26 +166,26 @@ IN_FLIGHT = 4  # jobs.concurrency: outbox sends the killed instance can have und
 
 
 def check_answered_once(url: str, sink: SinkServer) -> None:
-    """Every session answered or handed off; a reply reaches the relay twice only when the
-    kill fell between the relay's 250 and the commit that records it (at-least-once across
-    the relay boundary, docs/operations.md): at most the killed instance's in-flight sends,
-    and the copy is byte-identical, same Message-ID, so the customer's client drops it."""
-    copies: dict[str, set[bytes]] = {}
-    for _, _, raw in sink.messages:
-        copies.setdefault(email.message_from_bytes(raw)["Message-ID"], set()).add(raw)
+    """Every session answered or handed off, no reply at the relay twice. A reply the killed
+    instance was handing to the relay (its "sending" mark, no "accepted") is not sent again:
+    its session goes to a human (outbound.uncertain: handoff), whether or not it arrived."""
     ids = Counter(email.message_from_bytes(raw)["Message-ID"] for _, _, raw in sink.messages)
-    resent = [k for k, v in ids.items() if v > 1]
-    assert ids and max(ids.values()) <= 2 and len(resent) <= IN_FLIGHT, resent
-    assert all(len(copies[k]) == 1 for k in resent)  # identical bytes: the same mail again
-    replies = [email.message_from_bytes(next(iter(c))) for c in copies.values()]
+    assert ids and max(ids.values()) == 1, [k for k, v in ids.items() if v > 1]
+    replies = [email.message_from_bytes(raw) for _, _, raw in sink.messages]
     answered = Counter(m["In-Reply-To"] for m in replies)
     assert max(answered.values()) == 1, [k for k, v in answered.items() if v > 1]
     rows = query(url, "SELECT s.id, s.status, (SELECT COUNT(*) FROM outgoing o WHERE"
                       " o.session_id = s.id AND o.status = 'sent') FROM sessions s")
     for sid, status, sent in rows:
         assert status == "handed_off" or sent >= 1, (sid, status, sent)
+    statuses = dict(query(url, "SELECT status, COUNT(*) FROM outgoing GROUP BY status"))
+    assert set(statuses) <= {"sent", "uncertain"} and statuses.get("uncertain", 0) <= IN_FLIGHT
+    uncertain = query(url, "SELECT o.message_id, s.status, s.handoff_reason FROM outgoing o"
+                           " JOIN sessions s ON s.id = o.session_id WHERE o.status='uncertain'")
+    assert all(st == "handed_off" and r == "reply_delivery_uncertain" for _, st, r in uncertain)
+    lost = {m for m, _, _ in uncertain} - {k.strip("<>") for k in ids}
     ai = query(url, "SELECT COUNT(*) FROM messages WHERE role='ai'")[0][0]
-    assert ai == len(replies)  # every AI reply was delivered; no reply was composed twice
+    assert ai == len(replies) + len(lost)  # no reply was composed twice
 
 
 def check_hubspot_once(url: str, emu: HubSpotEmulator) -> None:

@@ -250,3 +250,39 @@ async def test_writes_and_reads_resume_after_the_server_restarts(pg_server: Any)
         assert db.read_sync(lambda c: queues.get(c, 1)) is not None
     finally:
         db.close()
+
+
+async def test_send_marks_are_seen_by_the_other_instance(pair: tuple[Database, Database],
+                                                         pg_server: Any) -> None:
+    """A's marks, read by B: whether A still beats decides between waiting and deciding."""
+    from gateway.storage.sendmarks import PgSendMarks
+
+    a, b = pair
+    now = time.time()
+    beat = {"host": "h", "pid": 1, "smtp": None, "http": None, "started_at": now, "stats": {}}
+    a.write_sync(lambda c: instances.heartbeat(c, a.instance_id, now=now, **beat))
+    clock = [now]
+    ma = PgSendMarks(a.url or "", a.instance_id, dead_after=30, clock=lambda: clock[0])
+    mb = PgSendMarks(b.url or "", b.instance_id, dead_after=30, clock=lambda: clock[0])
+    try:
+        assert await mb.state("m1@gw") is None
+        await ma.sending("m1@gw")
+        seen = await mb.state("m1@gw")
+        assert seen and (seen.state, seen.owner, seen.owner_alive) == (
+            "sending", a.instance_id, True)
+        clock[0] = now + 31  # A has not beaten for longer than dead_after
+        seen = await mb.state("m1@gw")
+        assert seen and seen.state == "sending" and not seen.owner_alive
+        await ma.accepted("m1@gw")
+        assert (await mb.state("m1@gw")).state == "accepted"  # type: ignore[union-attr]
+        await ma.clear("m1@gw")
+        assert await mb.state("m1@gw") is None
+        await ma.sending("m2@gw")  # left by a crash; its mail is sent by now
+        a.write_sync(lambda c: sessions.mark_outgoing(c, sessions.insert_outgoing(
+            c, session_id=None, message_row=None, message_id="m2@gw", mail_from="a@x.test",
+            rcpt_to="b@y.test", raw=b"x", now=now), status="sent", now=now))
+        assert a.write_sync(lambda c: sessions.prune_send_marks(c, now + 60)) == 1
+        assert await mb.state("m2@gw") is None
+    finally:
+        await ma.close()
+        await mb.close()

@@ -67,7 +67,8 @@ async def test_a_dead_handoff_is_shown_failed_with_its_requeue(
     assert value(samples, "sessions_failed", state="handoff_failed") == 1
 
     config = tmp_path / "cli.yaml"
-    config.write_text(yaml.safe_dump({"storage": {"path": str(gateway.cfg.storage.path)},
+    storage = {"path": str(gateway.cfg.storage.path), "url": gateway.cfg.storage.url}
+    config.write_text(yaml.safe_dump({"storage": storage,
                                       "http": {"listen": "127.0.0.1:9"}}))
     env = {"PATH": "/usr/bin:/bin", "OPENCX_GATEWAY_SECRET_KEY": "k"}
     listed = subprocess.run(
