@@ -193,6 +193,9 @@ class SmtpRelay:
                     raise self._failure(exc, utf8, recipient) from exc
                 log.info("relay closed a kept-open connection (%s): opening a new one", exc)
                 kept = None
+            except BaseException:  # cancelled mid-command: the connection's state is unknown
+                kept.client.close()
+                raise
             else:
                 self.reused += 1
         if kept is None:
@@ -204,6 +207,9 @@ class SmtpRelay:
             except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
                 kept.client.close()
                 raise self._failure(exc, utf8, recipient) from exc
+            except BaseException:
+                kept.client.close()
+                raise
         response = f"{self.where}: 250 {reply}"
         reusable = False
         try:
