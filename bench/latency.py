@@ -58,7 +58,12 @@ async def baseline(port: int, n: int) -> list[float]:
     return out
 
 
-def start_gateway(tmp: Path, smtp_port: int, sink_port: int) -> subprocess.Popen[bytes]:
+def start_gateway(tmp: Path, smtp_port: int, sink_port: int,
+                  args: argparse.Namespace) -> subprocess.Popen[bytes]:
+    keepalive = args.keepalive
+    relay: dict[str, object] = {"host": "127.0.0.1", "port": sink_port}
+    if keepalive is not None:
+        relay["keepalive_seconds"] = keepalive
     config = tmp / "config.yaml"
     config.write_text(yaml.safe_dump({
         "smtp": {"listen": f"127.0.0.1:{smtp_port}", "hostname": "gw.bench",
@@ -66,12 +71,13 @@ def start_gateway(tmp: Path, smtp_port: int, sink_port: int) -> subprocess.Popen
         "http": {"listen": f"127.0.0.1:{free_port()}"},
         "storage": {"path": str(tmp / "gw.db")}, "hubspot": {"mode": "off"},
         "agent": {"debounce_seconds": 0, "reply_cap": {"max_replies": 1000}},
-        "outbound": {"mode": "smtp", "relay": {"host": "127.0.0.1", "port": sink_port}},
-        "queues": {"poll_interval": 0.5},
+        "outbound": {"mode": "smtp", "relay": relay},
+        "queues": {"poll_interval": 0.5, **({"handoff": False} if args.no_handoff else {})},
     }))
     env = {**os.environ, "OPENCX_GATEWAY_SECRET_KEY": "bench", "OPENCX_GATEWAY_ADMIN_TOKEN": "b"}
+    log = open(tmp / "gateway.log", "wb")  # noqa: SIM115 - the child writes it until the end
     return subprocess.Popen([sys.executable, "-m", "gateway.cli", "--config", str(config), "run"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+                            stdout=log, stderr=subprocess.STDOUT, env=env)
 
 
 async def steady_load(port: int, rate: float, seconds: float,
@@ -100,17 +106,61 @@ STAGE_NAMES = {"process": "250 -> customer mail recorded", "answer": "recorded -
                "deliver": "queued -> accepted by the relay"}
 
 
-def stage_durations(db: Path) -> dict[str, list[float]]:
+async def arrival(sink: Sink, sent: dict[str, float], tmp: Path, deadline: float) -> None:
+    """Wait for every reply to ``sent``; after ``deadline`` s show the jobs and the log, stop."""
+    end = time.perf_counter() + deadline
+    while set(sent) - set(sink.arrived):
+        if time.perf_counter() > end:
+            conn = sqlite3.connect(tmp / "gw.db")
+            for row in conn.execute("SELECT id, queue, status, attempts, last_error FROM jobs"
+                                    " WHERE status != 'done'"):
+                print("  job not done:", row)
+            conn.close()
+            print((tmp / "gateway.log").read_text()[-4000:])
+            raise SystemExit(f"{len(set(sent) - set(sink.arrived))} replies missing")
+        await asyncio.sleep(0.05)
+
+
+def cursors(db: Path) -> tuple[int, float]:
+    """The last message row and send time so far: the stage breakdown starts after them."""
+    conn = sqlite3.connect(db)
+    try:
+        last = conn.execute("SELECT COALESCE(MAX(id), 0) FROM messages").fetchone()[0]
+        sent = conn.execute("SELECT COALESCE(MAX(sent_at), 0) FROM outgoing").fetchone()[0]
+    finally:
+        conn.close()
+    return int(last), float(sent)
+
+
+def stage_durations(db: Path, after: tuple[int, float]) -> dict[str, list[float]]:
     """Per-stage durations the metrics endpoint also uses (storage.views.latencies_after)."""
     conn = sqlite3.connect(db)
     try:
-        got = views.latencies_after(conn, after_message=0, after_sent=0.0, limit=100_000)
+        got = views.latencies_after(conn, after_message=after[0], after_sent=after[1],
+                                    limit=100_000)
     finally:
         conn.close()
     out: dict[str, list[float]] = {name: [] for name in STAGE_NAMES.values()}
     for stage, seconds in got["samples"]:
         out[STAGE_NAMES[stage]].append(seconds)
     return out
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (/proc/<pid>/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def start_profile(out: str | None, pid: int, seconds: float) -> subprocess.Popen[bytes] | None:
+    """py-spy (pip install py-spy) on the gateway for the measured load, collapsed stacks."""
+    if not out:
+        return None
+    spy = Path(sys.executable).with_name("py-spy")
+    return subprocess.Popen([str(spy), "record", "--pid", str(pid), "--format", "raw",
+                             "--duration", str(max(int(seconds), 1)), "--rate", "500",
+                             "--threads", "--output", out],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 async def main_async(args: argparse.Namespace) -> None:
@@ -123,34 +173,45 @@ async def main_async(args: argparse.Namespace) -> None:
     sink.arrived.clear()
     with tempfile.TemporaryDirectory() as tmp:
         smtp_port = free_port()
-        proc = start_gateway(Path(tmp), smtp_port, sink_port)
+        proc = start_gateway(Path(tmp), smtp_port, sink_port, args)
         try:
             await asyncio.to_thread(wait_port, smtp_port)
             warm = await steady_load(smtp_port, 5.0, 1.0, prefix="warm")  # KB, process pool
-            while set(warm) - set(sink.arrived):
-                await asyncio.sleep(0.05)
+            await arrival(sink, warm, Path(tmp), deadline=60.0)
+            after = cursors(Path(tmp) / "gw.db")
+            spy = start_profile(args.profile, proc.pid, args.seconds)
+            cpu0 = cpu_seconds(proc.pid)
             accepted = await steady_load(smtp_port, args.rate, args.seconds)
             deadline = time.perf_counter() + 60
             while len(set(accepted) & set(sink.arrived)) < len(accepted):
                 if time.perf_counter() > deadline:
                     break
                 await asyncio.sleep(0.05)
+            cpu = cpu_seconds(proc.pid) - cpu0
+            if spy is not None:
+                await asyncio.to_thread(spy.wait)
             rss = peak_rss_mb(proc.pid)
         finally:
             proc.terminate()
             proc.wait()
-        stages = stage_durations(Path(tmp) / "gw.db")
+        stages = stage_durations(Path(tmp) / "gw.db", after)
     server.close()
     lat = [sink.arrived[m] - t for m, t in accepted.items() if m in sink.arrived]
+    keep = "default" if args.keepalive is None else f"{args.keepalive:g} s"
     print(f"latency: {len(accepted)} mails at {args.rate}/s for {args.seconds:.0f} s, "
-          f"{len(lat)} answered; built-in agent, css-inline renderer, debounce 0, after warm-up")
+          f"{len(lat)} answered; built-in agent, css-inline renderer, debounce 0, after warm-up;"
+          f" relay keepalive {keep}; hand-off {'off' if args.no_handoff else 'on'};"
+          f" load average {os.getloadavg()[0]:.2f}")
     print(f"  baseline SMTP hop      p50 {percentile(hop, 50)*1e3:7.1f} ms   "
           f"p99 {percentile(hop, 99)*1e3:7.1f} ms")
     print(f"  accepted -> at relay   p50 {percentile(lat, 50)*1e3:7.1f} ms   "
           f"p99 {percentile(lat, 99)*1e3:7.1f} ms   (gateway peak RSS {rss:.0f} MiB;"
           " goal p99 <= 30 ms at 20/s)")
     print(f"  ratio p50 gateway/hop  {percentile(lat, 50) / percentile(hop, 50):7.1f}x")
-    print("  by stage, from the stored timestamps (warm-up included):")
+    print(f"  gateway CPU per mail   {cpu / max(len(lat), 1) * 1e3:7.1f} ms   (user+system,"
+          " all threads; what a busy machine has to find for each mail)")
+    print(f"  ratio p99 gateway/hop  {percentile(lat, 99) / percentile(hop, 99):7.1f}x")
+    print("  by stage, from the stored timestamps (after the warm-up):")
     for stage, values in stages.items():
         print(f"    {stage:<34} p50 {percentile(values, 50)*1e3:7.1f} ms   "
               f"p99 {percentile(values, 99)*1e3:7.1f} ms   ({len(values)})")
@@ -160,6 +221,13 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--rate", type=float, default=20.0, help="mails per second (issue 11: 20)")
     p.add_argument("--seconds", type=float, default=20.0)
+    p.add_argument("--no-handoff", action="store_true",
+                   help="queues.handoff: false (each worker claims its jobs after a wake-up)")
+    p.add_argument("--profile", metavar="FILE",
+                   help="record the gateway with py-spy during the load (collapsed stacks)")
+    p.add_argument("--keepalive", type=float, default=None,
+                   help="outbound.relay.keepalive_seconds (default: the config default; 0: a new"
+                        " relay connection per mail)")
     asyncio.run(main_async(p.parse_args()))
 
 

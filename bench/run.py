@@ -16,6 +16,7 @@ BENCHES = [
     ("agent", ["bench.agent_eval"]),
     ("hubspot", ["bench.hubspot"]),
     ("relay_kill9", ["bench.relay_kill9"]),
+    ("revisions", ["bench.revisions"]),
 ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, datetime
 from typing import Any
@@ -127,7 +128,10 @@ class AgentWorker(Worker):
         mail = outgoing_for(cfg, session, last, unique=f"ai{row}", auto=True)
         now = self.clock()
         try:
-            raw = build_message(mail, body, date=datetime.fromtimestamp(now, UTC))
+            # ~3.5 ms of the email package per reply: off the event loop, which meanwhile
+            # serves SMTP sessions and the relay (docs/benchmarks.md, end-to-end latency)
+            raw = await asyncio.to_thread(build_message, mail, body,
+                                          date=datetime.fromtimestamp(now, UTC))
         except MailHeaderError as exc:  # e.g. "jane..doe@x": a human must answer, say why
             detail = f"no reply can be sent to this address: {exc}"
             await self.db.write(lambda c: request_handoff(

@@ -190,6 +190,9 @@ class QueuesConfig(Section):
     backoff_base: float = Field(5.0, description="First retry delay, seconds; doubles each time")
     backoff_cap: float = Field(3600.0, description="Longest retry delay, seconds")
     concurrency: int = Field(4, description="Jobs each worker runs at once")
+    handoff: bool = Field(
+        True, description="Claim process/agent/outbox jobs in the commit that creates them"
+    )
 
 
 class RelayConfig(Section):
@@ -200,6 +203,9 @@ class RelayConfig(Section):
     timeout: float = Field(30.0, description="Seconds per SMTP command")
     ca_file: Path | None = Field(
         None, description="CA bundle (PEM) to verify the relay's certificate; default system CAs"
+    )
+    keepalive_seconds: float = Field(
+        5.0, ge=0, description="Keep a connection open this long for the next mail; 0: one per mail"
     )
 
 

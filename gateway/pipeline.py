@@ -46,6 +46,9 @@ class Context:
     text: str = ""
     notes: list[str] = field(default_factory=list)
     kind: str | None = None  # set by a step that decides the kind before classification
+    # writes a step leaves to the final commit (record, or the discard mark): one commit a mail
+    writes: list[Callable[[WriteConnection], None]] = field(default_factory=list)
+    written: bool = False
 
 
 class Pipeline:
@@ -145,7 +148,7 @@ class Pipeline:
                     conn, target, confirmation.code, confirmation.link, now
                 )
 
-        await self.db.write(record)
+        ctx.writes.append(record)  # committed with the message (or the discard mark)
         if challenged:
             raise Discard("forwarding test mail")
         if confirmation:
@@ -163,7 +166,13 @@ class Pipeline:
 
     async def step_record(self, ctx: Context) -> None:
         now = self.clock()
-        result = await self.db.write(lambda c: self._record(c, ctx, now))
+
+        def record(conn: WriteConnection) -> int | None:
+            _apply(conn, ctx)
+            return self._record(conn, ctx, now)
+
+        result = await self.db.write(record)
+        ctx.written = True
         ctx.inbound["session_id"] = result
         if result is None:
             raise Discard(_kind(ctx) if _kind(ctx) != "normal" else "no customer to answer")
@@ -298,6 +307,8 @@ class Pipeline:
         reasons = (*(cls.reasons if cls else ()), why)
 
         def mark(conn: WriteConnection) -> None:
+            if not ctx.written:
+                _apply(conn, ctx)
             if sessions.get_inbound(conn, ctx.inbound["id"], raw=False)["state"] == "queued":
                 sessions.mark_inbound(
                     conn, ctx.inbound["id"], state="ignored", kind=_kind(ctx),
@@ -324,6 +335,12 @@ def _same_mail(known: dict[str, Any], ctx: Context) -> bool:
     sender = ctx.customer.email if ctx.customer else ""
     return (known["role"] == "customer" and known["contact_email"] == sender
             and known["full_text"] == ctx.mail.text)
+
+
+def _apply(conn: WriteConnection, ctx: Context) -> None:
+    """The writes steps left for the final commit (run again if the batch is retried)."""
+    for write in ctx.writes:
+        write(conn)
 
 
 def _kind(ctx: Context) -> str:
@@ -360,6 +377,13 @@ class ProcessWorker(Worker):
                 break
             await asyncio.sleep(0.05)
         return await super()._claim(limit)
+
+    def handoff_ok(self) -> bool:
+        """Not during a burst: then the SMTP sessions go first (see ``_claim``)."""
+        try:
+            return self.busy is None or not self.busy()
+        except IndexError:  # called from the writer thread while the window moves
+            return False
 
     async def handle(self, job: Job) -> None:
         await self.pipeline.process(job.payload["inbound_id"])

@@ -6,13 +6,14 @@ import asyncio
 import contextlib
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable
 
 from gateway.config import QueuesConfig
 from gateway.errors import PermanentFailure, TemporaryFailure
 from gateway.storage import queues
-from gateway.storage.db import Database
+from gateway.storage.db import Database, WriteConnection
 from gateway.storage.queues import Job
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,11 @@ class Worker:
         self.wakeup = asyncio.Event()
         self._stopping = False
         self._inflight: set[asyncio.Task[None]] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._slots = threading.Lock()  # the writer thread takes slots too (hand-off)
+        self._busy = 0  # slots taken: jobs running, or being claimed to run
+        self.handed = 0  # jobs claimed in the commit that created them
+        self._pending = True  # jobs may be waiting that no claim has looked for yet
         self.handled = 0
         self.failed = 0
 
@@ -50,28 +56,95 @@ class Worker:
         return base * (1 + 0.2 * self.rand())
 
     def wake(self) -> None:
+        """Jobs may be ready (a commit added some): claim now, or when a slot frees up."""
+        self._pending = True
         self.wakeup.set()
 
     # -- the loop --------------------------------------------------------------------
     async def run(self) -> None:
         log.info("worker started queue=%s", self.queue)
+        self._loop = asyncio.get_running_loop()
         while not self._stopping:
             self.wakeup.clear()  # before claiming: a wake during the claim is not lost
-            free = self.cfg.concurrency - len(self._inflight)
-            jobs = await self._claim(free) if free > 0 else []
-            for job in jobs:
-                task = asyncio.create_task(self._run_job(job))
-                self._inflight.add(task)
-                task.add_done_callback(self._done)
-            if jobs and len(jobs) == free:
-                await asyncio.sleep(0)
-                continue
+            free = self._take_slots()
+            if free > 0:
+                self._pending = False  # this claim sees every job committed before it
+                jobs: list[Job] = []
+                try:
+                    jobs = await self._claim(free)
+                finally:
+                    self._give_slots(free - len(jobs))
+                self._start(jobs)
+                if len(jobs) == free:  # maybe more: claim again as soon as a slot is free
+                    self._pending = True
+                    await asyncio.sleep(0)
+                    continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.wakeup.wait(), self.cfg.poll_interval)
 
+    def _take_slots(self) -> int:
+        with self._slots:
+            free = max(self.cfg.concurrency - self._busy, 0)
+            self._busy += free
+            return free
+
+    def _give_slots(self, n: int) -> None:
+        if n:
+            with self._slots:
+                self._busy -= n
+
+    def _start(self, jobs: list[Job]) -> None:
+        """Run claimed jobs, each in a slot already taken for it."""
+        for job in jobs:
+            task = asyncio.create_task(self._run_job(job))
+            self._inflight.add(task)
+            task.add_done_callback(self._done)
+
     def _done(self, task: asyncio.Task[None]) -> None:
         self._inflight.discard(task)
-        self.wakeup.set()
+        self._give_slots(1)
+        if self._pending or self._stopping:  # else no claim: it would only hold the slots
+            self.wakeup.set()                 # the next hand-off needs
+
+    # -- hand-off: claimed in the commit that creates the job ------------------------------
+    def enable_handoff(self) -> None:
+        """Claim this queue's due jobs in the commit of this instance that adds them, and run
+        them right after it: no wake-up, no claim commit of its own. Same lease, same attempt
+        count, same row: other instances see the job claimed, a crash recovers it as usual."""
+        self.db.add_handoff(self.queue, self._claim_in_commit)
+
+    def handoff_ok(self) -> bool:
+        """Whether to take jobs in the creating commit now (called in the writer thread)."""
+        return True
+
+    def _claim_in_commit(self, conn: WriteConnection) -> Callable[[bool], None] | None:
+        loop = self._loop
+        if loop is None or self._stopping or not self.handoff_ok():
+            return None
+        free = self._take_slots()
+        if not free:
+            return None
+        try:
+            jobs = queues.claim(conn, self.queue, now=self.clock(), lease=self.cfg.lease_seconds,
+                                limit=free, owner=self.db.instance_id)
+        except Exception:
+            self._give_slots(free)
+            raise
+        if len(jobs) < free:  # nothing due is left: no wake-up, no NOTIFY needed
+            conn.touched_queues.discard(self.queue)
+
+        def after(committed: bool) -> None:
+            if not committed or not jobs:
+                self._give_slots(free)
+                return
+            self._give_slots(free - len(jobs))
+            self.handed += len(jobs)
+            try:
+                loop.call_soon_threadsafe(self._start, jobs)
+            except RuntimeError:  # the loop has closed: the leases bring the jobs back
+                self._give_slots(len(jobs))
+
+        return after
 
     async def stop(self, timeout: float = 10.0) -> None:
         """Stop claiming; give in-flight jobs ``timeout`` seconds (their leases cover the rest)."""

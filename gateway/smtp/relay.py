@@ -9,7 +9,9 @@ import mailbox
 import os
 import ssl
 import threading
+import time
 from collections.abc import Awaitable, Callable, Collection
+from dataclasses import dataclass
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 from pathlib import Path
@@ -99,10 +101,29 @@ def map_smtp_error(exc: Exception, where: str) -> TemporaryFailure | PermanentFa
     return RelayTemporaryFailure(f"{where}: {kind}: {exc}", stage="connect")
 
 
-class SmtpRelay:
-    """One connection per message to the configured relay: TLS mode, AUTH, per-command timeout."""
+REUSE_TIME_LIMIT = 300.0  # seconds a kept-open connection serves mail (Postfix's default)
 
-    def __init__(self, cfg: RelayConfig, password: str | None, hostname: str) -> None:
+
+@dataclass
+class _Idle:
+    """A kept-open connection between two mails, and the timer that closes it."""
+
+    client: aiosmtplib.SMTP
+    opened: float  # time.monotonic() at connect
+    timer: asyncio.TimerHandle | None = None
+
+
+class SmtpRelay:
+    """Mail to the configured relay: TLS mode, AUTH, per-command timeout, kept-open connections.
+
+    After a mail the relay accepted, its connection waits ``keepalive_seconds`` for the next one
+    (at most ``pool_size`` wait; 0 seconds: one connection per mail, QUIT after each). Any error
+    or unexpected reply discards the connection; a kept-open one the relay closed meanwhile
+    (EOF or 421 before DATA) is replaced by a fresh one once, within the same send.
+    """
+
+    def __init__(self, cfg: RelayConfig, password: str | None, hostname: str, *,
+                 pool_size: int = 4) -> None:
         if cfg.username and not password:
             raise ConfigError(
                 "outbound.relay.username is set but OPENCX_GATEWAY_RELAY_PASSWORD is empty"
@@ -112,6 +133,12 @@ class SmtpRelay:
         self.hostname = hostname
         self.where = f"relay {cfg.host}:{cfg.port}"
         self._tls_context = self._make_tls_context(cfg)
+        self.pool_size = max(pool_size, 0) if cfg.keepalive_seconds > 0 else 0
+        self._idle: list[_Idle] = []  # the most recently used last
+        self._quitting: set[asyncio.Task[None]] = set()
+        self._closed = False
+        self.opened = 0  # connections opened, and mails sent on a kept-open one
+        self.reused = 0
 
     @staticmethod
     def _make_tls_context(cfg: RelayConfig) -> ssl.SSLContext | None:
@@ -140,37 +167,120 @@ class SmtpRelay:
     async def send(self, mail_from: str, rcpt_to: str, raw: bytes,
                    on_accepted: Accepted | None = None,
                    before_data: BeforeData | None = None) -> str:
-        """Connect, (STARTTLS, AUTH,) MAIL/RCPT/DATA, record, QUIT; QUIT failures are ignored.
+        """(Connect, STARTTLS, AUTH,) MAIL/RCPT/DATA, record, then keep the connection or QUIT.
 
         ``before_data`` runs after RCPT is accepted, ``on_accepted`` on the 250 for DATA,
-        before QUIT: between the two, a crash leaves it unknown whether the relay took the
-        mail (docs/replies.md says what the outbox then does).
+        before the connection is kept or QUIT: between the two, a crash leaves it unknown
+        whether the relay took the mail (docs/replies.md says what the outbox then does).
         """
         sender, recipient = _envelope(mail_from, rcpt_to)
         utf8 = needs_smtputf8(sender + recipient) or not raw.partition(b"\r\n\r\n")[0].isascii()
-        client = self._client()
-        try:
-            await client.connect()
-            reply = await _transaction(client, sender, recipient, raw, utf8, before_data)
-        except aiosmtplib.SMTPNotSupported as exc:
-            client.close()
-            if utf8 and "SMTPUTF8" in str(exc):
-                raise SmtpUtf8Unsupported(
-                    f"{self.where} does not offer SMTPUTF8, needed for {recipient}") from exc
-            raise map_smtp_error(exc, self.where) from exc
-        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
-            client.close()
-            failure = map_smtp_error(exc, self.where)
-            log.warning("relay failed rcpt_domain=%s error=%s", _domain(recipient), failure)
-            raise failure from exc
+        hook_ran = False
+
+        async def hook() -> None:
+            nonlocal hook_ran
+            hook_ran = True
+            if before_data is not None:
+                await before_data()
+
+        kept = self._take_idle()
+        if kept is not None:
+            try:
+                reply = await _transaction(kept.client, sender, recipient, raw, utf8, hook)
+            except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+                kept.client.close()  # never reused in an unknown state
+                if hook_ran or not _hung_up(exc):
+                    raise self._failure(exc, utf8, recipient) from exc
+                log.info("relay closed a kept-open connection (%s): opening a new one", exc)
+                kept = None
+            except BaseException:  # cancelled mid-command: the connection's state is unknown
+                kept.client.close()
+                raise
+            else:
+                self.reused += 1
+        if kept is None:
+            kept = _Idle(self._client(), time.monotonic())
+            try:
+                await kept.client.connect()
+                self.opened += 1
+                reply = await _transaction(kept.client, sender, recipient, raw, utf8, hook)
+            except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+                kept.client.close()
+                raise self._failure(exc, utf8, recipient) from exc
+            except BaseException:
+                kept.client.close()
+                raise
         response = f"{self.where}: 250 {reply}"
+        reusable = False
         try:
             if on_accepted is not None:
                 await on_accepted(response)
+            reusable = True
         finally:
-            await _quit_quietly(client)
+            await self._release(kept, reusable)
         log.info("relay accepted rcpt_domain=%s reply=%s", _domain(recipient), reply)
         return response
+
+    def _failure(self, exc: Exception, utf8: bool,
+                 recipient: str) -> TemporaryFailure | PermanentFailure:
+        if isinstance(exc, aiosmtplib.SMTPNotSupported) and utf8 and "SMTPUTF8" in str(exc):
+            return SmtpUtf8Unsupported(
+                f"{self.where} does not offer SMTPUTF8, needed for {recipient}")
+        failure = map_smtp_error(exc, self.where)
+        if not isinstance(exc, aiosmtplib.SMTPNotSupported):
+            log.warning("relay failed rcpt_domain=%s error=%s", _domain(recipient), failure)
+        return failure
+
+    # -- kept-open connections ----------------------------------------------------------
+    def _take_idle(self) -> _Idle | None:
+        """The most recently used connection still open (the others expire first)."""
+        while self._idle:
+            kept = self._idle.pop()
+            if kept.timer is not None:
+                kept.timer.cancel()
+            if kept.client.is_connected:
+                return kept
+            kept.client.close()
+        return None
+
+    async def _release(self, kept: _Idle, reusable: bool) -> None:
+        """Keep the connection for the next mail, or QUIT (failures ignored)."""
+        young = time.monotonic() - kept.opened < REUSE_TIME_LIMIT
+        if (reusable and young and not self._closed and kept.client.is_connected
+                and len(self._idle) < self.pool_size):
+            kept.timer = asyncio.get_running_loop().call_later(
+                self.cfg.keepalive_seconds, self._expire, kept)
+            self._idle.append(kept)
+            return
+        await _quit_quietly(kept.client)
+
+    def _expire(self, kept: _Idle) -> None:
+        if kept in self._idle:
+            self._idle.remove(kept)
+            task = asyncio.get_running_loop().create_task(_quit_quietly(kept.client))
+            self._quitting.add(task)
+            task.add_done_callback(self._quitting.discard)
+
+    async def close(self, timeout: float = 5.0) -> None:
+        """QUIT every kept-open connection (at shutdown); later mails get QUIT right away."""
+        self._closed = True
+        idle, self._idle = self._idle, []
+        for kept in idle:
+            if kept.timer is not None:
+                kept.timer.cancel()
+        tasks = {*self._quitting,
+                 *(asyncio.create_task(_quit_quietly(k.client)) for k in idle)}
+        if tasks:
+            await asyncio.wait(tasks, timeout=timeout)
+        for kept in idle:
+            kept.client.close()
+
+
+def _hung_up(exc: Exception) -> bool:
+    """The relay closed the connection (EOF, reset, or 421: "closing transmission channel")."""
+    if isinstance(exc, aiosmtplib.SMTPResponseException):
+        return exc.code == 421
+    return isinstance(exc, ConnectionError)
 
 
 async def _transaction(client: aiosmtplib.SMTP, sender: str, recipient: str, raw: bytes,
@@ -324,8 +434,8 @@ class LoopbackRelay:
             raise RelayTemporaryFailure("own SMTP listener not started yet", stage="connect")
         host, port = address
         host = "127.0.0.1" if host in ("0.0.0.0", "", "::") else host
-        loop = SmtpRelay(RelayConfig(host=host, port=port, tls="none", timeout=30),
-                         None, self.hostname)
+        loop = SmtpRelay(RelayConfig(host=host, port=port, tls="none", timeout=30,
+                                     keepalive_seconds=0), None, self.hostname)
         loop.where = f"own listener {host}:{port} (looped back)"
         marked = f"{LOOPBACK_HEADER}: {self.hostname}\r\n".encode() + raw
         return await loop.send(mail_from, rcpt_to, marked, on_accepted, before_data)
@@ -333,15 +443,17 @@ class LoopbackRelay:
 
 def build_relay(cfg: OutboundConfig, secrets: Secrets, hostname: str, *,
                 own: Collection[str] = (),
-                listener: Callable[[], tuple[str, int] | None] | None = None) -> Relay:
+                listener: Callable[[], tuple[str, int] | None] | None = None,
+                pool_size: int = 4) -> Relay:
     """The relay chosen by ``outbound.mode``; the password comes from the environment.
 
     In Maildir mode, with ``listener``, mail to ``own`` addresses is looped back locally.
+    ``pool_size``: kept-open relay connections at most (the outbox's concurrency).
     """
     if cfg.mode == "maildir":
         box = MaildirRelay(cfg.maildir)
         return LoopbackRelay(box, own, listener, hostname) if listener else box
-    return SmtpRelay(cfg.relay, secrets.get("relay_password"), hostname)
+    return SmtpRelay(cfg.relay, secrets.get("relay_password"), hostname, pool_size=pool_size)
 
 
 __all__ = [

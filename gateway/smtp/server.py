@@ -6,6 +6,7 @@ import asyncio
 import functools
 import logging
 import ssl
+import types
 from typing import Any
 
 from aiosmtpd.smtp import SMTP
@@ -34,11 +35,17 @@ class SmtpServer:
         class GatewaySMTP(OneBufferData, SMTP):
             line_length_limit = cfg.line_length_limit
 
+            _counted_fns: dict[str, Any] = {}  # command -> its counted wrapper, made once
+
             def __init__(self, *args: Any, **kwargs: Any) -> None:
                 super().__init__(*args, **kwargs)
                 self._budget = CommandBudget(cfg.command_limit, cfg.max_messages_per_connection)
+                counted = self._counted_fns
                 for name, method in list(self._smtp_methods.items()):
-                    self._smtp_methods[name] = self._counted(name, method)
+                    fn = counted.get(name)
+                    if fn is None:  # first connection: wrap the class's function once
+                        fn = counted[name] = _counted(name, method.__func__)
+                    self._smtp_methods[name] = types.MethodType(fn, self)
 
             def connection_made(self, transport: asyncio.BaseTransport) -> None:
                 peer = transport.get_extra_info("peername")
@@ -81,28 +88,6 @@ class SmtpServer:
                 if address and not well_formed(address):
                     return None, None
                 return address, params
-
-            def _counted(self, name: str, method: Any) -> Any:
-                @functools.wraps(method)  # keeps aiosmtpd's syntax marks: HELP lists it
-                async def run(arg: str | None) -> None:
-                    reason = self._budget.refuse(name)
-                    if reason is not None:
-                        log.warning("smtp closing peer=%s: %s", self._ip, reason)
-                        await self.push(codes.COMMAND_LIMIT.format(reason=reason))
-                        if self.transport is not None:
-                            self.transport.close()
-                        return
-                    envelope = self.envelope
-                    before = len(envelope.rcpt_tos) if envelope is not None else 0
-                    await method(arg)
-                    if name == "RCPT" and self.envelope is envelope and envelope is not None \
-                            and len(envelope.rcpt_tos) == before:
-                        self._budget.rcpt_refused()
-                    elif name == "DATA" and before:
-                        self._budget.delivered()
-                    if name in ("MAIL", "DATA"):
-                        self._reset_timeout()  # the transaction started or ended
-                return run
 
         self._protocol = GatewaySMTP
         self._tls = tls_context(cfg)
@@ -152,6 +137,31 @@ class SmtpServer:
                 transport.close()
         await self._server.wait_closed()
         self._server = None
+
+
+def _counted(name: str, func: Any) -> Any:
+    """``func`` (an ``smtp_*`` method) behind the connection's command budget."""
+
+    @functools.wraps(func)  # keeps aiosmtpd's syntax marks: HELP lists it
+    async def run(self: Any, arg: str | None) -> None:
+        reason = self._budget.refuse(name)
+        if reason is not None:
+            log.warning("smtp closing peer=%s: %s", self._ip, reason)
+            await self.push(codes.COMMAND_LIMIT.format(reason=reason))
+            if self.transport is not None:
+                self.transport.close()
+            return
+        envelope = self.envelope
+        before = len(envelope.rcpt_tos) if envelope is not None else 0
+        await func(self, arg)
+        if name == "RCPT" and self.envelope is envelope and envelope is not None \
+                and len(envelope.rcpt_tos) == before:
+            self._budget.rcpt_refused()
+        elif name == "DATA" and before:
+            self._budget.delivered()
+        if name in ("MAIL", "DATA"):
+            self._reset_timeout()  # the transaction started or ended
+    return run
 
 
 def _idle(proto: SMTP) -> bool:

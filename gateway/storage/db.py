@@ -24,6 +24,9 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 WriteFn = Callable[["WriteConnection"], Any]
 CommitListener = Callable[[set[str]], None]
+# Runs in the writer, in the transaction of a batch that added jobs to its queue, just before
+# COMMIT; returns what to call once the batch committed (True) or did not (False), or None.
+Handoff = Callable[["WriteConnection"], Callable[[bool], None] | None]
 _STOP = object()
 
 
@@ -70,6 +73,7 @@ class Database:
         self._readers_lock = threading.Lock()
         self._read_pool = concurrent.futures.ThreadPoolExecutor(2, thread_name_prefix="db-read")
         self._listeners: list[CommitListener] = []
+        self._handoffs: list[tuple[str, Handoff]] = []
         self._notify_thread: threading.Thread | None = None
         self._closing = threading.Event()
         self.batches = 0
@@ -132,6 +136,11 @@ class Database:
             self._notify_thread = threading.Thread(target=self._listen_loop, name="db-listen",
                                                    daemon=True)
             self._notify_thread.start()
+
+    def add_handoff(self, queue: str, hook: Handoff) -> None:
+        """Call ``hook(conn)`` in every commit of this instance that added jobs to ``queue``,
+        before COMMIT and in a savepoint: a worker claims the new jobs in the same commit."""
+        self._handoffs.append((queue, hook))
 
     def _listen_loop(self) -> None:
         """LISTEN for other instances' enqueues; reconnects after the server went away."""
@@ -237,10 +246,36 @@ class Database:
             conn.execute("ROLLBACK")
             conn.touched_queues = set()
             return results if len(batch) == 1 else None
-        if self.url and conn.touched_queues:
-            conn.notify(conn.touched_queues)
-        conn.execute("COMMIT")
+        afters = self._before_commit(conn) if conn.touched_queues and self._handoffs else []
+        committed = False
+        try:
+            if self.url and conn.touched_queues:
+                conn.notify(conn.touched_queues)
+            conn.execute("COMMIT")
+            committed = True
+        finally:
+            for after in afters:
+                after(committed)
         return results
+
+    def _before_commit(self, conn: WriteConnection) -> list[Callable[[bool], None]]:
+        """Run the hand-off hooks of the queues this transaction added jobs to."""
+        afters = []
+        for name, hook in self._handoffs:
+            if name not in conn.touched_queues:
+                continue
+            conn.execute("SAVEPOINT handoff")
+            try:
+                after = hook(conn)
+            except Exception as exc:  # the jobs stay ready: the worker claims them itself
+                conn.execute("ROLLBACK TO handoff")
+                conn.execute("RELEASE handoff")
+                log.warning("hand-off failed queue=%s error=%s", name, exc)
+                continue
+            conn.execute("RELEASE handoff")
+            if after is not None:
+                afters.append(after)
+        return afters
 
     @staticmethod
     def _run_plain(conn: WriteConnection, fn: WriteFn) -> tuple[bool, Any]:

@@ -46,7 +46,9 @@ async def test_kill_9_after_the_relays_250_sends_no_duplicate(tmp_path: Path) ->
     config = write_config(
         tmp_path, port, agent={"debounce_seconds": 0}, queues={"concurrency": 4},
         outbound={"mode": "smtp", "render_processes": 0,
-                  "relay": {"host": "127.0.0.1", "port": sink.port, "timeout": 60}},
+                  # one connection per mail, so each send ends in the QUIT the sink holds
+                  "relay": {"host": "127.0.0.1", "port": sink.port, "timeout": 60,
+                            "keepalive_seconds": 0}},
     )
     log = tmp_path / "daemon.log"
     proc = start_daemon(config, log)
