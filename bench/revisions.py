@@ -43,9 +43,9 @@ import yaml
 
 from bench.common import free_port, wait_port
 from bench.ingest import SUPPORT, cpu_seconds, run_load, wait_processed
+from bench.scale import load as send_questions
 
 ROOT = Path(__file__).resolve().parent.parent
-QUESTION = "How do I reset my password?"
 ANSWERED = ("SELECT (SELECT COUNT(*) FROM outgoing WHERE status='sent')"
             " + (SELECT COUNT(*) FROM sessions WHERE status='handed_off')")
 # imports gateway from the tree given as argv[1], says where from, then runs the CLI
@@ -114,19 +114,6 @@ def stop(proc: subprocess.Popen[bytes], work: Path, tree: Path) -> None:
                            f"{(work / 'stderr').read_text()[-500:]}")
 
 
-async def questions(port: int, mails: int, senders: int, who: str = "q") -> None:
-    import aiosmtplib
-
-    async def client(k: int) -> None:
-        for m in range(k, mails, senders):
-            raw = (f"From: <{who}{m}@bench.test>\r\nTo: <{SUPPORT}>\r\nSubject: q {m}\r\n"
-                   f"Message-ID: <r{m}.{time.time_ns()}@bench.test>\r\n\r\n{QUESTION}\r\n")
-            async with aiosmtplib.SMTP(hostname="127.0.0.1", port=port) as c:
-                await c.sendmail(f"{who}{m}@bench.test", [SUPPORT], raw)
-
-    await asyncio.gather(*(client(k) for k in range(senders)))
-
-
 def answered(db: Path) -> int:
     with sqlite3.connect(db) as conn:
         return int(conn.execute(ANSWERED).fetchone()[0])
@@ -157,10 +144,10 @@ def end_to_end(tree: Path, work: Path, args: argparse.Namespace) -> dict[str, fl
     proc, port = start(tree, work, 0)
     try:
         wait_started(port, work, tree)
-        asyncio.run(questions(port, 1, 1, "warm"))  # the agent loads its index on first use
+        asyncio.run(send_questions([port], 1, 1, "warm"))  # the agent loads its index on first use
         wait_answered(work / "gw.db", 1, tree)
         cpu, began = cpu_seconds(proc.pid), time.perf_counter()
-        asyncio.run(questions(port, args.e2e_mails, 10))
+        asyncio.run(send_questions([port], args.e2e_mails, 10, "q"))
         wait_answered(work / "gw.db", 1 + args.e2e_mails, tree)
         elapsed, used = time.perf_counter() - began, cpu_seconds(proc.pid) - cpu
     finally:

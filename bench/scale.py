@@ -51,17 +51,17 @@ def start(tmp: Path, n: int, storage: dict[str, Any], debounce: float) -> tuple[
     return proc, port
 
 
-async def load(ports: list[int], mails: int, senders: int) -> None:
-    """``senders`` concurrent SMTP clients, each on one port, distinct customers."""
+async def load(ports: list[int], mails: int, senders: int, who: str = "c") -> None:
+    """``senders`` concurrent SMTP clients, each on one port, distinct customers ``<who><n>``."""
     import aiosmtplib
 
     async def client(k: int) -> None:
         port = ports[k % len(ports)]
         for m in range(k, mails, senders):
-            raw = (f"From: <c{m}@bench.test>\r\nTo: <{SUPPORT}>\r\nSubject: q {m}\r\n"
+            raw = (f"From: <{who}{m}@bench.test>\r\nTo: <{SUPPORT}>\r\nSubject: q {m}\r\n"
                    f"Message-ID: <s{m}.{time.time_ns()}@bench.test>\r\n\r\n{QUESTION}\r\n")
             async with aiosmtplib.SMTP(hostname="127.0.0.1", port=port) as c:
-                await c.sendmail(f"c{m}@bench.test", [SUPPORT], raw)
+                await c.sendmail(f"{who}{m}@bench.test", [SUPPORT], raw)
 
     await asyncio.gather(*(client(k) for k in range(senders)))
 

@@ -138,38 +138,26 @@ def main() -> None:
         write(out / f"{kb}-tune.jsonl", tune)
         write(out / f"{kb}-test.jsonl", test)
     from mails_fresh import MAILS as FRESH  # written after round 2 of tuning, run once
-
     from mails_fresh2 import MAILS as FRESH2  # written after round 3 of tuning, run once
     from mails_fresh3 import MAILS as FRESH3  # written after round 4 of tuning, run once
     from mails_fresh4 import MAILS as FRESH4  # written after round 5 of tuning, run once
     from mails_fresh5 import MAILS as FRESH5  # written after round 6 of tuning, run once
     from mails_fresh6 import MAILS as FRESH6  # written after round 7 of tuning, run once
-    from mails_fresh7 import MAILS as FRESH7  # written before tuning round 7 (the eighth round), run once
+    from mails_fresh7 import (
+        MAILS as FRESH7,  # written before tuning round 7 (the eighth round), run once
+    )
     from mails_fresh8 import MAILS as FRESH8  # written before tuning round 9, run once
     from mails_fresh9 import MAILS as FRESH9  # written after tuning round 9, run once
     from mails_fresh10 import MAILS as FRESH10  # written after semantic + round 9, run once
 
+    fresh = [("fresh", FRESH, 37), ("fresh2", FRESH2, 41), ("fresh3", FRESH3, 43),
+             ("fresh4", FRESH4, 47), ("fresh5", FRESH5, 53), ("fresh6", FRESH6, 59),
+             ("fresh7", FRESH7, 61), ("fresh8", FRESH8, 67), ("fresh9", FRESH9, 71),
+             ("fresh10", FRESH10, 73)]  # each part's fixed seed: the files stay byte-identical
     for kb in ("sample", "lumen", "harbor"):
-        rows = [row[1:] for row in FRESH if row[0] == kb]
-        write(out / f"{kb}-fresh.jsonl", from_rows(f"{kb}-fresh", rows, seed=37))
-        rows = [row[1:] for row in FRESH2 if row[0] == kb]
-        write(out / f"{kb}-fresh2.jsonl", from_rows(f"{kb}-fresh2", rows, seed=41))
-        rows = [row[1:] for row in FRESH3 if row[0] == kb]
-        write(out / f"{kb}-fresh3.jsonl", from_rows(f"{kb}-fresh3", rows, seed=43))
-        rows = [row[1:] for row in FRESH4 if row[0] == kb]
-        write(out / f"{kb}-fresh4.jsonl", from_rows(f"{kb}-fresh4", rows, seed=47))
-        rows = [row[1:] for row in FRESH5 if row[0] == kb]
-        write(out / f"{kb}-fresh5.jsonl", from_rows(f"{kb}-fresh5", rows, seed=53))
-        rows = [row[1:] for row in FRESH6 if row[0] == kb]
-        write(out / f"{kb}-fresh6.jsonl", from_rows(f"{kb}-fresh6", rows, seed=59))
-        rows = [row[1:] for row in FRESH7 if row[0] == kb]
-        write(out / f"{kb}-fresh7.jsonl", from_rows(f"{kb}-fresh7", rows, seed=61))
-        rows = [row[1:] for row in FRESH8 if row[0] == kb]
-        write(out / f"{kb}-fresh8.jsonl", from_rows(f"{kb}-fresh8", rows, seed=67))
-        rows = [row[1:] for row in FRESH9 if row[0] == kb]
-        write(out / f"{kb}-fresh9.jsonl", from_rows(f"{kb}-fresh9", rows, seed=71))
-        rows = [row[1:] for row in FRESH10 if row[0] == kb]
-        write(out / f"{kb}-fresh10.jsonl", from_rows(f"{kb}-fresh10", rows, seed=73))
+        for part, mails, seed in fresh:
+            rows = [row[1:] for row in mails if row[0] == kb]
+            write(out / f"{kb}-{part}.jsonl", from_rows(f"{kb}-{part}", rows, seed=seed))
     write(out / "sample-tune.jsonl", from_yaml(ROOT / "tests/agent/labelled.yaml"))
     write(out / "sample-test.jsonl", from_yaml(ROOT / "tests/agent/holdout.yaml"))
 
