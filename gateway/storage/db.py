@@ -28,6 +28,7 @@ CommitListener = Callable[[set[str]], None]
 # COMMIT; returns what to call once the batch committed (True) or did not (False), or None.
 Handoff = Callable[["WriteConnection"], Callable[[bool], None] | None]
 _STOP = object()
+CHECKPOINT_INTERVAL = 0.5  # seconds between the checkpointer's passive WAL checkpoints
 
 
 class WriteConnection(sqlite3.Connection):
@@ -75,7 +76,9 @@ class Database:
         self._listeners: list[CommitListener] = []
         self._handoffs: list[tuple[str, Handoff]] = []
         self._notify_thread: threading.Thread | None = None
+        self._checkpointer: threading.Thread | None = None
         self._closing = threading.Event()
+        self.checkpoints = 0  # passive checkpoints that copied new WAL frames
         self.batches = 0
         self.writes = 0
         # who claims jobs: unique per process start, so a restarted instance is a new one
@@ -99,9 +102,31 @@ class Database:
             for suffix in ("-wal", "-shm", "-journal"):
                 tighten(self.path.with_name(self.path.name + suffix))
             migrate(self.path)
+            self._checkpointer = threading.Thread(target=self._checkpoint_loop,
+                                                  name="db-checkpoint", daemon=True)
+            self._checkpointer.start()
         self._writer = threading.Thread(target=self._write_loop, name="db-writer", daemon=True)
         self._writer.start()
         return self
+
+    def _checkpoint_loop(self) -> None:
+        """Copy the WAL into the database file off the writer's path: SQLite's automatic
+        checkpoint runs inside the COMMIT that crosses 1000 pages, and every 250 waiting on
+        that batch waited for the checkpoint's fsyncs too (docs/benchmarks.md)."""
+        conn = connect(self.path, self.busy_timeout_ms)
+        last = (0, 0)
+        try:
+            while not self._closing.wait(CHECKPOINT_INTERVAL):
+                try:
+                    _, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                except sqlite3.Error as exc:  # e.g. disk full: the writer reports its own
+                    log.warning("WAL checkpoint failed: %s", exc)
+                    continue
+                if copied > 0 and (frames, copied) != last:
+                    self.checkpoints += 1
+                last = (frames, copied)
+        finally:
+            conn.close()
 
     @property
     def shared(self) -> bool:
@@ -115,9 +140,10 @@ class Database:
 
     def close(self) -> None:
         self._closing.set()
-        if self._notify_thread is not None:
-            self._notify_thread.join()
-            self._notify_thread = None
+        for thread in (self._notify_thread, self._checkpointer):
+            if thread is not None:
+                thread.join()
+        self._notify_thread = self._checkpointer = None
         if self._writer is not None:
             self._queue.put(_STOP)
             self._writer.join()
@@ -190,7 +216,9 @@ class Database:
     def _connect_writer(self) -> Any:
         if self.url:
             return pg.PgConnection(self.url)
-        return connect(self.path, self.busy_timeout_ms, factory=WriteConnection)
+        conn = connect(self.path, self.busy_timeout_ms, factory=WriteConnection)
+        conn.execute("PRAGMA wal_autocheckpoint=0")  # the checkpointer thread does it
+        return conn
 
     def _write_loop(self) -> None:
         conn = self._connect_writer()

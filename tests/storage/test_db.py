@@ -85,3 +85,23 @@ async def test_locked_database_is_a_storage_error(tmp_path: Path) -> None:
     finally:
         blocker.close()
         database.close()
+
+
+async def test_the_wal_is_checkpointed_off_the_writers_commits(tmp_path: Path) -> None:
+    """The writer never checkpoints inside a COMMIT (a stall for every 250 of its batch); the
+    checkpointer thread copies the WAL into the file, so the WAL does not grow for ever."""
+    from tests.conftest import wait_until
+
+    db = Database(tmp_path / "ckpt.db").open()
+    try:
+        assert db.write_sync(lambda c: c.execute("PRAGMA wal_autocheckpoint").fetchone()[0]) == 0
+        pad = "x" * 8192
+        for n in range(80):  # ~ 5 MB of WAL: past SQLite's own 1000-page trigger
+            db.write_sync(lambda c, n=n: queues.enqueue(
+                c, "process", {"n": n, "pad": pad}, now=time.time(), max_attempts=3))
+        await wait_until(lambda: db.checkpoints > 0, timeout=20)
+        with sqlite3.connect(tmp_path / "ckpt.db") as probe:
+            _, frames, copied = probe.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        assert frames == copied  # everything the writer committed is in the database file
+    finally:
+        db.close()
