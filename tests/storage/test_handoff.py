@@ -139,10 +139,10 @@ async def test_the_process_worker_takes_nothing_during_an_ingest_burst(db: Datab
     assert worker.handed == 0
 
 
-async def test_two_instances_each_run_their_own_jobs_once(backend: str) -> None:
-    if not backend.startswith("postgresql"):
-        pytest.skip("instances share a database on PostgreSQL only")
-    a, b = Database(backend).open(), Database(backend).open()
+async def test_two_instances_each_run_their_own_jobs_once(pg_server: Any) -> None:
+    """Instances share a database on PostgreSQL only."""
+    url = pg_server.new_database()
+    a, b = Database(url).open(), Database(url).open()
     workers = [Recorder(d, QueuesConfig(poll_interval=NO_POLL, concurrency=50)) for d in (a, b)]
     try:
         loop = asyncio.get_running_loop()
