@@ -117,7 +117,8 @@ class Gateway:
         self.admin_token = local_secret(
             self.cfg, self.secrets, "admin_token", "OPENCX_GATEWAY_ADMIN_TOKEN")
         await self._recover()
-        self.agent = build_agent(self.cfg.agent, self.secrets)
+        # off the loop: loading the KB, its index and the semantic model takes ~0.5 s
+        self.agent = await asyncio.to_thread(build_agent, self.cfg.agent, self.secrets)
         self._stack.append(self.agent.close)
         self.renderer = Renderer()
         self._stack.append(self.renderer.close)
