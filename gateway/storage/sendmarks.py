@@ -43,7 +43,10 @@ class PgSendMarks:
             conn = self._idle.pop()
             if not conn.closed:
                 return conn
-        return await psycopg.AsyncConnection.connect(self.url, autocommit=True)
+        try:
+            return await psycopg.AsyncConnection.connect(self.url, autocommit=True)
+        except psycopg.Error as exc:
+            raise TemporaryFailure(f"send marks: database unreachable: {exc}") from exc
 
     def _give_back(self, conn: psycopg.AsyncConnection) -> None:
         if not conn.closed and not conn.broken:
@@ -57,11 +60,7 @@ class PgSendMarks:
             raise TemporaryFailure(f"send mark not written: {exc}") from exc
 
     async def sending(self, message_id: str) -> None:
-        try:
-            conn = await self._take()
-        except psycopg.Error as exc:
-            raise TemporaryFailure(f"send mark not written: {exc}") from exc
-        self._held[message_id] = conn
+        conn = self._held[message_id] = await self._take()
         await self._run(conn, _UPSERT, (message_id, "sending", self.instance, self.clock()))
 
     async def accepted(self, message_id: str) -> None:
