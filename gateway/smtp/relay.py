@@ -184,32 +184,15 @@ class SmtpRelay:
                 await before_data()
 
         kept = self._take_idle()
+        reply = None
         if kept is not None:
-            try:
-                reply = await _transaction(kept.client, sender, recipient, raw, utf8, hook)
-            except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
-                kept.client.close()  # never reused in an unknown state
-                if hook_ran or not _hung_up(exc):
-                    raise self._failure(exc, utf8, recipient) from exc
-                log.info("relay closed a kept-open connection (%s): opening a new one", exc)
-                kept = None
-            except BaseException:  # cancelled mid-command: the connection's state is unknown
-                kept.client.close()
-                raise
-            else:
-                self.reused += 1
-        if kept is None:
+            reply = await self._attempt(kept, (sender, recipient, raw, utf8), hook,
+                                        replaceable=lambda: not hook_ran)
+            self.reused += reply is not None
+        if reply is None:  # no kept connection, or the relay had closed it: a fresh one
             kept = _Idle(self._client(), time.monotonic())
-            try:
-                await kept.client.connect()
-                self.opened += 1
-                reply = await _transaction(kept.client, sender, recipient, raw, utf8, hook)
-            except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
-                kept.client.close()
-                raise self._failure(exc, utf8, recipient) from exc
-            except BaseException:
-                kept.client.close()
-                raise
+            reply = await self._attempt(kept, (sender, recipient, raw, utf8), hook)
+        assert kept is not None
         response = f"{self.where}: 250 {reply}"
         reusable = False
         try:
@@ -220,6 +203,26 @@ class SmtpRelay:
             await self._release(kept, reusable)
         log.info("relay accepted rcpt_domain=%s reply=%s", _domain(recipient), reply)
         return response
+
+    async def _attempt(self, kept: _Idle, mail: tuple[str, str, bytes, bool], hook: BeforeData,
+                       replaceable: Callable[[], bool] | None = None) -> str | None:
+        """One transaction on ``kept`` (connecting it when new); None when ``replaceable``
+        says a hang-up of this kept-open connection is to be retried on a fresh one."""
+        sender, recipient, raw, utf8 = mail
+        try:
+            if replaceable is None:
+                await kept.client.connect()
+                self.opened += 1
+            return await _transaction(kept.client, sender, recipient, raw, utf8, hook)
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+            kept.client.close()  # never reused in an unknown state
+            if replaceable is None or not replaceable() or not _hung_up(exc):
+                raise self._failure(exc, utf8, recipient) from exc
+            log.info("relay closed a kept-open connection (%s): opening a new one", exc)
+            return None
+        except BaseException:  # cancelled mid-command: the connection's state is unknown
+            kept.client.close()
+            raise
 
     def _failure(self, exc: Exception, utf8: bool,
                  recipient: str) -> TemporaryFailure | PermanentFailure:
