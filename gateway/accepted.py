@@ -88,13 +88,3 @@ class FileMarks:
 
     async def close(self) -> None:
         return None
-
-    # the synchronous forms, for tests and tools that set a mark outside the loop
-    def mark(self, message_id: str) -> None:
-        self._touch(message_id, "accepted")
-
-    def seen(self, message_id: str) -> bool:
-        return self._path(message_id, "accepted").exists()
-
-
-AcceptedMarks = FileMarks  # the name before "sending" marks existed
