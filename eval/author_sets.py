@@ -156,7 +156,8 @@ def main() -> None:
     fresh = [("fresh", FRESH, 37), ("fresh2", FRESH2, 41), ("fresh3", FRESH3, 43),
              ("fresh4", FRESH4, 47), ("fresh5", FRESH5, 53), ("fresh6", FRESH6, 59),
              ("fresh7", FRESH7, 61), ("fresh8", FRESH8, 67), ("fresh9", FRESH9, 71),
-             ("fresh10", FRESH10, 73), ("fresh11", FRESH11, 79), ("fresh12", FRESH12, 83)]  # each part's fixed seed: the files stay byte-identical
+             ("fresh10", FRESH10, 73), ("fresh11", FRESH11, 79),
+             ("fresh12", FRESH12, 83)]  # each part's fixed seed: the files stay byte-identical
     for kb in ("sample", "lumen", "harbor"):
         for part, mails, seed in fresh:
             rows = [row[1:] for row in mails if row[0] == kb]
