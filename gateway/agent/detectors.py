@@ -391,7 +391,11 @@ _ACCOUNT_EVENT = (r"(?:\b(?:log ?in|login|logins|sign-?in|signed in|logged in|se
                   r"|acesso|logowanie|zalogowal\w*|haslo|hasla|urzadzeni\w+|dostep)\b"
                   r"|ログイン|パスワード|アカウント)")
 _SOMEONE = (r"(?:\b(?:someone|somebody|a stranger|jemand|quelqu'un|alguien|qualcuno|iemand"
-            r"|alguem|ktos)\b|誰か)")
+            r"|alguem|ktos)\b(?! (?:\w+ )?(?:from|of|on|at|in) your| de (?:su|vuestro|votre"
+            r"|vos|chez vous)| (?:von|aus|bei) (?:ihnen|ihrem|ihrer|euch|eurem)| del vostro"
+            r"| van (?:jullie|uw)| da (?:vossa|sua)| z (?:waszego|panstwa))|誰か)")
+# (not "someone from your team": the support side asked to help, "could someone from your
+# team reset my password?", is not a stranger)
 _CHANGED = (r"(?:\b(?:changed|reset|geandert|zuruckgesetzt|change|modifie|cambiado|cambio"
             r"|cambiato|modificato|gewijzigd|veranderd|mudou|alterou|zmienil\w*)\b|変更)")
 _CREDENTIAL = (r"(?:\b(?:password|recovery (?:e-?mail|address|phone)|login e-?mail|passwort"

@@ -114,6 +114,8 @@ CUES: dict[str, str] = {
         r"|to nie ja|nie bylem ja|nie bylam ja|niet ik|was ik niet|pas moi|n'etait pas moi"
         r"|non sono stato|non sono stata|non ero io|nao fui eu|nao era eu|war ich nicht"
         r"|nicht ich|still (?:has|have|had|seems? to have) access|nog steeds|immer noch"
+        r"|still (?:logs?|logged|logging|signs?|signed|signing) in|no longer (?:works?|working"
+        r"|employed|with us)"
         r"|todavia|ancora|ainda|nadal|toujours|former|ehemalig\w*|ancien\w*|antiguo"
         r"|ex[- ]\w+|oud-\w+|byly|vertrokken|left the company)\b"
     ),
