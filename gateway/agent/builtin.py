@@ -10,6 +10,7 @@ from gateway.agent.base import Analysis, Escalation, EscalationReason, Reply, Tr
 from gateway.agent.compose import compose_reply
 from gateway.agent.core import PolicyFirstAgent, escalation, question_text
 from gateway.agent.lexicons import FUNCTION_WORDS, PLACES, WORD, fold
+from gateway.agent.policy import without_declined
 from gateway.agent.retrieval import Retrieval, ScoredHit, own_text, query_groups
 from gateway.agent.semantic import SectionVectors
 from gateway.config import AgentConfig
@@ -94,7 +95,7 @@ class BuiltinAgent(PolicyFirstAgent):
     def per_question(self, transcript: Transcript) -> list[tuple[str, Retrieval]]:
         """Each question sentence of the pending mail, retrieved on its own."""
         found = []
-        for question in question_sentences(own_text(transcript.pending_text())):
+        for question in question_sentences(own_text(without_declined(transcript.pending_text()))):
             if query_groups(question, exclude=[transcript.customer_name]):
                 found.append((question, self.retriever.retrieve_sync(
                     question, exclude=[transcript.customer_name])))
@@ -109,7 +110,7 @@ class BuiltinAgent(PolicyFirstAgent):
         noun); or at least half of its content words (MIN_UNKNOWN or more) occur nowhere in
         the KB, whatever else matches.
         """
-        for question in question_sentences(own_text(transcript.pending_text())):
+        for question in question_sentences(own_text(without_declined(transcript.pending_text()))):
             groups = [g for g in self.retriever.with_cognates(
                 query_groups(question, exclude=[transcript.customer_name]))
                 if g[0] not in FUNCTION_WORDS]

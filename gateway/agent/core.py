@@ -15,8 +15,9 @@ from gateway.agent.base import (
     Reply,
     Transcript,
 )
-from gateway.agent.policy import EscalationPolicy
+from gateway.agent.policy import EscalationPolicy, without_declined
 from gateway.agent.retrieval import Retrieval, Retriever
+from gateway.agent.second_look import second_look
 from gateway.config import AgentConfig
 from gateway.storage.knowledge import KnowledgeIndex
 
@@ -30,7 +31,8 @@ def escalation(transcript: Transcript, reason: EscalationReason, detail: str) ->
 
 def question_text(transcript: Transcript) -> str:
     """The pending customer turns without their greeting and sign-off lines."""
-    return "\n\n".join(without_courtesies(t.text) for t in transcript.pending_customer_turns())
+    return "\n\n".join(without_declined(without_courtesies(t.text))
+                       for t in transcript.pending_customer_turns())
 
 
 class PolicyFirstAgent(ABC):
@@ -76,7 +78,15 @@ class PolicyFirstAgent(ABC):
         hit = await asyncio.to_thread(self.policy.check, transcript, analysis)
         if hit is not None:
             return escalation(transcript, hit.reason, hit.detail)
-        return await self.answer(transcript, analysis)
+        action = await self.answer(transcript, analysis)
+        if isinstance(action, Escalation) and action.reason == EscalationReason.MISSING_KNOWLEDGE:
+            truer = await asyncio.to_thread(
+                second_look, transcript, analysis,
+                tuple(self.cfg.prohibited_categories), self.cfg.semantic)
+            if truer is not None:
+                return escalation(transcript, truer.reason,
+                                  f"{truer.detail}; second look, escalated anyway: {action.detail}")
+        return action
 
     async def retrieve(self, transcript: Transcript, limit: int = 5) -> Retrieval:
         """KB sections for the pending question (plus the subject on a first mail).

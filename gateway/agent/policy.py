@@ -201,6 +201,34 @@ def asks_for_human(text: str) -> str | None:
     return None
 
 
+_SENTENCES = re.compile(r"[^.?!\n]+[.?!\n]*")
+_CLAUSE_END = re.compile(r"[,;:]")
+
+
+def without_declined(text: str) -> str:
+    """The text without the clauses that decline a human ("no need to call me back, ...").
+
+    What a customer turns down is not what they ask about: "forward" and "manager" in
+    "You don't need to forward this to a manager, simple question: ..." are not the question.
+    The clause runs from its sentence's start to the first comma, semicolon or colon after
+    the request (folding keeps punctuation, so the n-th mark is the same in both texts); a
+    lead-in after it up to a colon goes too ("..., a written answer is fine: how do I ...").
+    """
+    kept = []
+    for sentence in _SENTENCES.findall(text):
+        folded = fold(sentence)
+        declined = [m for lang, p in _HUMAN_REQUEST for m in p.finditer(folded)
+                    if _declined(folded, m, lang)]
+        if not declined:
+            kept.append(sentence)
+            continue
+        marks = len(_CLAUSE_END.findall(folded[:max(m.end() for m in declined)]))
+        ends = [m.end() for m in _CLAUSE_END.finditer(sentence)]
+        rest = sentence[ends[marks]:] if marks < len(ends) else " "
+        kept.append(rest.split(":", 1)[-1])  # and its lead-in: "email is fine: how do I ..."
+    return "".join(kept)
+
+
 def semantic_topic(text: str, categories: tuple[str, ...]) -> TopicHit | None:
     """A sentence close in meaning to a prototype of an active category (the model's view)."""
     found = topic_prototypes().closest(text, categories)

@@ -117,14 +117,35 @@ class TopicPrototypes:
         self._text = [t for texts in prototypes.values() for t in texts]
         self._vectors = embed(self._text)
 
-    def closest(self, text: str, categories: Sequence[str]) -> tuple[str, str, str, float] | None:
-        """(category, customer sentence, prototype, similarity) of the best match, or None."""
+    def _similarities(self, text: str, categories: Sequence[str]
+                      ) -> tuple[list[str], np.ndarray] | None:
+        """The text's sentences (Japanese skipped) and their similarity to each prototype."""
         found = [s for s in sentences(text) if not _CJK.search(s)]
         if not found:
             return None
         sims = embed(found) @ self._vectors.T
         allowed = np.asarray([c in categories for c in self._category])
         sims[:, ~allowed] = -1.0
+        return found, sims
+
+    def nearest(self, text: str, categories: Sequence[str]) -> tuple[str, str, str, float] | None:
+        """(category, statement, prototype, similarity) of the closest pair, or None.
+
+        Questions are left out: the vectors ignore intent, and asking about a topic
+        ("Can the lamp be used on a balcony in the rain?") is not reporting it.
+        """
+        statements = ". ".join(s for s in sentences(text) if not s.rstrip().endswith(("?", "？")))
+        if (scored := self._similarities(statements, categories)) is None:
+            return None
+        found, sims = scored
+        row, col = np.unravel_index(int(np.argmax(sims)), sims.shape)
+        return self._category[col], found[row], self._text[col], float(sims[row, col])
+
+    def closest(self, text: str, categories: Sequence[str]) -> tuple[str, str, str, float] | None:
+        """(category, customer sentence, prototype, similarity) of the best match, or None."""
+        if (scored := self._similarities(text, categories)) is None:
+            return None
+        found, sims = scored
         for row, col in zip(*np.unravel_index(np.argsort(-sims, axis=None), sims.shape),
                             strict=True):
             sim = float(sims[row, col])

@@ -1,0 +1,101 @@
+"""The second look at mails escalated as missing_knowledge, and declined requests left out."""
+
+from __future__ import annotations
+
+import pytest
+
+from gateway.agent.base import Escalation, EscalationReason, Reply
+from gateway.agent.builtin import BuiltinAgent
+from gateway.agent.policy import without_declined
+from gateway.agent.second_look import weak_human_request
+from tests.agent.conftest import MakeTranscript
+
+
+async def decide(agent: BuiltinAgent, transcript: MakeTranscript, text: str) -> Reply | Escalation:
+    return (await agent.decide(transcript(text, subject="Question"))).action
+
+
+@pytest.mark.parametrize("text", [
+    "Could someone from your billing team look into whether you offer a student discount?",
+    "¿Alguien de su equipo podría revisar si aceptan pagos en bitcoin?",
+    "Czy ktoś z waszego zespołu może sprawdzić, czy macie wersję na Linuksa ARM?",
+    "I'd rather discuss this in person: do you offer a partner programme for resellers?",
+])
+async def test_an_indirect_wish_for_a_person_is_the_reason_when_the_kb_has_no_answer(
+        builtin: BuiltinAgent, transcript: MakeTranscript, text: str) -> None:
+    action = await decide(builtin, transcript, text)
+    assert isinstance(action, Escalation), action
+    assert action.reason == EscalationReason.USER_REQUEST, action.detail
+    assert "second look" in action.detail  # the evidence keeps why the KB could not answer
+    assert "escalated anyway:" in action.detail
+
+
+async def test_an_indirect_wish_for_a_person_does_not_stop_an_answer(
+        builtin: BuiltinAgent, transcript: MakeTranscript) -> None:
+    """The KB answers it; "someone from your team" is not a stranger changing a password."""
+    action = await decide(builtin, transcript,
+                          "Could someone from your team tell me how to reset my password?")
+    assert isinstance(action, Reply), action
+    assert action.sources[0] == "account-access#reset-your-password"
+
+
+async def test_seeing_a_product_in_person_is_not_a_wish_for_a_person(
+        builtin: BuiltinAgent, transcript: MakeTranscript) -> None:
+    action = await decide(builtin, transcript, "Is there a showroom where I could look at the"
+                          " Acme Box in person before buying one?")
+    assert isinstance(action, Escalation), action
+    assert action.reason == EscalationReason.MISSING_KNOWLEDGE
+
+
+@pytest.mark.parametrize("text", [
+    "You don't need anyone from your team to call me, it's a quick one.",
+    "Nobody from your team needs to phone me.",
+])
+def test_a_declined_wish_for_a_person_is_none(text: str) -> None:
+    assert weak_human_request(text) is None
+
+
+async def test_a_leaver_still_signing_in_is_account_compromise_not_an_answer(
+        builtin: BuiltinAgent, transcript: MakeTranscript) -> None:
+    action = await decide(builtin, transcript, "Someone who no longer works here still logs in"
+                          " to our account and downloads our files.")
+    assert isinstance(action, Escalation), action
+    assert action.reason == EscalationReason.PROHIBITED_TOPIC
+    assert "account_compromise" in action.detail
+
+
+async def test_a_negative_mood_is_the_reason_when_the_kb_has_no_answer(
+        builtin: BuiltinAgent, transcript: MakeTranscript) -> None:
+    action = await decide(builtin, transcript, "I'm quite unhappy, the sync failed again and"
+                          " I lost a morning of work. Do you support hardware tokens?")
+    assert isinstance(action, Escalation), action
+    assert action.reason == EscalationReason.NEGATIVE_SENTIMENT, action.detail
+    assert "second look" in action.detail
+
+
+async def test_a_question_near_a_topic_stays_missing_knowledge(
+        builtin: BuiltinAgent, transcript: MakeTranscript) -> None:
+    """Polish sits close to every prototype; asking is not reporting."""
+    action = await decide(builtin, transcript, "Czy mogę korzystać z Acme na balkonie w deszczu?")
+    assert isinstance(action, Escalation), action
+    assert action.reason == EscalationReason.MISSING_KNOWLEDGE
+
+
+@pytest.mark.parametrize("text", [
+    "No need to call me back, a short written answer is perfect: how do I download an invoice?",
+    "You don't have to pass this on to a manager, quick one: how do I download an invoice?",
+])
+async def test_a_declined_request_is_not_part_of_the_question(
+        builtin: BuiltinAgent, transcript: MakeTranscript, text: str) -> None:
+    action = await decide(builtin, transcript, text)
+    assert isinstance(action, Reply), action
+    assert action.sources[0] == "billing#download-an-invoice-or-receipt"
+
+
+def test_without_declined_keeps_requests_and_drops_only_the_declining_clause() -> None:
+    assert without_declined("Please call me back.") == "Please call me back."
+    assert without_declined(
+        "No need to ring me, email is fine: how much is a new adapter? Thanks."
+    ) == " how much is a new adapter? Thanks."
+    german = "Kein Rückruf nötig. Wie lange dauert die Lieferung?"
+    assert without_declined(german) == "  Wie lange dauert die Lieferung?"
