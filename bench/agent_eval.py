@@ -1,6 +1,7 @@
 """Decide the project's labelled mails with the configured agent; print the product figures.
 
 Usage: .venv/bin/python bench/agent_eval.py [--part P] [--errors] [--no-semantic]
+                                           [--answer-probability P]
 
 Runs `eval/sets/{lumen,harbor,sample}-PART.jsonl` against their knowledge bases (24, 101
 and 36 sections) with the default built-in agent and prints, per set and for all sets
@@ -27,9 +28,11 @@ SETS = {"lumen": ROOT / "eval/kb/lumen", "harbor": ROOT / "eval/kb/harbor",
         "sample": ROOT / "gateway/agent/sample_kb"}
 
 
-async def evaluate(name: str, kb: Path, part: str, semantic: bool = True
+async def evaluate(name: str, kb: Path, part: str, semantic: bool = True,
+                   answer_probability: float = AgentConfig().answer_probability
                    ) -> list[tuple[LabelledMail, Decision]]:
-    agent = build_agent(AgentConfig(knowledge_base=kb, semantic=semantic), Secrets())
+    cfg = AgentConfig(knowledge_base=kb, semantic=semantic, answer_probability=answer_probability)
+    agent = build_agent(cfg, Secrets())
     try:
         return await run(agent, load_labelled(ROOT / f"eval/sets/{name}-{part}.jsonl"))
     finally:
@@ -41,12 +44,16 @@ def main() -> None:
     parser.add_argument("--part", choices=PARTS, default=PARTS[0])
     parser.add_argument("--no-semantic", action="store_true",
                         help="agent.semantic: false (the lexical rules alone), for comparison")
+    parser.add_argument("--answer-probability", type=float,
+                        default=AgentConfig().answer_probability,
+                        help="agent.answer_probability (1.0: only the rules answer)")
     parser.add_argument("--errors", action="store_true", help="list the mails decided wrongly")
     args = parser.parse_args()
     logging.getLogger("gateway.agent").setLevel(logging.WARNING)
     everything: list[tuple[LabelledMail, Decision]] = []
     for name, kb in SETS.items():
-        results = asyncio.run(evaluate(name, kb, args.part, not args.no_semantic))
+        results = asyncio.run(evaluate(name, kb, args.part, not args.no_semantic,
+                                       args.answer_probability))
         everything += results
         print(f"\n## {name}-{args.part}.jsonl ({kb.relative_to(ROOT)})\n")
         print(report(results))

@@ -250,6 +250,11 @@ class AgentConfig(Section):
     semantic: bool = Field(
         True, description="Also match by sentence vectors (WordLlama, shipped in its wheel)"
     )
+    answer_probability: float = Field(
+        0.8, gt=0.0, le=1.0,
+        description="Answer a mail the rules escalate when the calibrated probability that"
+        " the best section answers it reaches this (1.0 = off; needs semantic)",
+    )
     prohibited_topics: list[str] = Field(
         default_factory=lambda: [
             "lawyer", "lawsuit", "legal action", "sue", "chargeback", "dispute the charge",

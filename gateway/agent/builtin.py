@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import re
 
 from gateway.agent.analysis import Analyser
 from gateway.agent.base import Analysis, Escalation, EscalationReason, Reply, Transcript
+from gateway.agent.calibration import AnswerEvidence, answer_probability
 from gateway.agent.compose import compose_reply
 from gateway.agent.core import PolicyFirstAgent, escalation, question_text
 from gateway.agent.lexicons import FUNCTION_WORDS, PLACES, WORD, fold
 from gateway.agent.policy import without_declined
 from gateway.agent.retrieval import Retrieval, ScoredHit, own_text, query_groups
+from gateway.agent.second_look import second_look
 from gateway.agent.semantic import SectionVectors
 from gateway.config import AgentConfig
 from gateway.storage.knowledge import KbSection, KnowledgeIndex
@@ -21,6 +24,7 @@ MAX_QUESTIONS = 3  # passages in one reply when a mail asks several questions
 MIN_QUESTION_GROUPS = 3  # a shorter question alone cannot rescue a mail the KB misses ...
 RESCUE_FLOOR = 0.5  # ... unless the mail as a whole reaches half the threshold
 MIN_UNKNOWN = 4  # unknown content words that make a question "about something else"
+MOST_WORDS_UNKNOWN = "most words of the question are not in the KB"
 _NAME = re.compile(r"[A-Z][a-z]+[A-Za-z]*")
 CAPITALISED_NOUNS = frozenset({"de", "lb"})  # every noun is capitalised: no name signal
 _PRODUCT_LIKE = re.compile(r"\b[A-Z]{3,}\b|\b[\w-]+\.(?:com|io|ai|net|org|app)\b")
@@ -38,6 +42,10 @@ SEMANTIC_QUESTION = 0.52
 # meaning is RERANK_MARGIN closer to the mail than the leader's is quoted first.
 RERANK_RATIO = 0.5
 RERANK_MARGIN = 0.2
+# A calibrated answer (agent.answer_probability) to several questions also needs each of
+# them, on its own, at this share of the threshold: a second question the KB misses keeps
+# the mail escalated.
+CALIBRATED_QUESTION = 0.6
 
 
 def pick_sections(found: Retrieval, threshold: float) -> list[ScoredHit]:
@@ -125,7 +133,7 @@ class BuiltinAgent(PolicyFirstAgent):
                     return f"the question names {term!r}, which the KB never mentions"
             if len(unknown) >= MIN_UNKNOWN and len(unknown) * 2 >= len(groups):
                 words = ", ".join(sorted(absent))
-                return f"most words of the question are not in the KB: {words}"
+                return f"{MOST_WORDS_UNKNOWN}: {words}"
         return None
 
     def semantic_rerank(self, transcript: Transcript, found: Retrieval) -> Retrieval:
@@ -173,18 +181,63 @@ class BuiltinAgent(PolicyFirstAgent):
             return None
         return mail
 
+    def answer_evidence(self, transcript: Transcript, analysis: Analysis, found: Retrieval,
+                        questions: list[tuple[str, Retrieval]]) -> AnswerEvidence | None:
+        """The evidence the calibrated model weighs (None without semantic matching)."""
+        if self.vectors is None or not found.hits:
+            return None
+        best = found.hits[0]
+        sid = best.hit.section.id
+        own = own_text(question_text(transcript))
+        mail = self.vectors.scores(self.mail_text(transcript))[sid]
+        asked = [self.vectors.scores(q)[sid] for q in question_sentences(own)]
+        groups = [g for g in self.retriever.with_cognates(
+            query_groups(own, exclude=[transcript.customer_name])) if g[0] not in FUNCTION_WORDS]
+        unknown = sum(1 for g in groups if not any(self.index.document_frequency(t) for t in g))
+        confidences = [r.confidence for _, r in questions]
+        second = found.hits[1].confidence if len(found.hits) > 1 else best.confidence
+        return AnswerEvidence(
+            confidence=best.confidence,
+            runner_up=second / best.confidence if best.confidence > 0 else 1.0,
+            question_min=min(confidences, default=0.0),
+            question_max=max(confidences, default=0.0),
+            questions=float(min(len(questions), 3)),
+            meaning=float(mail),
+            question_meaning=float(min(asked, default=0.0)),
+            unknown_share=unknown / len(groups) if groups else 1.0,
+            unknown=float(min(unknown, 8)),
+            length=math.log1p(len(own.split())),
+            english=float(analysis.language == "en"),
+        )
+
+    def calibrated(self, transcript: Transcript, analysis: Analysis, found: Retrieval,
+                   questions: list[tuple[str, Retrieval]]) -> float | None:
+        """P(the best section answers the mail), or None when it is not weighed."""
+        if self.cfg.answer_probability >= 1.0:
+            return None
+        evidence = self.answer_evidence(transcript, analysis, found, questions)
+        return None if evidence is None else answer_probability(evidence)
+
     async def answer(self, transcript: Transcript, analysis: Analysis) -> Reply | Escalation:
         """Answer when the whole mail, or every question in it, is covered by the KB.
 
         Several questions get a passage each; a mail whose questions are only partly
         covered is escalated (missing_knowledge) rather than half answered.
         """
-        if focus := await asyncio.to_thread(self.unknown_focus, transcript, analysis.language):
+        focus = await asyncio.to_thread(self.unknown_focus, transcript, analysis.language)
+        if focus and not focus.startswith(MOST_WORDS_UNKNOWN):  # a name the KB never mentions
             return escalation(transcript, EscalationReason.MISSING_KNOWLEDGE, focus)
         found = by_confidence(await self.retrieve(transcript))
         threshold = self.cfg.confidence_threshold
         confidence = max((h.confidence for h in found.hits), default=0.0)
         questions = await asyncio.to_thread(self.per_question, transcript)
+        probability = await asyncio.to_thread(
+            self.calibrated, transcript, analysis, found, questions)
+        bar = self.cfg.answer_probability
+        if focus and (probability is None or probability < bar):
+            # most words unknown: only the calibrated evidence may still answer
+            return escalation(transcript, EscalationReason.MISSING_KNOWLEDGE,
+                              focus + _calibrated(probability, bar))
         covered = [(q, r) for q, r in questions if r.confidence >= threshold]
         if (confidence < threshold and questions and len(covered) == len(questions)
                 and (confidence >= RESCUE_FLOOR * threshold
@@ -202,13 +255,23 @@ class BuiltinAgent(PolicyFirstAgent):
             rescued = (f"semantic {close:.2f} >= {SEMANTIC_MAIL:.2f}"
                        f" (lexical confidence {confidence:.2f})")
             confidence = threshold
+        if ((confidence < threshold or focus) and probability is not None
+                and probability >= bar and found.hits
+                and (len(questions) < 2 or all(
+                    r.confidence >= CALIBRATED_QUESTION * threshold for _, r in questions))
+                and second_look(transcript, analysis, tuple(self.cfg.prohibited_categories),
+                                self.cfg.semantic) is None):
+            rescued = (f"calibrated {probability:.2f} >= {bar:.2f}"
+                       f" (lexical confidence {confidence:.2f})")
+            confidence = threshold
         evidence = describe(found)
         if confidence < threshold:
             missed = [q for q, r in questions if r.confidence < threshold]
             about = f"; question not covered: {missed[0][:80]!r}" if missed else ""
             return escalation(
                 transcript, EscalationReason.MISSING_KNOWLEDGE,
-                f"confidence {confidence:.2f} < {threshold:.2f} ({evidence}{about})",
+                f"confidence {confidence:.2f} < {threshold:.2f} ({evidence}{about})"
+                + _calibrated(probability, bar),
             )
         chosen = pick_sections(found, min(threshold, found.confidence))
         for _, r in covered:  # one passage per further question the mail asks
@@ -224,6 +287,11 @@ class BuiltinAgent(PolicyFirstAgent):
         )
         why = rescued or f"confidence {confidence:.2f} >= {threshold:.2f}"
         return Reply(markdown, tuple(h.hit.section.id for h in chosen), f"{why} ({evidence})")
+
+
+def _calibrated(probability: float | None, bar: float) -> str:
+    """The calibrated evidence of an escalation, for the operator ("" when not weighed)."""
+    return "" if probability is None else f"; calibrated {probability:.2f} < {bar:.2f}"
 
 
 def _names(question: str) -> list[str]:

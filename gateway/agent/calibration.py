@@ -1,0 +1,59 @@
+"""Calibrated answer probability: how likely the best KB section answers the mail, from evidence.
+
+The rules (confidence threshold, "most words are not in the KB") are bars on one number
+each. A logistic model over the evidence the agent already has (lexical confidence and
+margin, per-question coverage, meaning, words the KB lacks, length, language) gives the
+probability that the best section is the right answer. It was fitted on the project's
+labelled sets by ``eval/fit_calibration.py``, which prints the constants below; refit after
+changing the features. It can only *add* answers the rules refused (agent.answer_probability).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import astuple, dataclass, fields
+
+
+@dataclass(frozen=True)
+class AnswerEvidence:
+    """What the builtin agent knows about a mail and its best section (bm25 order)."""
+
+    confidence: float  # lexical confidence of the best section
+    runner_up: float  # second section's confidence / the best's (1 when there is none)
+    question_min: float  # lowest confidence of a question sentence on its own (0: none)
+    question_max: float  # highest confidence of a question sentence on its own
+    questions: float  # question sentences, at most 3
+    meaning: float  # sentence-vector similarity of the mail to the best section
+    question_meaning: float  # lowest similarity of a question sentence to the best section
+    unknown_share: float  # share of the mail's content words the KB lacks
+    unknown: float  # content words the KB lacks, at most 8
+    length: float  # log(1 + words of the customer's own text)
+    english: float  # 1 for a mail in English
+
+    def vector(self) -> tuple[float, ...]:
+        return astuple(self)
+
+
+FEATURES = tuple(f.name for f in fields(AnswerEvidence))
+# Fitted by eval/fit_calibration.py (L2-regularised logistic regression on standardised
+# features); the numbers are data, not tuning knobs.
+INTERCEPT = 1.6969
+MEANS = (
+    0.3701, 0.6456, 0.3051, 0.3197, 0.9049, 0.3229, 0.2390, 0.3503, 2.6291, 2.7755,
+    0.5029,
+)
+SCALES = (
+    0.2228, 0.3190, 0.2565, 0.2567, 0.4670, 0.2247, 0.2245, 0.2747, 2.6913, 0.6516,
+    0.5000,
+)
+WEIGHTS = (
+    1.2695, -0.3873, 0.3070, -0.0861, 0.3951, 0.9165, -0.1868, 0.1004, -0.5505, 0.5612,
+    -0.6680,
+)
+
+
+def answer_probability(evidence: AnswerEvidence) -> float:
+    """P(the best section answers the mail), by the fitted logistic model."""
+    z = INTERCEPT + sum(w * (x - m) / s for w, x, m, s
+                        in zip(WEIGHTS, evidence.vector(), MEANS, SCALES, strict=True))
+    return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
