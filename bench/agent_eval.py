@@ -22,8 +22,9 @@ from gateway.agent.factory import build_agent
 from gateway.config import AgentConfig, Secrets
 
 ROOT = Path(__file__).resolve().parent.parent
-PARTS = ["fresh13", "fresh12", "fresh11", "fresh10", "fresh9", "fresh8", "fresh7", "fresh6",
-         "fresh5", "fresh4", "fresh3", "fresh2", "fresh", "test", "tune"]  # newest blind part first
+# newest blind part first
+PARTS = ["fresh15", "fresh14", "fresh13", "fresh12", "fresh11", "fresh10", "fresh9", "fresh8",
+         "fresh7", "fresh6", "fresh5", "fresh4", "fresh3", "fresh2", "fresh", "test", "tune"]
 SETS = {"lumen": ROOT / "eval/kb/lumen", "harbor": ROOT / "eval/kb/harbor",
         "sample": ROOT / "gateway/agent/sample_kb"}
 
