@@ -231,9 +231,11 @@ class BuiltinAgent(PolicyFirstAgent):
         threshold = self.cfg.confidence_threshold
         confidence = max((h.confidence for h in found.hits), default=0.0)
         questions = await asyncio.to_thread(self.per_question, transcript)
-        probability = await asyncio.to_thread(
-            self.calibrated, transcript, analysis, found, questions)
         bar = self.cfg.answer_probability
+        probability = None  # weighed only when the rules would escalate (it costs ~2 ms)
+        if focus or confidence < threshold:
+            probability = await asyncio.to_thread(
+                self.calibrated, transcript, analysis, found, questions)
         if focus and (probability is None or probability < bar):
             # most words unknown: only the calibrated evidence may still answer
             return escalation(transcript, EscalationReason.MISSING_KNOWLEDGE,
