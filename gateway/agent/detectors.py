@@ -358,6 +358,88 @@ TOPIC_PATTERNS: dict[str, dict[str, tuple[str, ...]]] = {
     },
 }
 
+# Everyday wording of the same topics, kept apart from the first lists: consumer bodies a
+# customer threatens to go to, asking the bank to take a payment back, erasure and objection
+# in plain words, script injection described rather than named, shocks and burns in
+# colloquial speech, despair without the usual words.
+EVERYDAY: dict[str, dict[str, tuple[str, ...]]] = {
+    "legal": {
+        "en": (r"\btrading standards\b|\bconsumer (?:ombudsman|protection (?:agency|office"
+               r"|authority)|rights (?:agency|body))\b|\bombudsman\b|\bsmall claims\b",),
+        "de": (r"\bschlichtungsstelle\b|\bverbraucherschutz\w*",),
+        "fr": (r"\bdgccrf\b|\bmediateur de la consommation\b|\bsignal ?conso\b"
+               r"|\bconciliateur de justice\b",),
+        "es": (r"\bhojas? de reclamaciones?\b|\boficina (?:municipal )?(?:de|del) consumidor\b"
+               r"|\bomic\b|\bjunta arbitral\b|\b(?:reclamacion|denuncia) (?:en|ante) consumo\b",),
+        "it": (r"\bagcm\b|\bgiudice di pace\b|\bconciliazione paritetica\b",),
+        "nl": (r"\bgeschillencommissie\b|\bconsumentenbond\b|\bautoriteit consument\w*",),
+        "pt": (r"\blivro de reclamacoes\b|\bdeco\b|\bjulgado de paz\b|\bprocon\b",),
+        "pl": (r"\buokik\b|\binspekcj\w* handlow\w*",),
+        "ja": ("消費生活センター", "消費者センター", "国民生活センター", "消費者庁"),
+    },
+    "data_protection": {
+        "en": (r"\b(?:delete|erase|remove)\w* (?:all |everything )?(?:(?:the )?(?:data|information)"
+               r" )?(?:you (?:hold|have|keep|store) )?(?:about|on) me\b"
+               r"|\b(?:stop|cease) (?:using|processing) my (?:personal )?data\b",),
+        "de": (r"\bzu meiner person gespeichert\w*|\b(?:samtliche|alle) (?:meine )?(?:uber mich"
+               r" )?gespeicherten daten\b",),
+        "fr": (r"\bm'oppose au traitement\b|\bsupprimer (?:toutes )?mes donnees\b",),
+        "es": (r"\bme opongo al tratamiento\b|\b(?:borren|eliminen|supriman) (?:todos )?mis"
+               r" datos\b",),
+        "it": (r"\bmi oppongo al trattamento\b|\b(?:cancellate|eliminate) (?:tutti )?i miei"
+               r" dati\b",),
+        "nl": (r"\balles wat (?:jullie|u) (?:van|over) mij (?:heeft|hebben|weten)\b"
+               r"|\buit (?:jullie|uw) systemen (?:halen|verwijderen)\b",),
+        "pt": (r"\bme oponho ao tratamento\b|\b(?:apaguem|eliminem) (?:todos )?os meus dados\b",),
+        "pl": (r"\bnie zgadzam sie na (?:wykorzystywanie|przetwarzanie)\b"
+               r"|\bzaprzesta\w* (?:ich |moich danych )?przetwarzania\b",),
+    },
+    "payment_dispute": {
+        "en": (r"\b(?:asked|told|had|got) (?:the|my|our) (?:bank|card (?:issuer|company))"
+               r" (?:to )?(?:pull|claw|take|reverse)\w*",),
+        "fr": (r"\b(?:rejeter|rejete|refuser|bloquer) (?:le|ce) (?:dernier )?prelevement\b",),
+        "nl": (r"\bcreditcardmaatschappij\b[^.?!\n]{0,60}\bterug\w*",),
+    },
+    "account_compromise": {
+        "en": (r"\bnobody (?:here|on our (?:side|team)) (?:made|did|changed|added|knows|uses"
+               r"|recogni[sz]es)\b|\b(?:admin|member|user)s? (?:that |whom |who )?(?:we|nobody)"
+               r" (?:do not|don't|does not|doesn't)? ?(?:recogni[sz]e|knows?)\b",),
+        "de": (r"\b(?:anmeldung|login|zugriff)\w*[^.?!\n]{0,60}\b(?:nie war|nie gewesen|niemand"
+               r" (?:bei|von) uns)\b|\bden (?:kennt|kennen) (?:keiner|niemand)\b",),
+        "fr": (r"\bconnexion\w*[^.?!\n]{0,60}\bjamais (?:ete|allee?s?)\b",),
+        "it": (r"\baccess\w*[^.?!\n]{0,80}\bmai stat[oa]\b",),
+    },
+    "security_report": {
+        "en": (r"\b(?:runs?|executes?|execut\w+|running) (?:arbitrary )?(?:javascript|js)\b"
+               r"|\b(?:runs?|executes?|execut\w+) (?:arbitrary|malicious|injected) (?:scripts?"
+               r"|code)\b|\bonerror\b|\bpen ?test\w*|\bpenetration test\w*"
+               r"|\bdisclos\w* (?:it |this )?responsibly\b|\bresponsible disclosure\b"
+               r"|\b(?:was|were) never invited to\b|\bbelong to (?:a |an )?(?:different|another"
+               r"|other) (?:organi[sz]ation|company|customer|client)\b",),
+        "fr": (r"\bprojets? d'autres clients\b",),
+        "pt": (r"\bficheiros de outra empresa\b|\barquivos de outra empresa\b",),
+    },
+    "self_harm_safety": {
+        "en": (r"\bblister\w*|\bplastick?y smell\b|\bsmell\w* (?:like|of) hot plastic\b"
+               r"|\bhot plastic smell\b|\bway out any ?more\b|\bno way out\b"
+               r"|\b(?:don't|do not) know how (?:i'm|i am) (?:supposed to )?"
+               r"(?:keep going|go on)\b",),
+        "de": (r"\b(?:einen|nen|ein) (?:ordentlichen |kraftigen |heftigen )?(?:schlag|gewischt)"
+               r"\b|\bkeinen ausweg\b",),
+        "fr": (r"\bje ne vois (?:plus )?(?:d'issue|aucune issue)\b|\benvie de disparaitre\b",),
+        "es": (r"\bno (?:quiero|puedo) seguir viviendo\b|\bno veo (?:ninguna )?salida\b",),
+        "it": (r"\bscottat\w*|\bvescic\w*|\bfarla finita\b|\bnon vedo (?:una )?via d'uscita\b",),
+        "nl": (r"\bgeen uitweg\b|\bniet meer (?:verder )?(?:leven|willen leven)\b",),
+        "pt": (r"\bcontinuar a viver\b|\bnao vejo saida\b|\bvontade de viver\b",),
+        "pl": (r"\bnie widze wyjscia\b|\bnie chce (?:juz )?zyc\b",),
+        "ja": ("消えてしまいたい", "いなくなりたい"),
+    },
+}
+for _category, _by_lang in EVERYDAY.items():
+    for _lang, _patterns in _by_lang.items():
+        TOPIC_PATTERNS[_category][_lang] = (*TOPIC_PATTERNS[_category].get(_lang, ()),
+                                            *_patterns)
+
 CATEGORIES = tuple(TOPIC_PATTERNS)
 
 # Concepts that must meet in one sentence, each a small multilingual word class, instead

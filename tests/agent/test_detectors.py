@@ -219,3 +219,45 @@ def test_concepts_stay_quiet_on_ordinary_questions(text: str) -> None:
 ])
 def test_human_requests_worded_indirectly(text: str) -> None:
     assert asks_for_human(text) is not None
+
+
+@pytest.mark.parametrize(("category", "text"), [
+    ("legal", "If this is not sorted by Friday I am going to trading standards."),
+    ("legal", "Ich wende mich an die Schlichtungsstelle."),
+    ("legal", "Je vais saisir le médiateur de la consommation."),
+    ("legal", "Voy a poner una hoja de reclamaciones."),
+    ("legal", "Mi rivolgerò al giudice di pace."),
+    ("legal", "Ik leg het voor aan de Geschillencommissie."),
+    ("legal", "Vou escrever no livro de reclamações."),
+    ("legal", "Zgłoszę to do UOKiK."),
+    ("legal", "返金がなければ消費生活センターに相談します。"),
+    ("data_protection", "Please delete everything you hold about me."),
+    ("data_protection", "Je m'oppose au traitement de mes données à des fins publicitaires."),
+    ("data_protection", "Nie zgadzam się na przetwarzanie moich danych."),
+    ("data_protection", "Haal alles wat jullie van mij hebben uit jullie systemen."),
+    ("payment_dispute", "We asked our bank to pull the last payment back."),
+    ("account_compromise", "There is a new admin in our workspace, den kennt keiner von uns."),
+    ("account_compromise", "Nobody here made that change to the owner's email."),
+    ("security_report", "A link in a comment runs JavaScript for everyone who opens the task."),
+    ("security_report", "I'd like to disclose this responsibly; where do I send it?"),
+    ("self_harm_safety", "Beim Birnenwechsel hat es mir einen ordentlichen Schlag gegeben."),
+    ("self_harm_safety", "Mio figlio si è scottato toccando la base."),
+    ("self_harm_safety", "There was a plasticky smell from the base last night."),
+    ("self_harm_safety", "Sinceramente já não sei se quero continuar a viver."),
+    ("self_harm_safety", "もう消えてしまいたいです。"),
+])
+def test_everyday_wording_of_the_topics(category: str, text: str) -> None:
+    hit = detect_topic(fold(text))
+    assert hit is not None and hit.category == category, hit
+
+
+@pytest.mark.parametrize("text", [
+    "How do I remove a member who left the team?",
+    "Which consumer rights do I have when I return the lamp?",
+    "Can I run scripts against the API to create tasks?",
+    "How do guests get invited to a project?",
+    "Wie lange hält die Lampe, wenn ich den Schalter oft betätige?",
+    "Is there a way out of the annual plan before it renews?",
+])
+def test_everyday_wording_stays_quiet_on_ordinary_questions(text: str) -> None:
+    assert detect_topic(fold(text)) is None, detect_topic(fold(text))
