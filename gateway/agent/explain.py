@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
-from gateway.agent.base import Agent, Escalation, Transcript
+from gateway.agent.base import Agent, Analysis, Escalation, Transcript
+from gateway.agent.calibration import answer_probability
 from gateway.agent.core import PolicyFirstAgent
+from gateway.agent.retrieval import Retrieval
 
 
 async def explain(agent: Agent, transcript: Transcript) -> str:
@@ -26,6 +28,8 @@ async def explain(agent: Agent, transcript: Transcript) -> str:
                          f"  confidence {h.confidence:.2f}"
                          + (f"  semantic {sim:.2f}" if sim is not None else "")
                          + f"  matched {sorted(h.hit.matched)}")
+        if (line := await asyncio.to_thread(_calibrated, agent, transcript, a, found)):
+            lines.append(line)
         check = await asyncio.to_thread(agent.policy.check, transcript, a)
         lines.append(f"policy: {check.reason}: {check.detail}" if check else
                      "policy: no escalation rule applies")
@@ -38,3 +42,20 @@ async def explain(agent: Agent, transcript: Transcript) -> str:
             lines.append(f"evidence: {action.evidence}")
         lines.append("--- reply ---\n" + action.markdown.rstrip())
     return "\n".join(lines)
+
+
+def _calibrated(agent: PolicyFirstAgent, transcript: Transcript, analysis: Analysis,
+                found: Retrieval) -> str:
+    """The calibrated probability and the evidence it weighs (builtin agent, semantic on)."""
+    from gateway.agent.builtin import BuiltinAgent, by_confidence
+
+    if not isinstance(agent, BuiltinAgent):
+        return ""
+    evidence = agent.answer_evidence(transcript, analysis, by_confidence(found),
+                                     agent.per_question(transcript))
+    if evidence is None:
+        return ""
+    weighed = ", ".join(f"{k} {v:.2f}" for k, v in vars(evidence).items())
+    return (f"calibrated: {answer_probability(evidence):.2f} that the best section answers"
+            f" (bar {agent.cfg.answer_probability:.2f}, weighed when the rules escalate;"
+            f" {weighed})")

@@ -175,6 +175,7 @@ def test_agent_eval_and_explain_cli(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "decision: answer from en/setup#reset-the-lamp-to-factory-settings" in done.stdout
     assert "passages (best first)" in done.stdout
+    assert "calibrated: 1.00 that the best section answers (bar 0.80" in done.stdout
     bad = tmp_path / "bad.jsonl"
     bad.write_text("{oops\n", encoding="utf-8")
     done = cli("agent", "eval", str(bad))
