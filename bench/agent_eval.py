@@ -23,8 +23,7 @@ from gateway.config import AgentConfig, Secrets
 
 ROOT = Path(__file__).resolve().parent.parent
 # newest blind part first
-PARTS = ["fresh15", "fresh14", "fresh13", "fresh12", "fresh11", "fresh10", "fresh9", "fresh8",
-         "fresh7", "fresh6", "fresh5", "fresh4", "fresh3", "fresh2", "fresh", "test", "tune"]
+PARTS = [*(f"fresh{n}" for n in range(17, 1, -1)), "fresh", "test", "tune"]
 SETS = {"lumen": ROOT / "eval/kb/lumen", "harbor": ROOT / "eval/kb/harbor",
         "sample": ROOT / "gateway/agent/sample_kb"}
 
