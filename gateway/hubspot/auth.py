@@ -158,7 +158,9 @@ class OAuthTokens:
 
     async def current(self) -> StoredTokens | None:
         if not self._loaded:
-            self._tokens, self._loaded = await self._load(), True
+            loaded = await self._load()
+            if not self._loaded:  # an install or refresh may have stored tokens meanwhile
+                self._tokens, self._loaded = loaded, True
         return self._tokens
 
     def _fresh(self, tokens: StoredTokens) -> bool:

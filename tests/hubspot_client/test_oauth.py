@@ -131,3 +131,41 @@ async def test_token_endpoint_outage_is_temporary(
     assert err.value.temporary
     await client.list_inboxes()
     assert refreshes(emu) == 1  # the 503 was answered by the fault rule, not the endpoint
+
+
+async def test_a_load_in_flight_does_not_undo_an_install(emu: HubSpotEmulator,
+                                                        clock: FakeClock) -> None:
+    """Start-up reads "no tokens" while the operator installs the app: the slower read must
+    not overwrite the tokens the install just stored (the daemon would then answer "not
+    installed yet" until restarted)."""
+    from urllib.parse import parse_qs, urlsplit
+
+    import aiohttp
+
+    assert emu.base_url
+    reading, release = asyncio.Event(), asyncio.Event()
+    stored: list[StoredTokens] = []
+
+    async def slow_load() -> StoredTokens | None:
+        reading.set()
+        await release.wait()
+        return None  # what the database held when the read began
+
+    async def save(tokens: StoredTokens) -> None:
+        stored.append(tokens)
+
+    tokens = OAuthTokens(emu.auth.client_id, emu.auth.client_secret, base_url=emu.base_url,
+                         load=slow_load, save=save, clock=clock)
+    callback = "http://127.0.0.1:9/hubspot/oauth/callback"
+    async with aiohttp.ClientSession() as http, http.get(
+            emu.base_url + "/oauth/authorize", allow_redirects=False,
+            params={"client_id": emu.auth.client_id, "redirect_uri": callback,
+                    "state": "s", "scope": "oauth tickets"}) as resp:
+        code = parse_qs(urlsplit(resp.headers["Location"]).query)["code"][0]
+    startup = asyncio.ensure_future(tokens.current())
+    await reading.wait()
+    installed = await tokens.exchange_code(code, callback)
+    release.set()
+    await startup
+    assert stored and await tokens.current() is installed
+    assert await tokens.token() == installed.access_token
