@@ -12,6 +12,8 @@ import unicodedata
 
 from stop_words import get_stop_words
 
+from gateway.agent.glossary_more import MORE
+
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "ł": "l", "Ł": "L",
                               "ø": "o", "Ø": "O", "đ": "d", "Đ": "D"})
 
@@ -431,6 +433,11 @@ GLOSSARY: dict[str, str] = {
     "englisch": "english", "anglais": "english", "ingles": "english", "inglese": "english",
     "engels": "english", "angielski": "english", "英語": "english",
 }
+# The general supplementary glossary (gateway/agent/glossary_more.py): everyday support
+# and product words of seven languages, with their inflected forms written out, so they are
+# matched exactly (retrieval._translate), not by stem or affix like the entries above; the
+# hand-made entries win on a shared key.
+EVERYDAY_WORDS: dict[str, str] = {k: v for k, v in MORE.items() if k not in GLOSSARY}
 
 
 # The maintained stop-word lists of the `stop-words` package for the seven other

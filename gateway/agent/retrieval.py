@@ -37,14 +37,23 @@ from typing import Any
 
 import snowballstemmer
 
-from gateway.agent.lexicons import GLOSSARY, JA_FILLER, PLACES, STOP_WORDS, WORD, fold
+from gateway.agent.lexicons import (
+    EVERYDAY_WORDS,
+    GLOSSARY,
+    JA_FILLER,
+    PLACES,
+    STOP_WORDS,
+    WORD,
+    fold,
+)
 from gateway.storage.knowledge import KbHit, KnowledgeIndex
 
 SATURATION = 1.0  # in units of idf1, so that the formula does not depend on the KB size
 UNKNOWN_WEIGHT = 0.5
 MIN_AFFIX = 6  # glossary keys this long also match as prefix/suffix of a longer word
 MAX_TERMS = 40
-_PHRASES = sorted((k for k in GLOSSARY if " " in k), key=len, reverse=True)
+_PHRASES = sorted((k for k in (*GLOSSARY, *EVERYDAY_WORDS) if " " in k), key=len,
+                  reverse=True)
 _AFFIX_KEYS = sorted((k for k in GLOSSARY if " " not in k and len(k) >= MIN_AFFIX),
                      key=len, reverse=True)
 
@@ -74,6 +83,8 @@ def _translate(word: str) -> list[str]:
     """English words for a folded word: exact, plural, other final vowel, compound part."""
     if word in GLOSSARY:
         return GLOSSARY[word].split()
+    if word in EVERYDAY_WORDS:
+        return EVERYDAY_WORDS[word].split()
     if word.endswith("s") and word[:-1] in GLOSSARY:
         return GLOSSARY[word[:-1]].split()
     if len(word) >= 5 and word[-1] in "aeio":  # fattura/fatture, ordine/ordini, pedido/a
@@ -195,7 +206,8 @@ def query_groups(text: str, *, exclude: Iterable[str] = ()) -> list[tuple[str, .
             continue
         if word.isdigit() and not 3 <= len(word) <= 4:
             continue  # order numbers, phone numbers, dates; keep 401, 429, 2024
-        found = GLOSSARY[word].split() if " " in word else _translate(word)
+        found = (GLOSSARY.get(word) or EVERYDAY_WORDS[word]).split() if " " in word \
+            else _translate(word)
         group = tuple(dict.fromkeys(t for t in [word, *found] if t not in STOP_WORDS))
         if group:
             groups[group] = None

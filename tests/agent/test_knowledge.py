@@ -109,9 +109,11 @@ def test_query_terms() -> None:
     assert query_groups("J'ai oublié mon mot de passe") == [
         ("oublie", "forgot"), ("mot de passe", "password")]
     assert query_groups("Wo finde ich die Rechnungsadresse?") == [
-        ("rechnungsadresse", "invoice", "address")]  # compound
+        ("rechnungsadresse", "billing", "address")]  # the everyday glossary, exactly
+    assert query_groups("Wo ist die Rechnungsemailadresse?") == [
+        ("rechnungsemailadresse", "invoice", "address")]  # a compound of glossary words
     assert query_groups("dove scaricare le fatture") == [
-        ("scaricare", "download"), ("fatture", "invoice")]  # plural
+        ("scaricare", "download"), ("fatture", "invoices")]  # plural, written out
     assert query_terms("Order 123456789 from 12.03.2024, error 429") == ["order", "2024",
                                                                           "error", "429"]
 

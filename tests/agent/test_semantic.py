@@ -38,8 +38,8 @@ def test_the_model_loads_from_the_wheel_and_ranks_paraphrases_first() -> None:
 
 async def test_paraphrased_question_is_answered_only_with_semantic(
         harbor_index: KnowledgeIndex, analyser: Analyser, transcript: MakeTranscript) -> None:
-    mail = transcript("Funktioniert die GitLab-Integration mit einer selbst gehosteten Instanz?",
-                      subject="GitLab", name="Jonas")
+    mail = transcript("Läuft die GitLab-Anbindung auch mit einem GitLab, das wir selbst"
+                      " betreiben?", subject="GitLab", name="Jonas")
     without = (await agent(harbor_index, analyser, semantic=False).decide(mail)).action
     assert isinstance(without, Escalation), without
     assert without.reason == EscalationReason.MISSING_KNOWLEDGE
