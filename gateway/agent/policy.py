@@ -40,7 +40,8 @@ HUMAN_REQUEST_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\b(?:speak|talk|chat|get through|connect me|put me through|transfer me)\b" + _GAP
         + r"\b(?:human|humans|person|people|agent|representative|rep|manager|supervisor"
         r"|someone|somebody|anyone|staff|employee|operator)\b",
-        r"\b(?:real|actual|live|human)\s+(?:human|person|people|agent|being|representative)\b",
+        r"\b(?:real|actual|live|human)\s+(?:human|person|people|agent|being|representative"
+        r"|employee|member of staff)\b",
         r"\b(?:want|need|demand|ask for|get me|give me|request)\b" + _GAP
         + r"\b(?:a human|a person|a manager|your manager|a supervisor|your supervisor)\b",
         r"\b(?:call|phone|ring)\s+me\b|\bcall\s?back\b|\bgive me a (?:call|ring)\b",
@@ -134,12 +135,12 @@ HUMAN_REQUEST_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\b(?:rozmawiac|porozmawiac|rozmowy|polaczyc|kontakt)\b" + _GAP
         + r"\b(?:czlowiekiem|konsultantem|konsultantka|kierownikiem|przelozonym|kims"
         r"|pracownikiem|osoba)\b",
-        r"\b(?:zywy|prawdziwy|prawdziwa|zywa)\s+(?:czlowiek|konsultant\w*|osoba)\b",
+        r"\b(?:zywy|prawdziwy|prawdziwa|zywa)\s+(?:czlowiek|konsultant\w*|osoba|pracownik\w*)\b",
         r"\b(?:zadzwoncie|zadzwon|prosze zadzwonic|oddzwonic|oddzwoncie)\b"
         r"|\bprosze o (?:telefon|kontakt telefoniczny)\b",
         r"\b(?:przekazac|przekazcie|przekaz)\b" + _GAP + r"\b(?:kierownik\w*|przelozon\w*"
         r"|konsultant\w*|czlowiek\w*)\b",
-        r"\bnie (?:z |ze )?(?:botem|robotem|automatem)\b",
+        r"\bnie (?:z |ze )?(?:botem|robotem|automatem|bot|robot|automat)\b",
     ),
     "it": (
         r"\b(?:parlare|contattare|sentire)\b" + _GAP

@@ -99,3 +99,21 @@ def test_without_declined_keeps_requests_and_drops_only_the_declining_clause() -
     ) == " how much is a new adapter? Thanks."
     german = "Kein Rückruf nötig. Wie lange dauert die Lieferung?"
     assert without_declined(german) == "  Wie lange dauert die Lieferung?"
+
+
+async def test_outside_english_the_prototypes_do_not_name_the_reason(
+        builtin: BuiltinAgent, transcript: MakeTranscript) -> None:
+    """A Polish thank-you sits 0.65 from a payment-dispute prototype: that is the language,
+    not the topic, so the mail stays missing_knowledge."""
+    action = await decide(builtin, transcript, "Czy macie aplikację na telewizor z systemem"
+                          " Tizen? Z góry dziękuję za odpowiedź.")
+    assert isinstance(action, Escalation), action
+    assert action.reason == EscalationReason.MISSING_KNOWLEDGE, action.detail
+
+
+async def test_a_real_employee_not_a_bot_is_a_human_request(
+        builtin: BuiltinAgent, transcript: MakeTranscript) -> None:
+    action = await decide(builtin, transcript, "Proszę, żeby tą sprawą zajął się prawdziwy"
+                          " pracownik, a nie bot.")
+    assert isinstance(action, Escalation), action
+    assert action.reason == EscalationReason.USER_REQUEST, action.detail
