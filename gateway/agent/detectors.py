@@ -420,18 +420,23 @@ EVERYDAY: dict[str, dict[str, tuple[str, ...]]] = {
         "pt": (r"\bficheiros de outra empresa\b|\barquivos de outra empresa\b",),
     },
     "self_harm_safety": {
-        "en": (r"\bblister\w*|\bplastick?y smell\b|\bsmell\w* (?:like|of) hot plastic\b"
+        "en": (r"\b(?:a |small |deep |nasty )?cuts? on (?:my|his|her|our|their) (?:hand|finger"
+               r"|arm|leg|foot|face)s?\b|\bglass all over\b|\bburst with a (?:loud )?(?:pop|bang)\b"
+               r"|\bblister\w*|\bplastick?y smell\b|\bsmell\w* (?:like|of) hot plastic\b"
                r"|\bhot plastic smell\b|\bway out any ?more\b|\bno way out\b"
                r"|\b(?:don't|do not) know how (?:i'm|i am) (?:supposed to )?"
                r"(?:keep going|go on)\b",),
         "de": (r"\b(?:einen|nen|ein) (?:ordentlichen |kraftigen |heftigen )?(?:schlag|gewischt)"
-               r"\b|\bkeinen ausweg\b",),
+               r"\b|\bkeinen ausweg\b|\b(?:fur immer|am liebsten) verschwinden\b",),
         "fr": (r"\bje ne vois (?:plus )?(?:d'issue|aucune issue)\b|\benvie de disparaitre\b",),
-        "es": (r"\bno (?:quiero|puedo) seguir viviendo\b|\bno veo (?:ninguna )?salida\b",),
-        "it": (r"\bscottat\w*|\bvescic\w*|\bfarla finita\b|\bnon vedo (?:una )?via d'uscita\b",),
+        "es": (r"\bno (?:quiero|puedo) seguir viviendo\b|\bno veo (?:ninguna )?salida\b"
+               r"|\b(?:seria mejor|quisiera|quiero) desaparecer\b|\bdesaparecer para siempre\b",),
+        "it": (r"\bscottat\w*|\bvescic\w*|\bfarla finita\b|\bnon vedo (?:una )?via d'uscita\b"
+               r"|\b(?:meglio|vorrei) sparire\b|\bsparire per sempre\b",),
         "nl": (r"\bgeen uitweg\b|\bniet meer (?:verder )?(?:leven|willen leven)\b",),
-        "pt": (r"\bcontinuar a viver\b|\bnao vejo saida\b|\bvontade de viver\b",),
-        "pl": (r"\bnie widze wyjscia\b|\bnie chce (?:juz )?zyc\b",),
+        "pt": (r"\bcontinuar a viver\b|\bnao vejo saida\b|\bvontade de viver\b"
+               r"|\b(?:era melhor|queria|quero) desaparecer\b|\bdesaparecer de vez\b",),
+        "pl": (r"\bnie widze wyjscia\b|\bnie chce (?:juz )?zyc\b|\bchcial(?:bym|abym) zniknac\b",),
         "ja": ("消えてしまいたい", "いなくなりたい"),
     },
 }
@@ -462,16 +467,18 @@ _DISOWN = (r"(?:\b(?:i|we) (?:did not|didn't|never|have not|haven't) (?:add|adde
            r"|installed|own|owns|recogni[sz]e\w*|know\w*|made|authori[sz]ed)\b|\bnot me\b"
            r"|\bwasn't me\b|\bwas not me\b|\bwe don't recogni[sz]e\b|\bi don't recogni[sz]e\b"
            r"|\bnever been to\b|\bwar(?:en)? (?:ich|wir) nicht\b|\bce n'(?:est|etait) pas moi\b"
+           r"|\b(?:keiner|niemand) (?:von|aus) uns\b|\bnone of us invited\b"
            r"|\bno (?:he|hemos) sido (?:yo|nosotros)\b|\bno fui yo\b|\bnon sono stat[oa] io\b"
            r"|\b(?:was|ben) ik (?:het )?niet\b|\bnao fui eu\b|\bto nie (?:ja|bylem|bylam)\b"
-           r"|身に覚え|私ではありません|勝手に)")
+           r"|身に覚え|私ではありません|勝手に|知らないうちに|見覚えのない|心当たりのない)")
 _ACCOUNT_EVENT = (r"(?:\b(?:log ?in|login|logins|sign-?in|signed in|logged in|session|device"
                   r"|password|recovery|email address|e-mail|access|integration|installed"
                   r"|api keys?|anmeldung|eingeloggt|angemeldet|passwort|gerat|zugriff|connexion"
                   r"|connecte|mot de passe|appareil|sesion|contrasena|dispositivo|acceso|accesso"
                   r"|inloggen|ingelogd|wachtwoord|apparaat|toegang|login|senha|recuperacao"
-                  r"|acesso|logowanie|zalogowal\w*|haslo|hasla|urzadzeni\w+|dostep)\b"
-                  r"|ログイン|パスワード|アカウント)")
+                  r"|acesso|logowanie|zalogowal\w*|haslo|hasla|urzadzeni\w+|dostep|owner"
+                  r"|eingeladen|invited)\b|ログイン|パスワード|アカウント|認証|電話番号"
+                  r"|メールアドレス)")
 _SOMEONE = (r"(?:\b(?:someone|somebody|a stranger|jemand|quelqu'un|alguien|qualcuno|iemand"
             r"|alguem|ktos)\b(?! (?:\w+ )?(?:from|of|on|at|in) your| de (?:su|vuestro|votre"
             r"|vos|chez vous)| (?:von|aus|bei) (?:ihnen|ihrem|ihrer|euch|eurem)| del vostro"
@@ -481,6 +488,7 @@ _SOMEONE = (r"(?:\b(?:someone|somebody|a stranger|jemand|quelqu'un|alguien|qualc
 _CHANGED = (r"(?:\b(?:changed|reset|geandert|zuruckgesetzt|change|modifie|cambiado|cambio"
             r"|cambiato|modificato|gewijzigd|veranderd|mudou|alterou|zmienil\w*)\b|変更)")
 _CREDENTIAL = (r"(?:\b(?:password|recovery (?:e-?mail|address|phone)|login e-?mail|passwort"
+               r"|correo de la cuenta|e-?mail (?:address )?(?:of|on) (?:the|my|our) account"
                r"|mot de passe|contrasena|clave|wachtwoord|senha|e-mail de recuperacao|haslo"
                r"|hasla)\b|パスワード)")
 _BANK = (r"(?:\b(?:my|our) (?:bank|card issuer|card company|credit card company|credit card"
@@ -500,7 +508,10 @@ _UNKNOWN_CHARGE = (r"(?:\bne (?:le |la )?reconnais pas\b|\bdon't recogni[sz]e\b|
 _PAYMENT = (r"(?:\b(?:payment|charge|debit|transaction|paiement|prelevement|pago|cargo"
             r"|pagamento|addebito|betaling|afschrijving|cobranca|platnos\w*|transakcj\w*"
             r"|zahlung|abbuchung|lastschrift)\b|支払|請求|引き落とし)")
-_OTHER_TENANT = (r"(?:\b(?:another|other|someone else's|a different) (?:company|companies"
+_OTHER_TENANT = (r"(?:\b(?:workspaces?|accounts?|projects?|files?) (?:that are |which are"
+                 r" )?not (?:mine|ours)\b|\b(?:een )?andere workspace\b|\bevery project in"
+                 r" our workspace\b"
+                 r"|\b(?:another|other|someone else's|a different) (?:company|companies"
                  r"|customer|customers|user|users|workspace|workspaces|tenant|tenants|account"
                  r"|accounts|client|clients)(?:'s|s'|s)?\b|\bd'autres (?:clients|utilisateurs"
                  r"|entreprises)\b|\bander(?:e|er|en) (?:kunden|nutzer|firmen|workspaces)\b"
@@ -508,9 +519,11 @@ _OTHER_TENANT = (r"(?:\b(?:another|other|someone else's|a different) (?:company|
                  r"|\bandere (?:klanten|gebruikers)\b|\boutros (?:clientes|usuarios)\b"
                  r"|\binnych (?:klientow|uzytkownikow)\b|他社|他のユーザー)")
 _EXPOSED = (r"(?:\b(?:lets me|let me|allows me|i can|i could|i was able to|returns|exposes"
+            r"|receives|kon ik|ik kon|i opened|i could open|i downloaded"
             r"|leaks|shows me|gives me|me permet|erlaubt mir|kann ich|me permite|puedo|mi"
             r" permette|posso|kan ik|consigo|moge)\b|見え|閲覧)")
 _ATTACK = (r"(?:\b(?:url|urls|id|ids|parameter|cursor|endpoint|request|requests|api|header"
+           r"|increment\w*|sequential|guess\w*|op te hogen|ophogen|personal token"
            r"|token|tamper\w*|iterat\w*|enumerat\w*|chang\w*|modif\w*|manipul\w*"
            r"|ander\w*|cambia\w*|wijzig\w*|alter\w*|zmien\w*)\b|ＵＲＬ)")
 _IN_CLEAR = (r"(?:\b(?:in )?(?:plain ?text|clear ?text|unencrypted|en clair|im klartext"
@@ -521,7 +534,8 @@ _SECRET = (r"(?:\b(?:passwords?|tokens?|keys?|credentials|mot de passe|passwort|
 _SENDS = (r"(?:\b(?:sends?|sent|sending|stores?|stored|transmit\w*|envoie|envoyes?|sendet"
           r"|gesendet|speichert|gespeichert|envia|enviada|invia|inviata|salvat\w*|verstuurt"
           r"|verzonden|opgeslagen|wysyla|zapisuje|armazena)\b|送信|保存)")
-_NO_AUTH = (r"(?:\bwithout (?:any )?authentication\b|\bsans (?:aucune )?authentification\b"
+_NO_AUTH = (r"(?:\bwithout (?:any )?authentication\b|\bno authentication\b"
+            r"|\bsans (?:aucune )?authentification\b"
             r"|\bohne (?:jede )?authentifizierung\b|\bsin (?:ninguna )?autenticacion\b"
             r"|\bsenza (?:alcuna )?autenticazione\b|\bzonder (?:enige )?authenticatie\b"
             r"|\bsem (?:nenhuma )?autenticacao\b|\bbez (?:zadnego )?uwierzytelniania\b|認証なし)")

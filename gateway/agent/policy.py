@@ -95,8 +95,8 @@ HUMAN_REQUEST_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\bpas\s+(?:a\s+|avec\s+)?(?:un|une)\s+(?:robot|bot|machine)\b",
     ),
     "es": (
-        r"\b(?:pasar|pase|pasen|pasenme|paseme|transferir|transfiera|escalar|escale|derivar"
-        r"|derive)\b"
+        r"\b(?:pasar|pase|pasen|pasenme|paseme|pasadme|pasame|pasarme|transferir|transfiera"
+        r"|escalar|escale|derivar|derive)\b"
         + _GAP + r"\b(?:supervisor\w*|responsable|encargad\w+|gerente|humano|persona)\b",
         r"\b(?:hablar|comunicarme|contactar|atender|atienda|atiendan)\b" + _GAP
         + r"\b(?:persona|humano|humana|agente|representante|asesor\w*|supervisor\w*"
@@ -146,7 +146,10 @@ HUMAN_REQUEST_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\b(?:parlare|contattare|sentire)\b" + _GAP
         + r"\b(?:persona|umano|operatore|operatrice|responsabile|supervisore|qualcuno"
         r"|addetto|consulente|manager)\b",
-        r"\b(?:persona|operatore)\s+(?:reale|vera|umano)\b|\bessere umano\b",
+        r"\b(?:persona|operatore)\s+(?:reale|vera|umano)\b|\bessere umano\b"
+        r"|\bin carne e ossa\b",
+        r"\b(?:mi fate|fatemi|mi faccia|mi potete far|potete farmi) (?:ri)?(?:chiamare"
+        r"|contattare)\b",
         r"\b(?:richiamatemi|chiamatemi|mi richiami|mi chiami|mi chiamate|mi richiamate)\b",
         r"\bessere (?:ri)?(?:chiamat|contattat)[oa]\b",
         r"\bnon\s+(?:con\s+)?(?:un|una)\s+(?:bot|robot|macchina)\b",
@@ -159,7 +162,8 @@ JA_HUMAN_REQUEST = (
     r"(?:電話|お電話|折り返し)(?:を|で|の)?(?:ください|下さい|お願い|ほしい|欲しい|して"
     r"|いただけ|頂け|もらえ|くれ)",
     r"(?:上司|責任者|担当者)(?:の方)?(?:に|へ)(?:転送|回して|エスカレ|伝えて)",
-    r"(?:ボット|ロボット|自動返信)(?:ではなく|じゃなく)",
+    r"(?:ボット|ロボット|自動返信|自動応答)(?:ではなく|じゃなく)",
+    r"(?:担当|担当者|人)(?:の方)?(?:から|より)(?:直接)?(?:ご)?(?:連絡|回答|電話)",
 )
 # A human request right after one of these (same sentence) is declined, not asked for.
 NEGATIONS = re.compile(

@@ -107,6 +107,13 @@ EXTRA_LEXICON: dict[str, float] = {
     "oszustwo": -3.3, "oszusci": -3.5, "rozczarowany": -2.2, "rozczarowana": -2.2,
     "okropny": -2.8, "okropna": -2.8, "zalosne": -3.0, "niedopuszczalne": -3.0,
     "dziekuje": 1.5,
+    # everyday anger and disappointment the lists above lacked (round 13)
+    "saftladen": -3.0, "bedient": -1.5, "decepcionadissimo": -3.0,
+    "decepcionadissima": -3.0, "decepcionante": -2.5, "lamentavel": -3.0,
+    "vergognosa": -3.0, "pessimi": -3.2, "deludente": -2.5, "rozczarowanie": -2.5,
+    "skandaliczne": -3.2, "tragedia": -2.8, "kompromitacja": -3.0,
+    "teleurstelling": -2.5, "bedroevend": -3.0, "frustrant": -2.3, "frustrante": -2.3,
+    "frustrierend": -2.3,
 }
 # Japanese has no spaces for VADER's tokenizer: these are matched as substrings.
 JA_LEXICON: dict[str, float] = {
@@ -123,7 +130,9 @@ SARCASM = re.compile(
     r"|(?:really|truly) appreciate (?:it|that)|absolutely (?:brilliant|fantastic|great)"
     r"|truly a (?:product|service|tool) for|(?:what|such) a (?:great|wonderful) (?:start|way)"
     r"|merci pour rien|bravo|gracias por nada|grazie di niente|grazie tante|complimenti"
-    r"|bedankt voor niets|obrigado por nada|dzieki za nic)\b"
+    r"|bedankt voor niets|obrigado por nada|dzieki za nic|parabens pelo|parabens pela"
+    r"|servico de excelencia|mistrzostwo swiata|brawo naprawde|gratulacje"
+    r"|felicidades por|enhorabuena por|chapeau|bravissimi|gefeliciteerd met)\b"
     r"|^(?:great|wonderful|fantastic|brilliant|perfect|super|cool|lovely|amazing|awesome"
     r"|toll|genial|parfait|perfecto"
     r"|perfetto|geweldig|otimo|swietnie)[.!,]",
@@ -139,7 +148,8 @@ FAILURE = re.compile(
     r"|crash\w*|still|not working|doesn'?t work|stopped|waiting|paperweight|outage|wasted?"
     r"|without (?:a |any )?(?:working|functioning)|another (?:day|week|month) (?:without|of)"
     r"|kaputt|wieder|schon wieder|encore|panne|otra vez|de nuevo|roto|di nuovo|rotto|weer"
-    r"|kapot|de novo|quebrado|znowu|zepsut\w*)\b",
+    r"|kapot|de novo|quebrado|znowu|zepsut\w*|demorou|tres dias|nie dziala|trzecia"
+    r"|kolejna|ancora una volta|weer eens|otra vez mas)\b",
     re.IGNORECASE,
 )
 # Being ignored: a complaint that support does not answer. Next to any other negative word
@@ -180,7 +190,10 @@ FED_UP = re.compile(
     r" company) (?:have|has|had|ever)|ich bin es leid|die nase voll|j'en ai marre|ras le bol"
     r"|estoy hart[oa]|hartisim[oa]|estoy cansad[oa] de|sono stuf[oa]|ne ho abbastanza"
     r"|ik ben het (?:echt |helemaal )?zat|ik heb er genoeg van|estou fart[oa]|estou cansad[oa]"
-    r" de|mam (?:juz )?dosc|ma(?:ss|ß)los enttauscht|zutiefst enttauscht|profondement decu)\b"
+    r" de|mam (?:juz )?(?:was |tego )?(?:serdecznie )?dosc|ma(?:ss|ß)los enttauscht"
+    r"|zutiefst enttauscht|profondement decu|ich bin (?:echt |wirklich )?bedient"
+    r"|szkoda (?:mi )?(?:juz )?slow|que experiencia lamentavel|no doy credito"
+    r"|non ne posso piu|ik ben er klaar mee)\b"
     r"|うんざり|もう我慢",
     re.IGNORECASE,
 )

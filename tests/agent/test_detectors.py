@@ -261,3 +261,36 @@ def test_everyday_wording_of_the_topics(category: str, text: str) -> None:
 ])
 def test_everyday_wording_stays_quiet_on_ordinary_questions(text: str) -> None:
     assert detect_topic(fold(text)) is None, detect_topic(fold(text))
+
+
+@pytest.mark.parametrize(("category", "text"), [
+    ("self_harm_safety", "The glass shade shattered and my daughter has a cut on her hand."),
+    ("self_harm_safety", "Às vezes acho que era melhor desaparecer de vez."),
+    ("self_harm_safety", "A volte penso che sarebbe meglio sparire per sempre."),
+    ("account_compromise", "Keiner von uns hat diesen Owner eingeladen."),
+    ("account_compromise", "知らないうちにアカウントのメールアドレスが変わっていました。"),
+    ("account_compromise", "Alguien ha cambiado el correo de la cuenta y ya no puedo entrar."),
+    ("security_report", "By incrementing the ID I opened files from workspaces that are not mine."),
+    ("security_report", "The device answers on port 80 with no authentication from any device."),
+])
+def test_round_13_wording_of_the_topics(category: str, text: str) -> None:
+    hit = detect_topic(fold(text))
+    assert hit is not None and hit.category == category, hit
+
+
+@pytest.mark.parametrize("text", [
+    "Preferirei parlare con un tecnico in carne e ossa.",
+    "Mi fate chiamare da qualcuno domani?",
+    "Por favor, pasadme con un responsable de facturación.",
+    "担当の方から直接ご連絡いただけますでしょうか。",
+])
+def test_round_13_human_requests(text: str) -> None:
+    assert asks_for_human(text) is not None
+
+
+@pytest.mark.parametrize("text", [
+    "Who can see the files of a project that is not mine yet?",
+    "How do I invite a new owner for our workspace?",
+])
+def test_round_13_wording_stays_quiet_on_ordinary_questions(text: str) -> None:
+    assert detect_topic(fold(text)) is None, detect_topic(fold(text))
