@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -175,7 +176,8 @@ def test_agent_eval_and_explain_cli(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "decision: answer from en/setup#reset-the-lamp-to-factory-settings" in done.stdout
     assert "passages (best first)" in done.stdout
-    assert "calibrated: 1.00 that the best section answers (bar 0.80" in done.stdout
+    assert re.search(r"calibrated: (?:0\.9\d|1\.00) that the best section answers \(bar 0\.80",
+                     done.stdout), done.stdout
     bad = tmp_path / "bad.jsonl"
     bad.write_text("{oops\n", encoding="utf-8")
     done = cli("agent", "eval", str(bad))
