@@ -262,7 +262,7 @@ class BuiltinAgent(PolicyFirstAgent):
                 and (len(questions) < 2 or all(
                     r.confidence >= CALIBRATED_QUESTION * threshold for _, r in questions))
                 and second_look(transcript, analysis, tuple(self.cfg.prohibited_categories),
-                                self.cfg.semantic) is None):
+                                self.cfg.semantic, any_language=True) is None):
             rescued = (f"calibrated {probability:.2f} >= {bar:.2f}"
                        f" (lexical confidence {confidence:.2f})")
             confidence = threshold

@@ -405,9 +405,23 @@ EVERYDAY: dict[str, dict[str, tuple[str, ...]]] = {
                r"|recogni[sz]es)\b|\b(?:admin|member|user)s? (?:that |whom |who )?(?:we|nobody)"
                r" (?:do not|don't|does not|doesn't)? ?(?:recogni[sz]e|knows?)\b",),
         "de": (r"\b(?:anmeldung|login|zugriff)\w*[^.?!\n]{0,60}\b(?:nie war|nie gewesen|niemand"
-               r" (?:bei|von) uns)\b|\bden (?:kennt|kennen) (?:keiner|niemand)\b",),
-        "fr": (r"\bconnexion\w*[^.?!\n]{0,60}\bjamais (?:ete|allee?s?)\b",),
-        "it": (r"\baccess\w*[^.?!\n]{0,80}\bmai stat[oa]\b",),
+               r" (?:bei|von) uns)\b|\bden (?:kennt|kennen) (?:keiner|niemand)\b"
+               r"|\b(?:admin\w*|owner|nutzer|benutzer|mitglied)\b[^.?!\n]{0,40}\b(?:den|die)"
+               r" (?:keiner|niemand) (?:von uns |bei uns )?kennt\b",),
+        "fr": (r"\bconnexion\w*[^.?!\n]{0,60}\bjamais (?:ete|allee?s?)\b"
+               r"|\b(?:admin\w*|proprietaire|utilisateur|membre) (?:que|dont) personne ne"
+               r" (?:connait|sait)\b",),
+        "it": (r"\baccess\w*[^.?!\n]{0,80}\bmai stat[oa]\b"
+               r"|\b(?:admin\w*|amministrator\w*|utente|proprietario) che nessuno (?:di noi )?"
+               r"conosce\b",),
+        "es": (r"\b(?:admin\w*|administrador\w*|usuario|propietario) que nadie (?:de nosotros )?"
+               r"conoce\b",),
+        "nl": (r"\b(?:admin\w*|beheerder|gebruiker|eigenaar) die (?:niemand|geen van ons)"
+               r" kent\b",),
+        "pt": (r"\b(?:admin\w*|administrador\w*|utilizador|usuario|proprietario) que ninguem"
+               r" conhece\b",),
+        "pl": (r"\b(?:admin\w*|administrator\w*|uzytkownik\w*|wlasciciel\w*),? (?:ktorego|ktora)"
+               r" nikt (?:z nas )?nie zna\b",),
     },
     "security_report": {
         "en": (r"\b(?:runs?|executes?|execut\w+|running) (?:arbitrary )?(?:javascript|js)\b"

@@ -82,13 +82,18 @@ def weak_human_request(text: str) -> str | None:
     return None
 
 
-def second_look(transcript: Transcript, analysis: Analysis,
-                categories: tuple[str, ...], semantic: bool) -> PolicyHit | None:
-    """A truer reason than missing_knowledge for a mail escalated anyway, or None."""
+def second_look(transcript: Transcript, analysis: Analysis, categories: tuple[str, ...],
+                semantic: bool, *, any_language: bool = False) -> PolicyHit | None:
+    """A truer reason than missing_knowledge for a mail escalated anyway, or None.
+
+    ``any_language`` weighs the prototypes in every language: the builtin agent's veto on
+    a calibrated answer asks "might this be a topic for a person?", where a doubtful hit
+    should still stop an answer, not "which reason is it?".
+    """
     text = transcript.pending_text()
     if phrase := weak_human_request(text):
         return PolicyHit(EscalationReason.USER_REQUEST, f"asked for a person: {phrase}")
-    if (semantic and analysis.language in SEMANTIC_LANGUAGES
+    if (semantic and (any_language or analysis.language in SEMANTIC_LANGUAGES)
             and (found := topic_prototypes().nearest(text, categories))):
         category, sentence, prototype, sim = found
         if sim >= SECOND_LOOK_SIMILARITY:

@@ -294,3 +294,17 @@ def test_round_13_human_requests(text: str) -> None:
 ])
 def test_round_13_wording_stays_quiet_on_ordinary_questions(text: str) -> None:
     assert detect_topic(fold(text)) is None, detect_topic(fold(text))
+
+
+@pytest.mark.parametrize("text", [
+    "Plötzlich ist ein Admin im Workspace, den keiner von uns kennt.",
+    "Il y a un admin que personne ne connaît dans notre espace.",
+    "Hay un administrador que nadie conoce en el espacio de trabajo.",
+    "C'è un amministratore che nessuno di noi conosce.",
+    "Er staat een beheerder die niemand kent in onze workspace.",
+    "Apareceu um administrador que ninguém conhece.",
+    "Jest nowy administrator, którego nikt z nas nie zna.",
+])
+def test_an_admin_nobody_knows_is_account_compromise(text: str) -> None:
+    hit = detect_topic(fold(text))
+    assert hit is not None and hit.category == "account_compromise", hit

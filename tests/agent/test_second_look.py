@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from gateway.agent.analysis import Analyser
 from gateway.agent.base import Escalation, EscalationReason, Reply
 from gateway.agent.builtin import BuiltinAgent
 from gateway.agent.policy import without_declined
 from gateway.agent.second_look import weak_human_request
+from gateway.config import AgentConfig
+from gateway.storage.knowledge import KnowledgeIndex
 from tests.agent.conftest import MakeTranscript
 
 
@@ -117,3 +120,15 @@ async def test_a_real_employee_not_a_bot_is_a_human_request(
                           " pracownik, a nie bot.")
     assert isinstance(action, Escalation), action
     assert action.reason == EscalationReason.USER_REQUEST, action.detail
+
+
+async def test_a_doubtful_topic_in_any_language_still_stops_a_calibrated_answer(
+        sample_index: KnowledgeIndex, analyser: Analyser, transcript: MakeTranscript) -> None:
+    """The prototypes do not *name* a Polish reason, but their doubt still vetoes an answer
+    the rules refused (even with the bar at 0.01): escalating costs less than answering a
+    topic for a person."""
+    agent = BuiltinAgent(AgentConfig(answer_probability=0.01), sample_index, analyser)
+    mail = transcript("Jak długo trwa wysyłka na Islandię? Z góry dziękuję za odpowiedź.")
+    action = (await agent.decide(mail)).action
+    assert isinstance(action, Escalation), action
+    assert action.reason == EscalationReason.MISSING_KNOWLEDGE, action.detail
