@@ -5,8 +5,8 @@ Usage: .venv/bin/python bench/agent_eval.py [--part P] [--errors] [--no-semantic
 
 Runs `eval/sets/{lumen,harbor,sample}-PART.jsonl` against their knowledge bases (24, 101
 and 36 sections) with the default built-in agent and prints, per set and for all sets
-together, what `opencx-gateway agent eval` prints. The `test` part was never used for
-tuning; docs/agent.md quotes its figures.
+together, what `opencx-gateway agent eval` prints. The default part is the newest; which
+parts were blind when, and their figures, are in docs/agent.md ("How the parts were used").
 """
 
 from __future__ import annotations
