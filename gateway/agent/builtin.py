@@ -293,7 +293,10 @@ class BuiltinAgent(PolicyFirstAgent):
 
 def _calibrated(probability: float | None, bar: float) -> str:
     """The calibrated evidence of an escalation, for the operator ("" when not weighed)."""
-    return "" if probability is None else f"; calibrated {probability:.2f} < {bar:.2f}"
+    if probability is None:
+        return ""
+    shown = math.floor(probability * 100) / 100  # 0.7996 is "0.79 < 0.80", not "0.80 < 0.80"
+    return f"; calibrated {shown:.2f} < {bar:.2f}"
 
 
 def _names(question: str) -> list[str]:

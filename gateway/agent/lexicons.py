@@ -138,6 +138,9 @@ PLACES = words(
     zurich zuerich geneva geneve genf munich munchen hamburg cologne koln frankfurt milan
     milano barcelona brussels bruxelles brussel prague praha dublin edinburgh manchester
     toronto vancouver sydney melbourne tokyo osaka
+    polski polsce polske niemiec niemczech niemczy francji francje hiszpanii hiszpanie
+    wloch wloszech holandii holandie portugalii portugalie europy europie austrii szwajcarii
+    belgii irlandii wielkiej brytanii ameryki kanady japonii
     monday tuesday wednesday thursday friday saturday sunday
     january february march april may june july august september october november december""",
 )

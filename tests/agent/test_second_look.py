@@ -132,3 +132,17 @@ async def test_a_doubtful_topic_in_any_language_still_stops_a_calibrated_answer(
     action = (await agent.decide(mail)).action
     assert isinstance(action, Escalation), action
     assert action.reason == EscalationReason.MISSING_KNOWLEDGE, action.detail
+
+
+async def test_a_polish_country_form_is_a_place_not_an_unknown_name(
+        builtin: BuiltinAgent, transcript: MakeTranscript) -> None:
+    focus = builtin.unknown_focus(transcript("Jak długo trwa wysyłka do Polski? A do Niemiec?"),
+                                  "pl")
+    assert focus is None or ("Polski" not in focus and "Niemiec" not in focus), focus
+
+
+def test_a_probability_just_under_the_bar_is_shown_under_it() -> None:
+    from gateway.agent.builtin import _calibrated
+
+    assert _calibrated(0.7996, 0.8) == "; calibrated 0.79 < 0.80"
+    assert _calibrated(None, 0.8) == ""
