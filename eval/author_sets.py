@@ -4,9 +4,9 @@ The questions are hand-written; this script only adds a greeting, a sign-off and
 (picked with a fixed seed, so the output is stable) and splits each knowledge base's mails
 into a tuning half and a test half (alternating within language x expected outcome).
 The sample KB's sets are converted as they are: labelled.yaml -> tune, holdout.yaml -> test.
-The fresh sets (eval/mails_fresh.py … mails_fresh19.py) were written after the second to
+The fresh sets (eval/mails_fresh.py … mails_fresh21.py) were written after the second to
 seventh rounds of tuning (fresh7 and fresh8 before the round after that, fresh9 after
-round 9; fresh11 to fresh19 by helpers who never read the agent), each committed before
+round 9; fresh11 to fresh21 by helpers who never read the agent), each committed before
 its first run.
 Run: .venv/bin/python eval/author_sets.py
 """
@@ -159,6 +159,8 @@ def main() -> None:
     from mails_fresh17 import MAILS as FRESH17  # written blind by a helper, round 12
     from mails_fresh18 import MAILS as FRESH18  # written blind by a helper, round 13
     from mails_fresh19 import MAILS as FRESH19  # written blind by a helper, round 13
+    from mails_fresh20 import MAILS as FRESH20  # written blind by a helper, final check
+    from mails_fresh21 import MAILS as FRESH21  # written blind by a helper, final check
 
     fresh = [("fresh", FRESH, 37), ("fresh2", FRESH2, 41), ("fresh3", FRESH3, 43),
              ("fresh4", FRESH4, 47), ("fresh5", FRESH5, 53), ("fresh6", FRESH6, 59),
@@ -166,7 +168,8 @@ def main() -> None:
              ("fresh10", FRESH10, 73), ("fresh11", FRESH11, 79),
              ("fresh12", FRESH12, 83), ("fresh13", FRESH13, 89), ("fresh14", FRESH14, 97),
              ("fresh15", FRESH15, 101), ("fresh16", FRESH16, 103), ("fresh17", FRESH17, 107),
-             ("fresh18", FRESH18, 109), ("fresh19", FRESH19, 113)]
+             ("fresh18", FRESH18, 109), ("fresh19", FRESH19, 113), ("fresh20", FRESH20, 127),
+             ("fresh21", FRESH21, 131)]
     # each part's fixed seed: the files stay byte-identical
     for kb in ("sample", "lumen", "harbor"):
         for part, mails, seed in fresh:
