@@ -218,6 +218,12 @@ class BuiltinAgent(PolicyFirstAgent):
         evidence = self.answer_evidence(transcript, analysis, found, questions)
         return None if evidence is None else answer_probability(evidence)
 
+    def no_doubt(self, transcript: Transcript, analysis: Analysis) -> bool:
+        """True when the second look, in any language, sees no reason for a person: a
+        calibrated answer is given only then (sentence vectors: run it off the event loop)."""
+        return second_look(transcript, analysis, tuple(self.cfg.prohibited_categories),
+                           self.cfg.semantic, any_language=True) is None
+
     async def answer(self, transcript: Transcript, analysis: Analysis) -> Reply | Escalation:
         """Answer when the whole mail, or every question in it, is covered by the KB.
 
@@ -261,8 +267,7 @@ class BuiltinAgent(PolicyFirstAgent):
                 and probability >= bar and found.hits
                 and (len(questions) < 2 or all(
                     r.confidence >= CALIBRATED_QUESTION * threshold for _, r in questions))
-                and second_look(transcript, analysis, tuple(self.cfg.prohibited_categories),
-                                self.cfg.semantic, any_language=True) is None):
+                and await asyncio.to_thread(self.no_doubt, transcript, analysis)):
             rescued = (f"calibrated {probability:.2f} >= {bar:.2f}"
                        f" (lexical confidence {confidence:.2f})")
             confidence = threshold

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from gateway.agent.base import Analysis, EscalationReason, Transcript
 from gateway.agent.detectors import TopicHit, detect_topic
@@ -187,7 +188,7 @@ class PolicyHit:
 _HUMAN_REQUEST += [("ja", re.compile(fold(p))) for p in JA_HUMAN_REQUEST]
 
 
-def _declined(folded: str, match: re.Match[str], lang: str) -> bool:
+def declined(folded: str, match: re.Match[str], lang: str) -> bool:
     """True when the request is negated in its sentence ("no need to call me back")."""
     if lang == "ja":
         end = min(len(folded), match.end() + 12)
@@ -201,7 +202,7 @@ def asks_for_human(text: str) -> str | None:
     folded = fold(text)
     for lang, pattern in _HUMAN_REQUEST:
         for match in pattern.finditer(folded):
-            if not _declined(folded, match, lang):
+            if not declined(folded, match, lang):
                 return f"{match.group(0)!r} ({lang})"
     return None
 
@@ -210,6 +211,7 @@ _SENTENCES = re.compile(r"[^.?!\n]+[.?!\n]*")
 _CLAUSE_END = re.compile(r"[,;:]")
 
 
+@lru_cache(maxsize=256)  # the question text is read several times per decision
 def without_declined(text: str) -> str:
     """The text without the clauses that decline a human ("no need to call me back, ...").
 
@@ -222,12 +224,12 @@ def without_declined(text: str) -> str:
     kept = []
     for sentence in _SENTENCES.findall(text):
         folded = fold(sentence)
-        declined = [m for lang, p in _HUMAN_REQUEST for m in p.finditer(folded)
-                    if _declined(folded, m, lang)]
-        if not declined:
+        refused = [m for lang, p in _HUMAN_REQUEST for m in p.finditer(folded)
+                   if declined(folded, m, lang)]
+        if not refused:
             kept.append(sentence)
             continue
-        marks = len(_CLAUSE_END.findall(folded[:max(m.end() for m in declined)]))
+        marks = len(_CLAUSE_END.findall(folded[:max(m.end() for m in refused)]))
         ends = [m.end() for m in _CLAUSE_END.finditer(sentence)]
         rest = sentence[ends[marks]:] if marks < len(ends) else " "
         kept.append(rest.split(":", 1)[-1])  # and its lead-in: "email is fine: how do I ..."

@@ -15,7 +15,7 @@ import re
 
 from gateway.agent.base import Analysis, EscalationReason, Transcript
 from gateway.agent.lexicons import fold
-from gateway.agent.policy import NEGATIONS, PolicyHit
+from gateway.agent.policy import PolicyHit, declined
 from gateway.agent.semantic import topic_prototypes
 
 SECOND_LOOK_SIMILARITY = 0.55  # a prototype this close names the topic of an escalated mail
@@ -61,23 +61,18 @@ _WEAK_HUMAN = [re.compile(p) for p in _YOURS]
 _IN_PERSON_RE = re.compile(_IN_PERSON)
 
 
-def _sentence_start(folded: str, at: int) -> int:
-    return max(folded.rfind(c, 0, at) for c in ".?!\n") + 1
-
-
 def weak_human_request(text: str) -> str | None:
     """The phrase by which a mail asks, indirectly, for a person, unless it is negated."""
     folded = fold(text)
     found = [m for p in _WEAK_HUMAN for m in p.finditer(folded)]
     for match in _IN_PERSON_RE.finditer(folded):
-        start = _sentence_start(folded, match.start())
+        start = max(folded.rfind(c, 0, match.start()) for c in ".?!\n") + 1
         end = min((i for c in ".?!\n" if (i := folded.find(c, match.end())) >= 0),
                   default=len(folded))
         if _HANDLE.search(folded[start:end]):
             found.append(match)
     for match in sorted(found, key=lambda m: m.start()):
-        start = _sentence_start(folded, match.start())
-        if not NEGATIONS.search(folded[start:match.start()] + " "):
+        if not declined(folded, match, "any"):  # the policy's negation rule
             return repr(match.group(0))
     return None
 
