@@ -857,10 +857,10 @@ _CHARS = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "ł": "l", 
                         "ø": "o", "Ø": "O", "đ": "d", "Đ": "D"})
 
 
-def _fold(text: str) -> str:
-    """The same folding as lexicons.fold (copied: lexicons imports this module)."""
+def fold_key(text: str) -> str:
+    """The same folding as lexicons.fold (copied: lexicons imports the glossaries)."""
     decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_CHARS))
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-MORE: dict[str, str] = {_fold(k): v for k, v in RAW.items()}
+MORE: dict[str, str] = {fold_key(k): v for k, v in RAW.items()}

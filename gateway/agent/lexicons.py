@@ -13,6 +13,7 @@ import unicodedata
 from stop_words import get_stop_words
 
 from gateway.agent.glossary_more import MORE
+from gateway.agent.vocabulary import VOCABULARY
 
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "ł": "l", "Ł": "L",
                               "ø": "o", "Ø": "O", "đ": "d", "Đ": "D"})
@@ -440,7 +441,17 @@ GLOSSARY: dict[str, str] = {
 # and product words of seven languages, with their inflected forms written out, so they are
 # matched exactly (retrieval._translate), not by stem or affix like the entries above; the
 # hand-made entries win on a shared key.
-EVERYDAY_WORDS: dict[str, str] = {k: v for k, v in MORE.items() if k not in GLOSSARY}
+# The everyday vocabulary of eight languages (gateway/agent/vocabulary/) adds the words
+# of daily life customers write around their question ("despertador", "pieniądze"); a key
+# that is itself an English word of any glossary ("app", "status") is left out, so an
+# English mail is never "translated".
+_ENGLISH = frozenset(w for table in (GLOSSARY, MORE, VOCABULARY)
+                     for english in table.values() for w in english.split())
+EVERYDAY_WORDS: dict[str, str] = {
+    **{k: v for k, v in VOCABULARY.items() if k not in _ENGLISH and k not in STOP_WORDS},
+    **MORE,
+}
+EVERYDAY_WORDS = {k: v for k, v in EVERYDAY_WORDS.items() if k not in GLOSSARY}
 
 
 # The maintained stop-word lists of the `stop-words` package for the seven other

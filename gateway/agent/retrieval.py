@@ -129,7 +129,8 @@ def _by_stem(word: str) -> list[str]:
 
 
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff66-\uff9f]")
-_CJK_KEYS = sorted((k for k in GLOSSARY if _CJK.search(k)), key=len, reverse=True)
+_CJK_KEYS = sorted((k for k in (*GLOSSARY, *EVERYDAY_WORDS) if _CJK.search(k)), key=len,
+                   reverse=True)
 _QUOTED = re.compile(
     r"^\s*(?:-{3,}\s*(?:forwarded message|original message|weitergeleitete nachricht"
     r"|message transfere|mensaje reenviado|messaggio inoltrato|doorgestuurd bericht"

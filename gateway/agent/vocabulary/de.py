@@ -1,4 +1,3 @@
-# ruff: noqa: E501
 """Everyday support vocabulary in German -> English, for cross-language retrieval."""
 
 WORDS: dict[str, str] = {

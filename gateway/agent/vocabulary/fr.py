@@ -1,4 +1,3 @@
-# ruff: noqa: E501
 """Everyday support vocabulary in French -> English, for cross-language retrieval."""
 
 WORDS: dict[str, str] = {
