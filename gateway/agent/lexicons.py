@@ -445,10 +445,10 @@ GLOSSARY: dict[str, str] = {
 # of daily life customers write around their question ("despertador", "pieniądze"); a key
 # that is itself an English word of any glossary ("app", "status") is left out, so an
 # English mail is never "translated".
-_ENGLISH = frozenset(w for table in (GLOSSARY, MORE, VOCABULARY)
+ENGLISH_WORDS = frozenset(w for table in (GLOSSARY, MORE, VOCABULARY)
                      for english in table.values() for w in english.split())
 EVERYDAY_WORDS: dict[str, str] = {
-    **{k: v for k, v in VOCABULARY.items() if k not in _ENGLISH and k not in STOP_WORDS},
+    **{k: v for k, v in VOCABULARY.items() if k not in ENGLISH_WORDS and k not in STOP_WORDS},
     **MORE,
 }
 EVERYDAY_WORDS = {k: v for k, v in EVERYDAY_WORDS.items() if k not in GLOSSARY}

@@ -50,6 +50,10 @@ from gateway.storage.knowledge import KbHit, KnowledgeIndex
 
 SATURATION = 1.0  # in units of idf1, so that the formula does not depend on the KB size
 UNKNOWN_WEIGHT = 0.5
+# A foreign everyday word the KB lacks ("mi mujer", "geburtstag") is the story around a
+# question more often than its subject: it weighs less than an unknown term ("Utrecht", "SSO").
+# Not English words: "job" in "are you hiring? I'd love a job" is the subject.
+EVERYDAY_UNKNOWN_WEIGHT = 0.35
 MIN_AFFIX = 6  # glossary keys this long also match as prefix/suffix of a longer word
 MAX_TERMS = 40
 _PHRASES = sorted((k for k in (*GLOSSARY, *EVERYDAY_WORDS) if " " in k), key=len,
@@ -275,12 +279,14 @@ class Retriever:
         return out
 
     def weight(self, group: Sequence[str]) -> float:
-        """The IDF of the group's best-known term; UNKNOWN_WEIGHT x rare IDF if none is known."""
+        """The IDF of the group's best-known term; a share of the rare IDF if none is known."""
         known = [self.index.idf(t) for t in group if self.index.document_frequency(t)]
         if known:
             return max(known)
         if all(t in PLACES for t in group):  # "shipping to Poland" is about shipping
             return 0.0
+        if group[0] in EVERYDAY_WORDS:
+            return EVERYDAY_UNKNOWN_WEIGHT * self._rare_idf
         return UNKNOWN_WEIGHT * self._rare_idf
 
     def credit(self, hit: KbHit, group: Sequence[str]) -> float:

@@ -1,0 +1,67 @@
+"""The everyday vocabulary: well formed, never translates English, and helps foreign mail."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+from gateway.agent.base import Reply
+from gateway.agent.builtin import BuiltinAgent
+from gateway.agent.lexicons import EVERYDAY_WORDS, GLOSSARY, fold
+from gateway.agent.retrieval import (
+    EVERYDAY_UNKNOWN_WEIGHT,
+    UNKNOWN_WEIGHT,
+    Retriever,
+    query_groups,
+)
+from gateway.agent.vocabulary import LANGUAGES, VOCABULARY
+from gateway.storage.knowledge import KnowledgeIndex
+from tests.agent.conftest import MakeTranscript
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_each_language_is_plain_english_values(language: str) -> None:
+    words = importlib.import_module(f"gateway.agent.vocabulary.{language}").WORDS
+    assert len(words) > 500
+    for key, english in words.items():
+        assert key == key.lower() and key.strip() == key, key
+        assert english.isascii() and 1 <= len(english.split()) <= 3, (key, english)
+
+
+def test_merged_keys_are_folded_and_an_english_word_is_never_translated() -> None:
+    assert all(fold(key) == key for key in VOCABULARY)
+    assert VOCABULARY["remove"]  # a Romance verb form that is also English ...
+    assert "remove" not in EVERYDAY_WORDS  # ... never turns "remove" into something else
+    assert "expire" not in EVERYDAY_WORDS and "camera" not in EVERYDAY_WORDS
+    assert not set(EVERYDAY_WORDS) & set(GLOSSARY)  # the hand-made glossary wins
+
+
+def test_everyday_words_and_their_forms_are_translated() -> None:
+    groups = {g[0]: g[1:] for g in query_groups(
+        "Mi despertador no se enciende y el aplicativo dice que faltan pieniądze")}
+    assert "alarm" in groups["despertador"]
+    assert "turn" in groups["enciende"]
+    assert groups["aplicativo"] == ("app",)
+    assert "money" in groups["pieniadze"]  # folded: ą -> a
+    english = {g[0]: g[1:] for g in query_groups("Please remove the date from my invoice")}
+    assert english["remove"] == () and english["date"] == ()
+
+
+def test_a_foreign_everyday_word_the_kb_lacks_weighs_less_than_an_unknown_term(
+        sample_index: KnowledgeIndex) -> None:
+    retriever = Retriever(sample_index)
+    rare = retriever.weight(("locked",))  # df("locked") == 1
+    assert retriever.weight(("geburtstag", "birthday")) == pytest.approx(
+        EVERYDAY_UNKNOWN_WEIGHT * rare)
+    assert retriever.weight(("birthday",)) == pytest.approx(UNKNOWN_WEIGHT * rare)  # English
+    assert retriever.weight(("quokka",)) == pytest.approx(UNKNOWN_WEIGHT * rare)
+
+
+async def test_a_family_story_around_a_covered_question_is_answered(
+        builtin: BuiltinAgent, transcript: MakeTranscript) -> None:
+    decision = await builtin.decide(transcript(
+        "Mia figlia ha comprato un abbonamento per sbaglio ieri sera. "
+        "Posso avere un rimborso?"))
+    assert isinstance(decision.action, Reply), decision.action
+    assert decision.action.sources[0].startswith("refunds#")
