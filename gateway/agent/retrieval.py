@@ -219,6 +219,22 @@ def query_groups(text: str, *, exclude: Iterable[str] = ()) -> list[tuple[str, .
     return list(groups)[:MAX_TERMS]
 
 
+GLOSS_WORDS = 2  # English words kept per translated word
+
+
+def gloss(text: str) -> str:
+    """``text`` folded, each word the glossaries know replaced by its English words.
+
+    Word-for-word English for models that only understand English (the topic prototypes):
+    "alguien ha entrado en mi cuenta" -> "someone ha entered en mi account".
+    """
+    def english(match: re.Match[str]) -> str:
+        found = _translate(match.group(0))
+        return " ".join(found[:GLOSS_WORDS]) if found else match.group(0)
+
+    return WORD.sub(english, fold(text))
+
+
 def flatten(groups: Iterable[Sequence[str]]) -> list[str]:
     """All terms of all groups, in order, deduplicated: what the FTS query ORs."""
     return list(dict.fromkeys(t for group in groups for t in group))

@@ -104,14 +104,26 @@ def test_without_declined_keeps_requests_and_drops_only_the_declining_clause() -
     assert without_declined(german) == "  Wie lange dauert die Lieferung?"
 
 
-async def test_outside_english_the_prototypes_do_not_name_the_reason(
+async def test_outside_english_the_language_itself_does_not_name_the_reason(
         builtin: BuiltinAgent, transcript: MakeTranscript) -> None:
     """A Polish thank-you sits 0.65 from a payment-dispute prototype: that is the language,
-    not the topic, so the mail stays missing_knowledge."""
+    not the topic; its English gloss is not near a topic, so the mail stays
+    missing_knowledge."""
     action = await decide(builtin, transcript, "Czy macie aplikację na telewizor z systemem"
                           " Tizen? Z góry dziękuję za odpowiedź.")
     assert isinstance(action, Escalation), action
     assert action.reason == EscalationReason.MISSING_KNOWLEDGE, action.detail
+
+
+async def test_outside_english_the_gloss_names_the_topic(
+        builtin: BuiltinAgent, transcript: MakeTranscript) -> None:
+    """No detector phrase, and the KB cannot answer: word for word ("qualcuno sta use le mie
+    login credentials") the mail is near the account-compromise prototypes."""
+    action = await decide(builtin, transcript, "Qualcuno sta usando le mie credenziali, ne"
+                          " sono sicuro. Stamattina la password non funzionava più.")
+    assert isinstance(action, Escalation), action
+    assert action.reason == EscalationReason.PROHIBITED_TOPIC, action.detail
+    assert "account_compromise" in action.detail and "word-for-word English" in action.detail
 
 
 async def test_a_real_employee_not_a_bot_is_a_human_request(

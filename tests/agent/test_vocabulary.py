@@ -13,6 +13,7 @@ from gateway.agent.retrieval import (
     EVERYDAY_UNKNOWN_WEIGHT,
     UNKNOWN_WEIGHT,
     Retriever,
+    gloss,
     query_groups,
 )
 from gateway.agent.vocabulary import LANGUAGES, VOCABULARY
@@ -65,3 +66,9 @@ async def test_a_family_story_around_a_covered_question_is_answered(
         "Posso avere un rimborso?"))
     assert isinstance(decision.action, Reply), decision.action
     assert decision.action.sources[0].startswith("refunds#")
+
+
+def test_gloss_is_word_for_word_english_for_the_english_only_models() -> None:
+    assert gloss("Qualcuno sta usando le mie credenziali.") == (
+        "qualcuno sta use le mie login credentials.")
+    assert gloss("Please remove the date") == "please remove the date"  # English stays
