@@ -454,7 +454,109 @@ EVERYDAY: dict[str, dict[str, tuple[str, ...]]] = {
         "ja": ("消えてしまいたい", "いなくなりたい"),
     },
 }
-for _category, _by_lang in EVERYDAY.items():
+# Plainer still: how customers who have never heard the terms put the same topics (a bank
+# "taking the payment back", "faire opposition", an address bar number changed to see other
+# people's files, "what do you have on me", despair said in passing).
+PLAIN: dict[str, dict[str, tuple[str, ...]]] = {
+    "data_protection": {
+        "en": (r"\b(?:what|which) (?:personal )?(?:data|information|info) (?:do |does )?(?:you|your"
+               r" company) (?:have|hold|keep|store)\w* (?:on|about|of) (?:me|us)\b",),
+        "de": (r"\b(?:welche|was fur) daten (?:haben|speichern) sie (?:eigentlich )?(?:von|uber)"
+               r" mir\b|\balles uber mich (?:vergesst|vergessen|loscht|loschen)\b",),
+        "fr": (r"\b(?:tout ce que|ce que) vous (?:avez|gardez|conservez|savez) sur (?:moi|nous)\b"
+               r"|\bquelles (?:donnees|informations) vous (?:avez|detenez|gardez) sur moi\b",),
+        "es": (r"\b(?:que|cuales) datos (?:tienen|guardan|tenéis|teneis) (?:de|sobre) mi\b"
+               r"|\b(?:no quiero|no autorizo) que (?:usen|utilicen) mis datos\b",),
+        "it": (r"\b(?:quali|che) (?:dati|informazioni) (?:avete|conservate) su di me\b"
+               r"|\bnon (?:voglio|autorizzo) che (?:usiate|utilizziate) i miei dati\b",),
+        "nl": (r"\bwelke gegevens (?:hebben|bewaren) (?:jullie|u) (?:eigenlijk )?(?:van|over)"
+               r" mij\b|\bwil niet dat (?:jullie|u) mijn gegevens gebruik\w*",),
+        "pt": (r"\b(?:que|quais) dados (?:voces|vocês|tem|têm|possuem)\w* (?:de|sobre) mim\b"
+               r"|\bnao autorizo (?:voces |a empresa )?a usar (?:os )?meus dados\b",),
+        "pl": (r"\bjakie (?:dane|informacje) (?:macie|przechowujecie) (?:o mnie|na moj temat)\b"
+               r"|\bwszystko,? co macie na moj temat\b",),
+        "ja": ("どんな情報を持って", "どのような情報を持って", "私の情報を削除", "個人情報を削除"),
+    },
+    "payment_dispute": {
+        "en": (r"\b(?:asked|told|had|got) (?:the |my |our )?(?:amex|american express|visa"
+               r"|mastercard|paypal) (?:to )?(?:pull|claw|take|reverse|dispute|refund)\w*",),
+        "de": (r"\b(?:zuruckbuchen|zuruckgehen|zuruckholen|zuruckrufen) lassen\b"
+               r"|\brucklastschrift\w*|\bruckbuchung\w*",),
+        "fr": (r"\b(?:fait|faire|formule) (?:une )?opposition\b",),
+        "es": (r"\b(?:pedi|he pedido|reclame|he reclamado) al banco\b"
+               r"|\bel banco (?:me )?(?:devolvio|ha devuelto|anulo)\b",),
+        "it": (r"\b(?:ho chiesto|chiedero) (?:alla|alla mia) banca di (?:stornare|annullare"
+               r"|bloccare)\b|\bstorno\b",),
+        "nl": (r"\b(?:laten )?terugboeken\b|\bteruggeboekt\b|\bterugboeking\b",),
+        "pt": (r"\bestorno\b|\bcontestei (?:a|o|esta|este) (?:cobranca|pagamento|compra)\b"
+               r"|\bpedi ao (?:meu )?banco\b",),
+        "pl": (r"\bbank oddal\w*|\b(?:w banku|do banku)\b[^.?!\n]{0,40}\b(?:zwrot\w*"
+               r"|reklamacj\w*)|\breklamacj\w* (?:w|do) bank\w*|\bw banku reklamacj\w*"
+               r"|\bchargeback\w*|\bzglosil\w* (?:ja |go )?jako nieautoryzowan\w*",),
+        "ja": ("カード会社に連絡", "チャージバック", "支払いを取り消"),
+    },
+    "account_compromise": {
+        "en": (r"\b(?:e-?mail(?: address)?|password|phone number) (?:on|of|for) (?:my|our)"
+               r" account (?:had been|has been|was) changed\b",
+               r"\b(?:someone|a person|a user|a device|a phone) (?:that |who )?(?:i|we) (?:don't"
+               r"|do not) (?:know|recogni[sz]e)\b|\bstill (?:logs?|logging|signs?|signing) in"
+               r"\w*\b[^.?!\n]{0,60}\b(?:left|fired|former|old agency|ex-)",),
+        "de": (r"\b(?:jemand(?:en)?|eine person|ein (?:handy|gerat)),? (?:den|die|das) (?:ich|wir)"
+               r" nicht kenn\w*",),
+        "fr": (r"\b(?:connexion\w*|connecte\w*)[^.?!\n]{0,60}\bjamais (?:ete|allee?s?)\b",
+               r"\bquelqu'un que (?:je|nous) ne (?:connais|connaissons) pas\b"
+               r"|\b(?:un|une) (?:appareil|telephone|personne) que je ne connais pas\b",),
+        "es": (r"\b(?:alguien|una persona|un (?:movil|telefono|dispositivo)) que no (?:conozco"
+               r"|conocemos|reconozco)\b|\bque despedimos\b[^.?!\n]{0,40}\bsigue\b",),
+        "it": (r"\b(?:qualcuno|una persona|un (?:telefono|dispositivo)) che non (?:conosco"
+               r"|conosciamo|riconosco)\b",),
+        "nl": (r"\b(?:iemand|een persoon|een (?:telefoon|apparaat)) die (?:ik|we|wij) niet"
+               r" (?:ken|kennen|herken)\w*",),
+        "pt": (r"\b(?:alguem|uma pessoa|um (?:telemovel|celular|aparelho|dispositivo)) que"
+               r" (?:eu )?nao (?:conheco|conhecemos|reconheco)\b",),
+        "pl": (r"\bobc\w+ (?:osob\w*|telefon\w*|urzadzeni\w*)|\bnikogo (?:takiego )?nie"
+               r" dodawal\w*|\bnikt z nas nie (?:tworzyl|utworzyl|dodal|dodawal|zmienial"
+               r"|zmienil)\w*",),
+        "ja": ("知らない人", "知らない端末", "身に覚えのないログイン"),
+    },
+    "security_report": {
+        "en": (r"\b(?:change|changing|changed|edit|tweak)\w* (?:the |a )?(?:number|digits?|id)"
+               r" (?:at the end |in the )?(?:of )?(?:the )?(?:url|link|address)\b",),
+        "de": (r"\b(?:hinten|am ende) (?:die )?(?:zahl|nummer|ziffer)\w* (?:andere|andert|andern)"
+               r"\b|\b(?:zahl|nummer) (?:im|in der) (?:link|url|adresse)\w*",),
+        "fr": (r"\b(?:change|modifie)\w* (?:le )?(?:numero|chiffre)\w* (?:a la fin )?(?:de|dans)"
+               r" (?:l'url|le lien|l'adresse)\b",),
+        "es": (r"\b(?:cambio|cambia|cambias|cambiar)\w* (?:el |un par de )?(?:numero|numeros"
+               r"|digitos?)\b[^.?!\n]{0,40}\b(?:url|enlace|link|direccion)\b",),
+        "it": (r"\b(?:cambio|cambiando|modifico|modificando) (?:il )?(?:numero|numeri)\b"
+               r"[^.?!\n]{0,40}\b(?:url|link|indirizzo)\b",),
+        "nl": (r"\b(?:verander|wijzig|aanpas)\w* (?:het )?(?:nummer|cijfer)\w*\b[^.?!\n]{0,40}"
+               r"\b(?:url|link|adres)\b",),
+        "pt": (r"\b(?:mudo|mudar|altero|alterar|troco|trocar) (?:o )?(?:numero|numeros)\b"
+               r"[^.?!\n]{0,40}\b(?:url|link|endereco)\b",),
+        "pl": (r"\b(?:zmienie|zmienic|zmieniam|zmieniajac) (?:numer|cyfr\w*|liczb\w*)\b"
+               r"[^.?!\n]{0,40}\b(?:url|link\w*|adres\w*)\b",),
+        "ja": ("URLの最後", "他の人のファイル", "別の会社の", "他社のファイル"),
+    },
+    "self_harm_safety": {
+        "en": (r"\bburnt[- ]plastic\b|\btoo hot to touch\b|\btingl\w* in (?:my|her|his|our)"
+               r" (?:fingers|hand)\b",
+               r"\b(?:just )?want to disappear\b|\bwhy i (?:even )?bother with anything\b"
+               r"|\bcan'?t see the point in (?:any of it|anything|much)\b",),
+        "de": (r"\bals ob strom\b|\bstrom (?:durchgeht|durchging|abbekommen)\b"
+               r"|\bin den fingern gezwickt\b",
+               r"\bweiss (?:nicht|nicht mehr),? wofur ich (?:das alles )?(?:noch )?(?:mache|lebe)"
+               r"\b|\bnicht mehr aufwachen\b",),
+        "fr": (r"\bne plus me reveiller\b|\bje ne sais (?:plus )?(?:pas )?pourquoi je continue\b",),
+        "es": (r"\bno se para que sigo\b|\bmejor no despertar(?:me)?\b|\bacabar con todo\b",),
+        "it": (r"\bnon so (?:piu )?perche vado avanti\b|\bnon svegliarmi piu\b",),
+        "nl": (r"\bniet meer wakker (?:te )?worden\b|\bweet niet waarom ik nog doorga\b",),
+        "pt": (r"\bacabar com tudo\b|\bnao acordar mais\b|\bnao sei porque continuo\b",),
+        "pl": (r"\bskonczyc z tym wszystkim\b|\bnie obudzic sie\b",),
+        "ja": ("死にたい", "生きている意味", "消えたい"),
+    },
+}
+for _category, _by_lang in (*EVERYDAY.items(), *PLAIN.items()):
     for _lang, _patterns in _by_lang.items():
         TOPIC_PATTERNS[_category][_lang] = (*TOPIC_PATTERNS[_category].get(_lang, ()),
                                             *_patterns)
@@ -479,7 +581,8 @@ _DISOWN = (r"(?:\b(?:i|we) (?:did not|didn't|never|have not|haven't) (?:add|adde
            r"|installed|authori[sz]e|authori[sz]ed|create|created|request|requested)\b"
            r"|\b(?:i|we) didn't do (?:this|that|it)\b|\bnone of us (?:did|added|created"
            r"|installed|own|owns|recogni[sz]e\w*|know\w*|made|authori[sz]ed)\b|\bnot me\b"
-           r"|\bwasn't me\b|\bwas not me\b|\bwe don't recogni[sz]e\b|\bi don't recogni[sz]e\b"
+           r"|\bwasn't me\b|\bwas not me\b|\bi never did (?:that|this|it)\b"
+           r"|\bwe don't recogni[sz]e\b|\bi don't recogni[sz]e\b"
            r"|\bnever been to\b|\bwar(?:en)? (?:ich|wir) nicht\b|\bce n'(?:est|etait) pas moi\b"
            r"|\b(?:keiner|niemand) (?:von|aus) uns\b|\bnone of us invited\b"
            r"|\bno (?:he|hemos) sido (?:yo|nosotros)\b|\bno fui yo\b|\bnon sono stat[oa] io\b"
@@ -491,7 +594,9 @@ _ACCOUNT_EVENT = (r"(?:\b(?:log ?in|login|logins|sign-?in|signed in|logged in|se
                   r"|connecte|mot de passe|appareil|sesion|contrasena|dispositivo|acceso|accesso"
                   r"|inloggen|ingelogd|wachtwoord|apparaat|toegang|login|senha|recuperacao"
                   r"|acesso|logowanie|zalogowal\w*|haslo|hasla|urzadzeni\w+|dostep|owner"
-                  r"|eingeladen|invited)\b|ログイン|パスワード|アカウント|認証|電話番号"
+                  r"|eingeladen|invited|workspace|profile|profil|arbeitsbereich|espace de travail"
+                  r"|espacio de trabajo|area di lavoro|werkruimte|espaco de trabalho)\b"
+                  r"|ログイン|パスワード|アカウント|認証|電話番号"
                   r"|メールアドレス)")
 _SOMEONE = (r"(?:\b(?:someone|somebody|a stranger|jemand|quelqu'un|alguien|qualcuno|iemand"
             r"|alguem|ktos)\b(?! (?:\w+ )?(?:from|of|on|at|in) your| de (?:su|vuestro|votre"
@@ -517,7 +622,8 @@ _REVERSE = (r"(?:\b(?:claw\w* back|reverse\w*|revers\w*|dispute\w*|charge"
             r"|cancelou|cofna\w*|cofnal|anulowa\w*)\b|取り消|返金請求)")
 _UNKNOWN_CHARGE = (r"(?:\bne (?:le |la )?reconnais pas\b|\bdon't recogni[sz]e\b|\bdo not"
                    r" recogni[sz]e\b|\bnie (?:byla|byl|bylo) (?:przeze mnie )?autoryzowan\w*"
-                   r"|\bno reconozco\b|\bnon riconosco\b|\bherken (?:ik )?niet\b"
+                   r"|\bno reconozco\b|\bnon riconosco\b|\bherken (?:ik )?niet\b|\breconnais pas\b"
+                   r"|\bnie rozpoznaj\w*|\bunauthori[sz]ed\b|\bnieautoryzowan\w*"
                    r"|\bnao reconheco\b|\berkenne (?:ich )?nicht\b|身に覚えのない)")
 _PAYMENT = (r"(?:\b(?:payment|charge|debit|transaction|paiement|prelevement|pago|cargo"
             r"|pagamento|addebito|betaling|afschrijving|cobranca|platnos\w*|transakcj\w*"
@@ -531,15 +637,22 @@ _OTHER_TENANT = (r"(?:\b(?:workspaces?|accounts?|projects?|files?) (?:that are |
                  r"|entreprises)\b|\bander(?:e|er|en) (?:kunden|nutzer|firmen|workspaces)\b"
                  r"|\botros (?:clientes|usuarios)\b|\baltri (?:clienti|utenti)\b"
                  r"|\bandere (?:klanten|gebruikers)\b|\boutros (?:clientes|usuarios)\b"
-                 r"|\binnych (?:klientow|uzytkownikow)\b|他社|他のユーザー)")
+                 r"|\binnych (?:klientow|uzytkownikow)\b|他社|他のユーザー"
+                 r"|\b(?:other|another) (?:people|person)(?:'s)?\b|\bd'autres personnes\b"
+                 r"|\bander(?:e|en) (?:leute|personen|menschen)\b|\botras (?:empresas|personas)\b"
+                 r"|\baltre (?:aziende|persone)\b|\bandere (?:bedrijven|mensen)\b"
+                 r"|\boutras (?:empresas|pessoas)\b|\binnych (?:firm|osob|ludzi)\b"
+                 r"|他の人|別の会社)")
 _EXPOSED = (r"(?:\b(?:lets me|let me|allows me|i can|i could|i was able to|returns|exposes"
             r"|receives|kon ik|ik kon|i opened|i could open|i downloaded"
             r"|leaks|shows me|gives me|me permet|erlaubt mir|kann ich|me permite|puedo|mi"
-            r" permette|posso|kan ik|consigo|moge)\b|見え|閲覧)")
+            r" permette|posso|kan ik|consigo|moge|i see|i can see|sehe ich|ich sehe|je vois"
+            r"|veo|vedo|zie ik|ik zie|vejo|widze|salen|appear|erscheinen|apparaissent"
+            r"|aparecen|compaiono|verschijnen|aparecem)\b|見え|閲覧)")
 _ATTACK = (r"(?:\b(?:url|urls|id|ids|parameter|cursor|endpoint|request|requests|api|header"
            r"|increment\w*|sequential|guess\w*|op te hogen|ophogen|personal token"
            r"|token|tamper\w*|iterat\w*|enumerat\w*|chang\w*|modif\w*|manipul\w*"
-           r"|ander\w*|cambia\w*|wijzig\w*|alter\w*|zmien\w*)\b|ＵＲＬ)")
+           r"|ander\w*|cambia\w*|wijzig\w*|alter\w*|zmien\w*|link|enlace|lien)\b|ＵＲＬ|url|変え)")
 _IN_CLEAR = (r"(?:\b(?:in )?(?:plain ?text|clear ?text|unencrypted|en clair|im klartext"
              r"|unverschlusselt|sin cifrar|en texto plano|in chiaro|onversleuteld"
              r"|sem criptografia|em texto simples|niezaszyfrowan\w*|jawnym tekstem)\b|平文)")

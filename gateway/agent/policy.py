@@ -104,6 +104,8 @@ HUMAN_REQUEST_PATTERNS: dict[str, tuple[str, ...]] = {
         r"|encargad\w+|responsable|gerente|operador\w*|alguien)\b",
         r"\b(?:persona|agente)\s+(?:real|de verdad|humano|humana)\b|\bser humano\b",
         r"\b(?:llamenme|llameme|llamadme|me llamen|me llame|llamarme|devolverme la llamada)\b",
+        r"\b(?:me|nos) (?:podria|podrian|puede|pueden|podrias) llamar\b"
+        r"|\bllamar(?:me|nos)? (?:alguien )?por telefono\b",
         r"\bque me (?:contacte|contacten|devuelvan la llamada)\b|\bser (?:llamad|contactad)[oa]\b",
         r"\bno\s+(?:con\s+)?(?:un|una)\s+(?:bot|robot|maquina|sistema automatico"
         r"|contestador)\b",
@@ -158,7 +160,7 @@ HUMAN_REQUEST_PATTERNS: dict[str, tuple[str, ...]] = {
 }
 # Japanese: no word boundaries; patterns are folded (NFKD drops the dakuten) at compile time.
 JA_HUMAN_REQUEST = (
-    r"(?:担当者|オペレーター|人間|スタッフ|上司|責任者|係の人|人)(?:の方)?(?:と|に)"
+    r"(?:担当者|担当|オペレーター|人間|スタッフ|上司|責任者|係の人|人)(?:の方)?(?:と|に)"
     r".{0,4}?(?:話|代わ|つな|繋|相談|連絡)",
     r"(?:電話|お電話|折り返し)(?:を|で|の)?(?:ください|下さい|お願い|ほしい|欲しい|して"
     r"|いただけ|頂け|もらえ|くれ)",

@@ -132,7 +132,9 @@ SARCASM = re.compile(
     r"|merci pour rien|bravo|gracias por nada|grazie di niente|grazie tante|complimenti"
     r"|bedankt voor niets|obrigado por nada|dzieki za nic|parabens pelo|parabens pela"
     r"|servico de excelencia|mistrzostwo swiata|brawo naprawde|gratulacje"
-    r"|felicidades por|enhorabuena por|chapeau|bravissimi|gefeliciteerd met)\b"
+    r"|felicidades por|enhorabuena por|chapeau|bravissimi|gefeliciteerd met|congrats"
+    r"|congratulations|(?:really|truly) (?:premium|excellent|stellar|top) (?:quality|service)"
+    r"|thank you so much for)\b"
     r"|^(?:great|wonderful|fantastic|brilliant|perfect|super|cool|lovely|amazing|awesome"
     r"|toll|genial|parfait|perfecto"
     r"|perfetto|geweldig|otimo|swietnie)[.!,]",
@@ -142,7 +144,7 @@ SARCASTIC_SCORE = -0.7
 # ... only counts next to a failure: "Great, thanks! That solved it." is not sarcasm.
 FAILURE = re.compile(
     r"\b(?:broke|broken|bricked|died|dead|lost|again|third time|second time|down|failed"
-    r"|wiped|erased|ate|destroyed|ruined|vanished|disappeared|deleted|trashed|corrupted"
+    r"|wiped|wiping|erased|ate|destroyed|ruined|vanished|disappeared|deleted|trashed|corrupted"
     r"|(?:second|third|fourth|fifth) (?:night|day|week|morning) (?:running|in a row)"
     r"|in a row|at (?:\d|one|two|three|four)\s?(?:am|a\.m\.)|3am|middle of the night"
     r"|crash\w*|still|not working|doesn'?t work|stopped|waiting|paperweight|outage|wasted?"

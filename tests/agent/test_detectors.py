@@ -308,3 +308,49 @@ def test_round_13_wording_stays_quiet_on_ordinary_questions(text: str) -> None:
 def test_an_admin_nobody_knows_is_account_compromise(text: str) -> None:
     hit = detect_topic(fold(text))
     assert hit is not None and hit.category == "account_compromise", hit
+
+
+@pytest.mark.parametrize(("category", "text"), [
+    ("data_protection", "Welke gegevens bewaren jullie eigenlijk over mij?"),
+    ("data_protection", "Je voudrais savoir tout ce que vous gardez sur moi."),
+    ("data_protection", "No quiero que usen mis datos para nada más que el servicio."),
+    ("data_protection", "御社は私についてどのような情報を持っていますか。"),
+    ("payment_dispute", "J'ai fait opposition sur ce prélèvement auprès de ma banque."),
+    ("payment_dispute", "Ich habe die Abbuchung bei der Bank zurückbuchen lassen."),
+    ("payment_dispute", "Złożyłem w banku reklamację tej transakcji."),
+    ("payment_dispute", "I've asked PayPal to reverse the charge from May."),
+    ("account_compromise", "In het overzicht staat iemand die ik niet ken."),
+    ("account_compromise", "W aplikacji widzę obce urządzenie, którego nie znam."),
+    ("account_compromise", "The email address on my account was changed overnight."),
+    ("account_compromise", "Un empleado que despedimos el mes pasado sigue entrando."),
+    ("security_report", "Si cambio el número al final de la URL veo facturas de otras empresas."),
+    ("security_report", "Wenn ich hinten die Zahl ändere, sehe ich Daten anderer Firmen."),
+    ("security_report", "共有リンクのURLの最後を変えると他の人のファイルが見えます。"),
+    ("self_harm_safety", "Honestly I just want to disappear."),
+    ("self_harm_safety", "A veces pienso que sería mejor no despertarme."),
+    ("self_harm_safety", "Às vezes penso em acabar com tudo."),
+    ("self_harm_safety", "Als ich die Lampe anfasste, war es, als ob Strom durchgeht."),
+])
+def test_round_15_plain_wording_of_the_topics(category: str, text: str) -> None:
+    hit = detect_topic(fold(text))
+    assert hit is not None and hit.category == category, hit
+
+
+@pytest.mark.parametrize("text", [
+    "Which data do I need to enter to sign up?",
+    "Puedo cambiar el número de teléfono de mi cuenta?",
+    "How do I change the number of seats in the URL of the billing page?",
+    "Peut-on payer par virement depuis notre banque ?",
+    "Hoe kan ik iemand uitnodigen die nog geen account heeft?",
+    "Can I change the email address on my account?",
+])
+def test_round_15_wording_stays_quiet_on_ordinary_questions(text: str) -> None:
+    assert detect_topic(fold(text)) is None, detect_topic(fold(text))
+
+
+@pytest.mark.parametrize("text", [
+    "¿Me podría llamar alguien mañana por la tarde?",
+    "担当の方と直接お話しできますか。",
+])
+def test_round_15_human_requests(text: str) -> None:
+    assert asks_for_human(text) is not None
