@@ -125,9 +125,10 @@ STOP_WORDS = words(
     temps prend combien tarda demora braucht welche welcher welches duree durata duracion
     duracao duur dlugo dluga dlugi""",
 )
-# Countries and regions (folded; English and native names), weekdays and months: a question
-# that names one the KB does not list ("shipping to Portugal?", "the invoice for January")
-# is still about shipping or invoices, not about something else.
+# Countries and regions (folded; English and native names), weekdays and months in nine
+# languages, and company forms (GmbH, SARL, ONG): a question that names one the KB does not
+# list ("shipping to Portugal?", "the invoice for January", "our GmbH's invoices") is still
+# about shipping or invoices, not about something else.
 PLACES = words(
     """europe eu usa us uk america canada mexico brazil brasil australia japan china india
     germany deutschland osterreich austria schweiz switzerland suisse svizzera france
@@ -143,7 +144,28 @@ PLACES = words(
     wloch wloszech holandii holandie portugalii portugalie europy europie austrii szwajcarii
     belgii irlandii wielkiej brytanii ameryki kanady japonii
     monday tuesday wednesday thursday friday saturday sunday
-    january february march april may june july august september october november december""",
+    january february march april may june july august september october november december
+    europa eua eeuu ue emea asia africa estados unidos etats-unis vereinigte staaten
+    stati uniti verenigde staten stany zjednoczone reino unido royaume-uni regno unito
+    verenigd koninkrijk inglaterra angleterre inghilterra engeland anglia alemania allemagne
+    germania duitsland alemanha niemcy suiza svizzera zwitserland suica szwajcaria
+    oostenrijk autriche portogallo portugalia espanha spanje hiszpania frankrijk francja
+    wlochy noruega norvege norvegia noorwegen norwegia norwegen argentina chile colombia
+    peru
+    montag dienstag mittwoch donnerstag freitag samstag sonntag lundi mardi mercredi jeudi
+    vendredi samedi dimanche lunes martes miercoles jueves viernes sabado domingo lunedi
+    martedi mercoledi giovedi venerdi maandag dinsdag woensdag donderdag vrijdag zaterdag
+    zondag segunda terca quarta quinta sexta poniedzialek wtorek sroda czwartek piatek sobota
+    niedziela
+    januar februar marz juni juli oktober dezember janvier fevrier mars avril mai juin
+    juillet aout septembre octobre novembre decembre enero febrero marzo abril mayo junio
+    julio agosto septiembre octubre noviembre diciembre gennaio febbraio aprile maggio
+    giugno luglio settembre ottobre dicembre januari februari maart mei augustus
+    janeiro fevereiro marco maio junho julho setembro outubro novembro dezembro styczen
+    luty marzec kwiecien czerwiec lipiec sierpien wrzesien pazdziernik listopad grudzien
+    stycznia lutego marca kwietnia maja czerwca lipca sierpnia wrzesnia pazdziernika
+    listopada grudnia
+    gmbh ag kg ug ev sarl sas sa sl srl spa bv nv vzw asbl lda ltd llc inc plc ong ngo""",
 )
 # Japanese politeness and function phrases dropped before glossary lookup (substrings).
 JA_FILLER = ("お世話になっております", "よろしくお願いいたします", "よろしくお願いします",

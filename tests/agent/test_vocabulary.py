@@ -72,3 +72,13 @@ def test_gloss_is_word_for_word_english_for_the_english_only_models() -> None:
     assert gloss("Qualcuno sta usando le mie credenziali.") == (
         "qualcuno sta use le mie login credentials.")
     assert gloss("Please remove the date") == "please remove the date"  # English stays
+
+
+@pytest.mark.parametrize("text", [
+    "¿Cómo descargo las facturas de nuestra ONG de marzo?",
+    "Como baixo as faturas da nossa empresa nos EUA?",
+    "Jak pobrać fakturę z marca dla naszej firmy w Europie, Sp. z o.o.?",
+])
+def test_calendar_words_places_and_company_forms_are_not_unknown_names(
+        builtin: BuiltinAgent, transcript: MakeTranscript, text: str) -> None:
+    assert builtin.unknown_focus(transcript(text)) is None
