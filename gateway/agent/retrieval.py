@@ -45,6 +45,7 @@ from gateway.agent.lexicons import (
     STOP_WORDS,
     WORD,
     fold,
+    words,
 )
 from gateway.storage.knowledge import KbHit, KnowledgeIndex
 
@@ -150,6 +151,28 @@ _HEADER = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 MAX_POINTER_WORDS = 3  # own words above a forward this few only point at the forwarded mail
+_FORWARD = re.compile(r"forward|weitergeleitet|transfere|reenviado|inoltrato|doorgestuurd"
+                      r"|encaminhada|przekazana")
+# Words that point at a forwarded mail rather than ask ("Dad asked me to pass this on, can
+# you help him?", "Mein Chef bittet um Antwort, könnt ihr helfen?"), folded, nine languages.
+POINTING = words(
+    """asked ask asks pass passing passed forward forwarding forwarded below underneath help answer
+    answers advise please pls look check find reply respond question questions mum mom mother
+    dad father boss client customer wife husband son daughter colleague colleagues manager
+    friend neighbour neighbor grandma grandpa parents team lead gefragt fragt bittet
+    weiterleiten weitergeleitet unten helfen hilfe antwort antworten beantworten frage fragen
+    mutter mama vater papa chef chefin kunde kundin frau mann sohn tochter kollege kollegin
+    nachbar demande demandé transmettre transmis dessous aider aide reponse repondre question
+    mere maman pere papa patron client cliente femme mari fils fille collegue voisin pregunto
+    pidio pasar reenviar abajo ayudar ayuda respuesta responder pregunta madre mama padre papa
+    jefe jefa cliente esposa marido hijo hija companero vecino chiesto chiede inoltrare sotto
+    aiutare aiuto risposta rispondere domanda madre mamma padre papa capo cliente moglie marito
+    figlio figlia collega vicino gevraagd vraagt doorsturen hieronder helpen hulp antwoord
+    antwoorden vraag moeder vader baas klant vrouw man zoon dochter collega buurman buurvrouw
+    pediu pede encaminhar abaixo ajudar ajuda resposta responder pergunta mae pai chefe cliente
+    esposa marido filho filha colega vizinho prosil prosila przekazac ponizej pomoc odpowiedz
+    odpowiedziec pytanie mama tata szef klient zona maz syn corka kolega sasiad""",
+)
 
 
 def own_text(text: str) -> str:
@@ -166,6 +189,8 @@ def own_text(text: str) -> str:
     own, forwarded = text[:match.start()], text[match.start():]
     if "?" in forwarded and _only_points(own):
         return _HEADER.sub("", forwarded)  # names and addresses are not the question
+    if "?" not in own and _FORWARD.search(match.group(0)):
+        return _HEADER.sub("", text)  # "see below from my mum": the forward is the matter
     if len(own.strip()) >= MIN_OWN_TEXT and ("?" in own or "?" not in text):
         return own
     return _HEADER.sub("", text)  # the question is only in the forwarded part
@@ -175,7 +200,9 @@ def _only_points(own: str) -> bool:
     """True when the customer's own questions only point at the forwarded mail."""
     asked = [p for p in re.split(r"(?<=[?？])|(?<=[.!。！])\s+|\n+", own) if p.strip()
              .endswith(("?", "？"))]
-    return bool(asked) and all(len(_content_words(q)) <= MAX_POINTER_WORDS for q in asked)
+    return bool(asked) and all(
+        len([w for w in _content_words(q) if w not in POINTING]) <= MAX_POINTER_WORDS
+        for q in asked)
 
 
 def _content_words(text: str) -> list[str]:

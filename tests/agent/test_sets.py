@@ -17,6 +17,7 @@ from gateway.agent.analysis import Analyser
 from gateway.agent.base import Escalation, EscalationReason, Reply
 from gateway.agent.builtin import BuiltinAgent
 from gateway.agent.evaluation import load_labelled, report, run
+from gateway.agent.retrieval import own_text
 from gateway.config import AgentConfig
 from gateway.storage.knowledge import KnowledgeIndex
 from tests.agent.conftest import MakeTranscript
@@ -438,3 +439,27 @@ async def test_a_language_name_is_vocabulary_not_an_unknown_product(
         "Kan ik de taal van Harbor op Nederlands zetten?", name="Daan Jansen"))).action
     assert isinstance(reply, Reply), reply
     assert reply.sources[0] == "views#change-language-and-time-zone"
+
+
+def test_a_forward_under_a_remark_without_a_question_is_the_matter() -> None:
+    """"See below from my mum" asks nothing itself: the forwarded mail is what to answer,
+    even when nobody wrote a question mark."""
+    text = ("Hi there,\n\nsee below from my mum, can u help her\n\n"
+            "---------- Forwarded message ---------\nFrom: Mum <mum@example.test>\n"
+            "Subject: lamp\n\nhow do i change the colour of the lamp from my phone\n")
+    own = own_text(text)
+    assert "colour of the lamp" in own and "mum@example.test" not in own
+
+
+def test_a_family_pointer_question_points_at_the_forward() -> None:
+    text = ("Dad asked me to pass this on, can you help him?\n\n"
+            "---------- Forwarded message ---------\nFrom: Ron <ron@example.test>\n"
+            "Subject: receipt\n\nWhere do I download the receipt for March?\n")
+    assert "Dad asked" not in own_text(text) and "receipt for March?" in own_text(text)
+
+
+def test_a_quoted_reply_below_a_remark_stays_out() -> None:
+    """A quoted earlier answer is not the customer's matter (only forwards are)."""
+    text = ("Thanks, that worked.\n\nOn Mon, 3 Mar 2025, Support wrote:\n"
+            "> To reset your password, open Settings and choose Reset.\n")
+    assert "reset" not in own_text(text).casefold()
