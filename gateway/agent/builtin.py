@@ -29,6 +29,7 @@ _NAME = re.compile(r"[A-Z][a-z]+[A-Za-z]*")
 CAPITALISED_NOUNS = frozenset({"de", "lb"})  # every noun is capitalised: no name signal
 _PRODUCT_LIKE = re.compile(r"\b[A-Z]{3,}\b|\b[\w-]+\.(?:com|io|ai|net|org|app)\b")
 _CODE = re.compile(r"\b[A-Z]{2,5}-\d{3,5}\b")  # an error code such as HB-5004
+_LOOSE_CODE = re.compile(r"\b[A-Za-z]{2,5}[- ]?\d{3,5}\b")  # also "hb1002", "HB 1002"
 SECOND_SECTION_RATIO = 0.8  # a runner-up within 80 % of the best confidence is quoted too
 SAME_LANGUAGE_RATIO = 0.5  # a hit in the customer's language half as good as the best wins
 PROMOTE_BELOW = 0.5  # a bm25 leader under half the best confidence yields the first place
@@ -118,6 +119,8 @@ class BuiltinAgent(PolicyFirstAgent):
         noun); or at least half of its content words (MIN_UNKNOWN or more) occur nowhere in
         the KB, whatever else matches.
         """
+        if code := unknown_code(own_text(transcript.pending_text()), self.index):
+            return code
         for question in question_sentences(own_text(without_declined(transcript.pending_text()))):
             groups = [g for g in self.retriever.with_cognates(
                 query_groups(question, exclude=[transcript.customer_name]))
@@ -316,15 +319,30 @@ def question_sentences(text: str) -> list[str]:
     return [p.strip() for p in parts if p.strip().endswith(("?", "？"))]
 
 
+def _alnum(text: str) -> str:
+    return re.sub(r"[^0-9a-z]", "", text.casefold())
+
+
+def unknown_code(text: str, index: KnowledgeIndex) -> str | None:
+    """An error code of the KB's own scheme ("HB-6001") whose number it never mentions.
+
+    Only a scheme the KB uses: an order number ("ORD-12345") is not an error code."""
+    for code in _CODE.findall(text):
+        prefix, number = code.rsplit("-", 1)
+        if index.document_frequency(prefix.casefold()) and not index.document_frequency(number):
+            return f"the mail quotes {code!r}, which the KB never mentions"
+    return None
+
+
 def quoted_code_section(found: Retrieval, transcript: Transcript) -> Retrieval | None:
     """The hits with the one section whose title is an error code the mail quotes first.
 
     An exact code ("HB-5004") that names a KB section is evidence enough, whatever else
     the customer writes around it ("We can't downgrade to Team, it says HB-5004").
     """
-    codes = {c.casefold() for c in _CODE.findall(own_text(transcript.pending_text()))}
+    codes = {_alnum(c) for c in _LOOSE_CODE.findall(own_text(transcript.pending_text()))}
     titled = [h for h in found.hits
-              if any(c in h.hit.section.title.casefold() for c in codes)]
+              if any(c in _alnum(h.hit.section.title) for c in codes)]
     if len(codes) != 1 or len(titled) != 1:
         return None
     top = titled[0]

@@ -57,6 +57,7 @@ UNKNOWN_WEIGHT = 0.5
 EVERYDAY_UNKNOWN_WEIGHT = 0.35
 MIN_AFFIX = 6  # glossary keys this long also match as prefix/suffix of a longer word
 MAX_TERMS = 40
+_GLUED_CODE = re.compile(r"([a-z]{2,5})(\d{3,5})")
 _PHRASES = sorted((k for k in (*GLOSSARY, *EVERYDAY_WORDS) if " " in k), key=len,
                   reverse=True)
 _AFFIX_KEYS = sorted((k for k in GLOSSARY if " " not in k and len(k) >= MIN_AFFIX),
@@ -238,6 +239,9 @@ def query_groups(text: str, *, exclude: Iterable[str] = ()) -> list[tuple[str, .
             continue
         if word.isdigit() and not 3 <= len(word) <= 4:
             continue  # order numbers, phone numbers, dates; keep 401, 429, 2024
+        if code := _GLUED_CODE.fullmatch(word):  # "hb1002" is the KB's "HB-1002"
+            groups[(code[1],)] = groups[(code[2],)] = None
+            continue
         found = (GLOSSARY.get(word) or EVERYDAY_WORDS[word]).split() if " " in word \
             else _translate(word)
         group = tuple(dict.fromkeys(t for t in [word, *found] if t not in STOP_WORDS))

@@ -463,3 +463,26 @@ def test_a_quoted_reply_below_a_remark_stays_out() -> None:
     text = ("Thanks, that worked.\n\nOn Mon, 3 Mar 2025, Support wrote:\n"
             "> To reset your password, open Settings and choose Reset.\n")
     assert "reset" not in own_text(text).casefold()
+
+
+async def test_an_error_code_written_without_its_hyphen_finds_its_section(
+        harbor_index: KnowledgeIndex, analyser: Analyser, transcript: MakeTranscript) -> None:
+    harbor = BuiltinAgent(AgentConfig(knowledge_base=HARBOR), harbor_index, analyser)
+    decision = await harbor.decide(transcript("keep getting hb1002 cant log in what do i do"))
+    reply = decision.action
+    assert isinstance(reply, Reply), reply
+    assert reply.sources[0].startswith("errors#hb-1002"), reply.sources
+
+
+async def test_an_error_code_of_the_kbs_scheme_it_lacks_is_missing_knowledge(
+        harbor_index: KnowledgeIndex, analyser: Analyser, transcript: MakeTranscript) -> None:
+    harbor = BuiltinAgent(AgentConfig(knowledge_base=HARBOR), harbor_index, analyser)
+    decision = await harbor.decide(transcript(
+        "The export stops halfway and shows error HB-6001. What does that code mean?"))
+    action = decision.action
+    assert isinstance(action, Escalation), action
+    assert action.reason == EscalationReason.MISSING_KNOWLEDGE
+    assert "'HB-6001'" in action.detail
+    order = await harbor.decide(transcript(
+        "Where can I see the invoice for order ORD-12345 in the billing settings?"))
+    assert "ORD-12345" not in (getattr(order.action, "detail", "") or "")
