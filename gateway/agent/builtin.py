@@ -13,7 +13,13 @@ from gateway.agent.compose import compose_reply
 from gateway.agent.core import PolicyFirstAgent, escalation, question_text
 from gateway.agent.lexicons import FUNCTION_WORDS, PLACES, WORD, fold
 from gateway.agent.policy import without_declined
-from gateway.agent.retrieval import Retrieval, ScoredHit, own_text, query_groups
+from gateway.agent.retrieval import (
+    Retrieval,
+    ScoredHit,
+    own_text,
+    query_groups,
+    question_sentences,
+)
 from gateway.agent.second_look import second_look
 from gateway.agent.semantic import SectionVectors
 from gateway.config import AgentConfig
@@ -311,12 +317,6 @@ def _names(question: str) -> list[str]:
     """Capitalised words inside a question (not its first word, not a place): product names."""
     words = re.findall(r"[\w.'-]+", question)
     return [w for w in words[1:] if _NAME.fullmatch(w) and fold(w) not in PLACES]
-
-
-def question_sentences(text: str) -> list[str]:
-    """The sentences of ``text`` that end in a question mark (any script)."""
-    parts = re.split(r"(?<=[?？])\s*|(?<=[.!。！])\s+|\n+", text)
-    return [p.strip() for p in parts if p.strip().endswith(("?", "？"))]
 
 
 def _alnum(text: str) -> str:

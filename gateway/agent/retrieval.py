@@ -266,6 +266,27 @@ def gloss(text: str) -> str:
     return WORD.sub(english, fold(text))
 
 
+_SENTENCE_SPLIT = re.compile(r"(?<=[?？])\s*|(?<=[.!。！])\s+|\n+")
+
+
+def question_sentences(text: str) -> list[str]:
+    """The sentences of ``text`` that end in a question mark (any script)."""
+    return [p.strip() for p in _SENTENCE_SPLIT.split(text) if p.strip().endswith(("?", "？"))]
+
+
+def story_words(text: str) -> frozenset[str]:
+    """Folded words said only outside the question sentences: the story around them.
+
+    Empty when the mail asks nothing with a question mark (then all of it is the matter).
+    """
+    own = own_text(text)
+    questions = question_sentences(own)
+    if not questions:
+        return frozenset()
+    asked = set(WORD.findall(fold(" ".join(questions))))
+    return frozenset(w for w in WORD.findall(fold(own)) if w not in asked)
+
+
 def flatten(groups: Iterable[Sequence[str]]) -> list[str]:
     """All terms of all groups, in order, deduplicated: what the FTS query ORs."""
     return list(dict.fromkeys(t for group in groups for t in group))
@@ -325,14 +346,18 @@ class Retriever:
             out.append(group)
         return out
 
-    def weight(self, group: Sequence[str]) -> float:
-        """The IDF of the group's best-known term; a share of the rare IDF if none is known."""
+    def weight(self, group: Sequence[str], story: frozenset[str] = frozenset()) -> float:
+        """The IDF of the group's best-known term; a share of the rare IDF if none is known.
+
+        A foreign everyday word the KB lacks weighs less when it is only ``story`` (said
+        outside the question sentences).
+        """
         known = [self.index.idf(t) for t in group if self.index.document_frequency(t)]
         if known:
             return max(known)
         if all(t in PLACES for t in group):  # "shipping to Poland" is about shipping
             return 0.0
-        if group[0] in EVERYDAY_WORDS:
+        if group[0] in EVERYDAY_WORDS and group[0] in story:
             return EVERYDAY_UNKNOWN_WEIGHT * self._rare_idf
         return UNKNOWN_WEIGHT * self._rare_idf
 
@@ -341,8 +366,9 @@ class Retriever:
         matched = [t for t in group if t in hit.matched]
         return self.weight(matched) if matched else 0.0
 
-    def confidence(self, hit: KbHit, groups: Sequence[Sequence[str]]) -> float:
-        total = sum(self.weight(g) for g in groups)
+    def confidence(self, hit: KbHit, groups: Sequence[Sequence[str]],
+                   story: frozenset[str] = frozenset()) -> float:
+        total = sum(self.weight(g, story) for g in groups)
         if total <= 0 or hit.score <= 0:
             return 0.0
         coverage = sum(self.credit(hit, g) for g in groups) / total
@@ -353,5 +379,6 @@ class Retriever:
                       ) -> Retrieval:
         groups = self.with_cognates(query_groups(text, exclude=exclude))
         hits = self.index.search(flatten(groups), limit)
+        story = story_words(text)
         return Retrieval(tuple(groups),
-                         tuple(ScoredHit(h, self.confidence(h, groups)) for h in hits))
+                         tuple(ScoredHit(h, self.confidence(h, groups, story)) for h in hits))

@@ -15,6 +15,7 @@ from gateway.agent.retrieval import (
     Retriever,
     gloss,
     query_groups,
+    story_words,
 )
 from gateway.agent.vocabulary import LANGUAGES, VOCABULARY
 from gateway.storage.knowledge import KnowledgeIndex
@@ -49,12 +50,15 @@ def test_everyday_words_and_their_forms_are_translated() -> None:
     assert english["remove"] == () and english["date"] == ()
 
 
-def test_a_foreign_everyday_word_the_kb_lacks_weighs_less_than_an_unknown_term(
+def test_a_foreign_everyday_word_of_the_story_weighs_less_than_an_unknown_term(
         sample_index: KnowledgeIndex) -> None:
     retriever = Retriever(sample_index)
     rare = retriever.weight(("locked",))  # df("locked") == 1
-    assert retriever.weight(("geburtstag", "birthday")) == pytest.approx(
+    story = frozenset({"geburtstag"})  # said outside the question sentences
+    assert retriever.weight(("geburtstag", "birthday"), story) == pytest.approx(
         EVERYDAY_UNKNOWN_WEIGHT * rare)
+    assert retriever.weight(("geburtstag", "birthday")) == pytest.approx(  # in the question
+        UNKNOWN_WEIGHT * rare)
     assert retriever.weight(("birthday",)) == pytest.approx(UNKNOWN_WEIGHT * rare)  # English
     assert retriever.weight(("quokka",)) == pytest.approx(UNKNOWN_WEIGHT * rare)
 
@@ -82,3 +86,9 @@ def test_gloss_is_word_for_word_english_for_the_english_only_models() -> None:
 def test_calendar_words_places_and_company_forms_are_not_unknown_names(
         builtin: BuiltinAgent, transcript: MakeTranscript, text: str) -> None:
     assert builtin.unknown_focus(transcript(text)) is None
+
+
+def test_story_words_are_those_said_outside_the_questions() -> None:
+    story = story_words("Meine Frau hat Geburtstag. Wie lange dauert die Lieferung?")
+    assert "geburtstag" in story and "lieferung" not in story
+    assert story_words("Meine Frau hat Geburtstag.") == frozenset()  # no question: all matter
