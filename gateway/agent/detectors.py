@@ -556,7 +556,53 @@ PLAIN: dict[str, dict[str, tuple[str, ...]]] = {
         "ja": ("死にたい", "生きている意味", "消えたい"),
     },
 }
-for _category, _by_lang in (*EVERYDAY.items(), *PLAIN.items()):
+# Round 16: more of the same families, found on fresh25-fresh27 (another company's invoice
+# in our list, "never invited" to what one can open, tingling fingers, a bank asked to give
+# the money back, "not be here any more", "get rid of every scrap about me").
+PLAIN_MORE: dict[str, dict[str, tuple[str, ...]]] = {
+    "data_protection": {
+        "en": (r"\b(?:get rid of|wipe|wiped|purge|purged) (?:every|all) (?:\w+ )?(?:of )?"
+               r"(?:the )?(?:information|data|info)\b|\b(?:information|data) about me (?:is |be )?"
+               r"(?:wiped|deleted|erased|removed|purged)\b",),
+        "de": (r"\buber meine person gespeichert\w*",),
+    },
+    "payment_dispute": {
+        "es": (r"\b(?:mi banco|el banco|la tarjeta)\b[^.?!\n]{0,40}\b(?:me )?devuelvan\b",),
+    },
+    "account_compromise": {
+        "es": (r"\b(?:el correo|la contrasena|el email) de mi cuenta se (?:cambio|ha cambiado)\b"
+               r"|\byo no (?:toque|cambie|hice) nada\b",),
+        "fr": (r"\bje n'ai jamais ete (?:au|en|a|aux)\b",),
+    },
+    "security_report": {
+        "en": (r"\b(?:change|changing|changed|edit|tweak)\w* (?:the |a )?\w+ (?:number|id) in the"
+               r" (?:url|link|address)\b|\b(?:invoice|invoices|files?|documents?) (?:of|from"
+               r"|belonging to) (?:a |an )?(?:completely |totally )?(?:different|another|other)"
+               r" (?:company|customer|business)\b",),
+        "de": (r"\bnie eingeladen (?:wurde|worden)\b"
+               r"|\brechnung\w* (?:einer|von einer) (?:ganz )?anderen firma\b",),
+        "fr": (r"\bfactures? d'une (?:tout )?autre (?:entreprise|societe)\b"
+               r"|\bjamais ete invitee?\b",),
+        "es": (r"\bfacturas? de otra empresa\b|\bnunca (?:fue|fui) invitad[oa]\b",),
+        "it": (r"\bfattur\w* di un'altra (?:azienda|societa)\b|\bmai stat[oa] invitat[oa]\b",),
+        "nl": (r"\bfactu\w* van (?:een )?(?:heel |totaal )?ander bedrijf\b|\bnooit uitgenodigd\b",),
+        "pt": (r"\bfaturas? de outra empresa\b|\bnunca (?:foi|fui) convidad[oa]\b",),
+        "pl": (r"\bfaktur\w* innej firmy\b|\beksport innej firmy\b",),
+        "ja": ("別の会社の請求書", "他社の請求書"),
+    },
+    "self_harm_safety": {
+        "en": (r"\bburnt smell\b|\bbrown mark\b|\bscorch\w*",),
+        "de": (r"\bgekribbelt\b|\bkribbel\w* in den fingern\b",),
+        "fr": (r"\bpicotements? dans les doigts\b",),
+        "es": (r"\bhormigueo en los dedos\b|\bcalambrazo\b",),
+        "it": (r"\bformicolio (?:alle|nelle) dita\b",),
+        "nl": (r"\btinteling\w* in (?:mijn|haar|zijn) vingers\b",),
+        "pt": (r"\bformigueiro nos dedos\b|\bnao estar (?:mais )?aqui\b|\bcontinuar vivendo\b",),
+        "pl": (r"\bmrowieni\w* w palcach\b",),
+    },
+}
+for _category, _by_lang in (*EVERYDAY.items(), *PLAIN.items(),
+                             *PLAIN_MORE.items()):
     for _lang, _patterns in _by_lang.items():
         TOPIC_PATTERNS[_category][_lang] = (*TOPIC_PATTERNS[_category].get(_lang, ()),
                                             *_patterns)
@@ -642,17 +688,17 @@ _OTHER_TENANT = (r"(?:\b(?:workspaces?|accounts?|projects?|files?) (?:that are |
                  r"|\bander(?:e|en) (?:leute|personen|menschen)\b|\botras (?:empresas|personas)\b"
                  r"|\baltre (?:aziende|persone)\b|\bandere (?:bedrijven|mensen)\b"
                  r"|\boutras (?:empresas|pessoas)\b|\binnych (?:firm|osob|ludzi)\b"
-                 r"|他の人|別の会社)")
+                 r"|\binnej firmy\b|\bcudz\w+|他の人|別の会社)")
 _EXPOSED = (r"(?:\b(?:lets me|let me|allows me|i can|i could|i was able to|returns|exposes"
             r"|receives|kon ik|ik kon|i opened|i could open|i downloaded"
             r"|leaks|shows me|gives me|me permet|erlaubt mir|kann ich|me permite|puedo|mi"
             r" permette|posso|kan ik|consigo|moge|i see|i can see|sehe ich|ich sehe|je vois"
             r"|veo|vedo|zie ik|ik zie|vejo|widze|salen|appear|erscheinen|apparaissent"
-            r"|aparecen|compaiono|verschijnen|aparecem)\b|見え|閲覧)")
+            r"|aparecen|compaiono|verschijnen|aparecem|mozna pobrac|da sie pobrac)\b|見え|閲覧)")
 _ATTACK = (r"(?:\b(?:url|urls|id|ids|parameter|cursor|endpoint|request|requests|api|header"
            r"|increment\w*|sequential|guess\w*|op te hogen|ophogen|personal token"
            r"|token|tamper\w*|iterat\w*|enumerat\w*|chang\w*|modif\w*|manipul\w*"
-           r"|ander\w*|cambia\w*|wijzig\w*|alter\w*|zmien\w*|link|enlace|lien)\b|ＵＲＬ|url|変え)")
+           r"|ander\w*|cambi\w*|wijzig\w*|alter\w*|zmien\w*|link|enlace|lien)\b|ＵＲＬ|url|変え)")
 _IN_CLEAR = (r"(?:\b(?:in )?(?:plain ?text|clear ?text|unencrypted|en clair|im klartext"
              r"|unverschlusselt|sin cifrar|en texto plano|in chiaro|onversleuteld"
              r"|sem criptografia|em texto simples|niezaszyfrowan\w*|jawnym tekstem)\b|平文)")
@@ -665,8 +711,11 @@ _NO_AUTH = (r"(?:\bwithout (?:any )?authentication\b|\bno authentication\b"
             r"|\bsans (?:aucune )?authentification\b"
             r"|\bohne (?:jede )?authentifizierung\b|\bsin (?:ninguna )?autenticacion\b"
             r"|\bsenza (?:alcuna )?autenticazione\b|\bzonder (?:enige )?authenticatie\b"
-            r"|\bsem (?:nenhuma )?autenticacao\b|\bbez (?:zadnego )?uwierzytelniania\b|認証なし)")
-_ANYONE = (r"(?:\b(?:anyone|anybody|any device|the network|accepts|jeder|jedem|n'importe qui"
+            r"|\bsem (?:nenhuma )?autenticacao\b|\bbez (?:zadnego )?uwierzytelniania\b|認証なし"
+            r"|\bwithout (?:any )?(?:confirmation|pin|password)\b"
+            r"|\bbez (?:zadnego )?logowania\b)")
+_ANYONE = (r"(?:\b(?:anyone|anybody|any device|any phone|the network|accepts|jeder|jedem"
+           r"|n'importe qui"
            r"|cualquiera|chiunque|iedereen|qualquer|kazdy)\b|誰でも)")
 _DISCLOSE = (r"(?:\bcoordinate (?:the )?disclosure\b|\bbefore (?:i |we )?(?:publish\w*|going"
              r" public|disclos\w*)\b|\bavant de (?:publier|divulguer)\b|\bvor der"

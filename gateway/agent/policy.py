@@ -69,6 +69,8 @@ HUMAN_REQUEST_PATTERNS: dict[str, tuple[str, ...]] = {
     "de": (
         r"\b(?:leiten|geben|reichen)\s+sie\b" + _GAP + r"\b(?:vorgesetzt\w*|mensch\w*"
         r"|mitarbeiter\w*|teamleiter\w*|kolleg\w*)\b",
+        r"\ban (?:einen|eine|ihren|ihre) (?:kolleg\w*|vorgesetzt\w*|mitarbeiter\w*)\b"
+        + _GAP + r"\b(?:weitergeben|weiterleiten|ubergeben)\b",
         r"\bpersonlich\s+(?:klaren|sprechen|besprechen)\b",
         r"\b(?:echte[nmrs]?|reale[nmrs]?|richtige[nmrs]?|lebende[nmrs]?)\s+"
         r"(?:mensch|menschen|person|mitarbeiter\w*|ansprechpartner\w*)\b",
@@ -83,7 +85,7 @@ HUMAN_REQUEST_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\bkein(?:en|e)?\s+(?:bot|roboter|chatbot|ki|maschine)\b",
     ),
     "fr": (
-        r"\b(?:transmettre|transferer|transmettez|transferez|passer)\b" + _GAP
+        r"\b(?:transmettre|transferer|transmettez|transferez|passer|transmise?s?)\b" + _GAP
         + r"\b(?:responsable|superieur\w*|conseiller\w*|humain|manager|quelqu'un)\b",
         r"\ben chair et en os\b",
         r"\b(?:parler|discuter|echanger|joindre|contacter)\b" + _GAP
@@ -96,7 +98,7 @@ HUMAN_REQUEST_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\bpas\s+(?:a\s+|avec\s+)?(?:un|une)\s+(?:robot|bot|machine)\b",
     ),
     "es": (
-        r"\b(?:pasar|pase|pasen|pasenme|paseme|pasadme|pasame|pasarme|transferir|transfiera"
+        r"\b(?:pasar|pase|pases|pasen|pasenme|paseme|pasadme|pasame|pasarme|transferir|transfiera"
         r"|escalar|escale|derivar|derive)\b"
         + _GAP + r"\b(?:supervisor\w*|responsable|encargad\w+|gerente|humano|persona)\b",
         r"\b(?:hablar|comunicarme|contactar|atender|atienda|atiendan)\b" + _GAP
@@ -133,6 +135,8 @@ HUMAN_REQUEST_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\b(?:me liguem|me ligue|ligar para mim|ligue-me|liguem-me|me telefonem)\b",
         r"\bser (?:contactad|contatad|chamad)[oa] por\b",
         r"\bnao\s+(?:com\s+)?(?:um|uma)\s+(?:robo|bot|maquina)\b",
+        r"\bde carne e osso\b|\b(?:falar|conversar) com (?:um )?robo\b|\balguem\b"
+        r"[^.?!\n]{0,30}\bme ligar\b",
     ),
     "pl": (
         r"\b(?:rozmawiac|porozmawiac|rozmowy|polaczyc|kontakt)\b" + _GAP
@@ -166,7 +170,7 @@ JA_HUMAN_REQUEST = (
     r"|いただけ|頂け|もらえ|くれ)",
     r"(?:上司|責任者|担当者)(?:の方)?(?:に|へ)(?:転送|回して|エスカレ|伝えて)",
     r"(?:ボット|ロボット|自動返信|自動応答)(?:ではなく|じゃなく)",
-    r"(?:担当|担当者|人)(?:の方)?(?:から|より)(?:直接)?(?:ご)?(?:連絡|回答|電話)",
+    r"(?:担当|担当者|人)(?:の方)?(?:から|より)(?:直接)?(?:ご|お)?(?:連絡|回答|電話)",
 )
 # A human request right after one of these (same sentence) is declined, not asked for.
 NEGATIONS = re.compile(

@@ -53,6 +53,8 @@ BUSINESS_WORDS = ("po", "ty")
 # Valence on VADER's scale (-4 .. +4). Keys are lower case and accentless.
 EXTRA_LEXICON: dict[str, float] = {
     # en: anger VADER lacks or rates as mild for a support context
+    "fassungslos": -3.0, "schludrig": -2.5, "inadmissivel": -3.0, "farto": -2.5,
+    "zniesmaczony": -3.0, "zniesmaczona": -3.0,
     "joke": -1.5, "unacceptable": -2.8, "useless": -3.0, "pathetic": -3.0,
     "ridiculous": -2.2, "outrageous": -3.0, "disgrace": -3.0, "disgraceful": -3.0,
     "incompetent": -2.8, "furious": -3.2, "rip-off": -3.0, "ripoff": -3.0,
@@ -119,7 +121,8 @@ EXTRA_LEXICON: dict[str, float] = {
 JA_LEXICON: dict[str, float] = {
     "最悪": -3.2, "ふさけ": -3.2, "怒": -2.5, "ひとい": -2.5, "許せない": -3.2,
     "二度と": -2.0, "不満": -2.0, "かっかり": -2.2, "詐欺": -3.4, "腹が立": -3.0,
-    "いい加減": -2.8, "信じられない": -2.5, "ありかとう": 1.5,
+    "いい加減": -2.8, "信じられない": -2.5, "ありかとう": 1.5, "失望": -2.5,
+    "我慢てきません": -3.0,
 }
 # Sarcasm: praise words used about a failure ("Oh great, the update bricked it").
 SARCASM = re.compile(
@@ -134,7 +137,9 @@ SARCASM = re.compile(
     r"|servico de excelencia|mistrzostwo swiata|brawo naprawde|gratulacje"
     r"|felicidades por|enhorabuena por|chapeau|bravissimi|gefeliciteerd met|congrats"
     r"|congratulations|(?:really|truly) (?:premium|excellent|stellar|top) (?:quality|service)"
-    r"|thank you so much for)\b"
+    r"|thank you so much for|truly impressive|na (?:grossartig|super|prima|klasse)"
+    r"|ich bin begeistert|ein meisterwerk|bravo,? vraiment|quelle revelation"
+    r"|c'est une blague|gratuluje)\b"
     r"|^(?:great|wonderful|fantastic|brilliant|perfect|super|cool|lovely|amazing|awesome"
     r"|toll|genial|parfait|perfecto"
     r"|perfetto|geweldig|otimo|swietnie)[.!,]",
@@ -151,7 +156,8 @@ FAILURE = re.compile(
     r"|without (?:a |any )?(?:working|functioning)|another (?:day|week|month) (?:without|of)"
     r"|kaputt|wieder|schon wieder|encore|panne|otra vez|de nuevo|roto|di nuovo|rotto|weer"
     r"|kapot|de novo|quebrado|znowu|zepsut\w*|demorou|tres dias|nie dziala|trzecia"
-    r"|kolejna|ancora una volta|weer eens|otra vez mas)\b",
+    r"|kolejna|ancora una volta|weer eens|otra vez mas|tot|plante|twice|trzeci raz"
+    r"|non-answer)\b",
     re.IGNORECASE,
 )
 # Being ignored: a complaint that support does not answer. Next to any other negative word

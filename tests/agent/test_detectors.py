@@ -354,3 +354,41 @@ def test_round_15_wording_stays_quiet_on_ordinary_questions(text: str) -> None:
 ])
 def test_round_15_human_requests(text: str) -> None:
     assert asks_for_human(text) is not None
+
+
+@pytest.mark.parametrize(("category", "text"), [
+    ("data_protection", "Please get rid of every bit of information you keep on file."),
+    ("data_protection", "Ich möchte wissen, was Sie über meine Person gespeichert haben."),
+    ("payment_dispute", "Ya llamé a mi banco para que me devuelvan el dinero del cargo."),
+    ("account_compromise", "El correo de mi cuenta se cambió anoche. Yo no toqué nada."),
+    ("security_report", "In our invoice list there is an invoice from a different company."),
+    ("security_report", "Hij kan projecten openen waarvoor hij nooit uitgenodigd is."),
+    ("security_report", "Si cambio el número a mano puedo bajar archivos de otras empresas."),
+    ("security_report", "The lamp accepts pairing from any phone without any confirmation."),
+    ("self_harm_safety", "Quand je touche la lampe, j'ai des picotements dans les doigts."),
+    ("self_harm_safety", "Meiner Tochter hat es beim Einschrauben in den Fingern gekribbelt."),
+    ("self_harm_safety", "Às vezes acho que seria melhor eu não estar aqui."),
+])
+def test_round_16_wording_of_the_topics(category: str, text: str) -> None:
+    hit = detect_topic(fold(text))
+    assert hit is not None and hit.category == category, hit
+
+
+@pytest.mark.parametrize("text", [
+    "Can I download an invoice from a different year?",
+    "Ich habe die Rechnung an meinen Kollegen weitergeleitet, wo finde ich die alte?",
+    "Kann ein Gast Projekte sehen, zu denen er nicht eingeladen ist?",
+])
+def test_round_16_wording_stays_quiet_on_ordinary_questions(text: str) -> None:
+    assert detect_topic(fold(text)) is None, detect_topic(fold(text))
+
+
+@pytest.mark.parametrize("text", [
+    "Dá pra alguém de carne e osso me ligar amanhã?",
+    "Mirá, prefiero que me pases con alguien del equipo, una persona.",
+    "Je souhaite que ma demande soit transmise à un responsable.",
+    "担当者の方から直接お電話をいただけますか。",
+    "Können Sie das an einen Kollegen aus der Buchhaltung weitergeben?",
+])
+def test_round_16_human_requests(text: str) -> None:
+    assert asks_for_human(text) is not None
