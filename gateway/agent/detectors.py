@@ -11,6 +11,7 @@ text: NFKD drops the dakuten of kana, on both sides).
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -366,7 +367,7 @@ EVERYDAY: dict[str, dict[str, tuple[str, ...]]] = {
     "legal": {
         "en": (r"\btrading standards\b|\bconsumer (?:ombudsman|protection (?:agency|office"
                r"|authority)|rights (?:agency|body))\b|\bombudsman\b|\bsmall claims\b",),
-        "de": (r"\bschlichtungsstelle\b|\bverbraucherschutz\w*",),
+        "de": (r"schlichtungsstelle\b|\bverbraucherschutz\w*|\brechtlich prufen\b",),
         "fr": (r"\bdgccrf\b|\bmediateur de la consommation\b|\bsignal ?conso\b"
                r"|\bconciliateur de justice\b",),
         "es": (r"\bhojas? de reclamaciones?\b|\boficina (?:municipal )?(?:de|del) consumidor\b"
@@ -601,7 +602,29 @@ PLAIN_MORE: dict[str, dict[str, tuple[str, ...]]] = {
         "pl": (r"\bmrowieni\w* w palcach\b",),
     },
 }
-for _category, _by_lang in (*EVERYDAY.items(), *PLAIN.items(),
+# Round 17, found on fresh28-fresh30: flagged as fraud with the card issuer, "anyone could
+# forge", a flaw "on your side", data "about my person", an e-mail address of my account
+# changed by someone, "das war ich nicht" after the sign-in it disowns.
+PLAIN_17: dict[str, dict[str, tuple[str, ...]]] = {
+    "data_protection": {
+        "de": (r"\b(?:angaben|daten|informationen) zu meiner person\b",),
+    },
+    "payment_dispute": {
+        "en": (r"\b(?:flagged|reported|disputed) (?:the |a |this |that )?(?:\w+ )?(?:charge"
+               r"|payment|transaction) (?:with|to) (?:my|our|the) (?:bank|card issuer|card"
+               r" company)\b|\b(?:charge|payment|transaction)\w* as fraud\b",),
+    },
+    "account_compromise": {
+        "de": (r"\b(?:das )?war(?:en)? (?:ich|wir|sie|er) (?:das )?(?:definitiv |sicher |bestimmt"
+               r" |ganz sicher )?nicht\b|\bin dem (?:ich|wir|sie|er) noch nie war\b",),
+    },
+    "security_report": {
+        "en": (r"\banyone could (?:forge|spoof|impersonate|fake)\b|\b(?:a |the )?(?:security )?"
+               r"flaw on your side\b|\bkept working\b[^.?!\n]{0,40}\b(?:revoked|after)\b",),
+        "ja": ("欠陥", "暗号化されずに"),
+    },
+}
+for _category, _by_lang in (*EVERYDAY.items(), *PLAIN.items(), *PLAIN_17.items(),
                              *PLAIN_MORE.items()):
     for _lang, _patterns in _by_lang.items():
         TOPIC_PATTERNS[_category][_lang] = (*TOPIC_PATTERNS[_category].get(_lang, ()),
@@ -627,7 +650,7 @@ _DISOWN = (r"(?:\b(?:i|we) (?:did not|didn't|never|have not|haven't) (?:add|adde
            r"|installed|authori[sz]e|authori[sz]ed|create|created|request|requested)\b"
            r"|\b(?:i|we) didn't do (?:this|that|it)\b|\bnone of us (?:did|added|created"
            r"|installed|own|owns|recogni[sz]e\w*|know\w*|made|authori[sz]ed)\b|\bnot me\b"
-           r"|\bwasn't me\b|\bwas not me\b|\bi never did (?:that|this|it)\b"
+           r"|\bwasn't me\b|\bwas not me\b|\bi never did (?:that|this|it)\b|\bnone of us changed\b"
            r"|\bwe don't recogni[sz]e\b|\bi don't recogni[sz]e\b"
            r"|\bnever been to\b|\bwar(?:en)? (?:ich|wir) nicht\b|\bce n'(?:est|etait) pas moi\b"
            r"|\b(?:keiner|niemand) (?:von|aus) uns\b|\bnone of us invited\b"
@@ -655,6 +678,10 @@ _CHANGED = (r"(?:\b(?:changed|reset|geandert|zuruckgesetzt|change|modifie|cambia
 _CREDENTIAL = (r"(?:\b(?:password|recovery (?:e-?mail|address|phone)|login e-?mail|passwort"
                r"|correo de la cuenta|e-?mail (?:address )?(?:of|on) (?:the|my|our) account"
                r"|mot de passe|contrasena|clave|wachtwoord|senha|e-mail de recuperacao|haslo"
+               r"|adresse e-?mail de (?:mon|notre) compte|e-?mail-adresse (?:meines|unseres)"
+               r" kontos|indirizzo e-?mail del (?:mio |nostro )?account|e-?mailadres van"
+               r" (?:mijn|ons) account|e-?mail da (?:minha |nossa )?conta|adres e-?mail"
+               r" (?:mojego |naszego )?konta|correo de mi cuenta"
                r"|hasla)\b|パスワード)")
 _BANK = (r"(?:\b(?:my|our) (?:bank|card issuer|card company|credit card company|credit card"
          r" provider)\b|\bkreditkarten(?:firma|unternehmen|institut|gesellschaft)\b"
@@ -759,8 +786,11 @@ _SENTENCE = re.compile(r"[^.?!\n。！？]+")
 
 
 def concepts(folded: str, category: str) -> str | None:
-    """'A … B' when every concept of one of the category's groups occurs in one sentence."""
-    for sentence in _SENTENCE.findall(folded):
+    """'A … B' when every concept of one of the category's groups occurs in one sentence
+    or two adjacent ones ("I see sign-ins from Singapore. That wasn't me.")."""
+    sentences = _SENTENCE.findall(folded)
+    windows = [*sentences, *(f"{a} {b}" for a, b in itertools.pairwise(sentences))]
+    for sentence in windows:
         for group in _CONCEPTS.get(category, ()):
             found = []
             for concept in group:

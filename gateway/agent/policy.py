@@ -68,9 +68,10 @@ HUMAN_REQUEST_PATTERNS: dict[str, tuple[str, ...]] = {
     ),
     "de": (
         r"\b(?:leiten|geben|reichen)\s+sie\b" + _GAP + r"\b(?:vorgesetzt\w*|mensch\w*"
-        r"|mitarbeiter\w*|teamleiter\w*|kolleg\w*)\b",
-        r"\ban (?:einen|eine|ihren|ihre) (?:kolleg\w*|vorgesetzt\w*|mitarbeiter\w*)\b"
-        + _GAP + r"\b(?:weitergeben|weiterleiten|ubergeben)\b",
+        r"|mitarbeiter\w*|teamleit\w*|kolleg\w*)\b",
+        r"\ban (?:einen|eine|ihren|ihre) (?:kolleg\w*|vorgesetzt\w*|mitarbeiter\w*"
+        r"|teamleit\w*)\b" + _GAP + r"\b(?:weitergeben|weiterleiten|ubergeben"
+        r"|weiterzugeben|weiterzuleiten|zu ubergeben)\b",
         r"\bpersonlich\s+(?:klaren|sprechen|besprechen)\b",
         r"\b(?:echte[nmrs]?|reale[nmrs]?|richtige[nmrs]?|lebende[nmrs]?)\s+"
         r"(?:mensch|menschen|person|mitarbeiter\w*|ansprechpartner\w*)\b",
@@ -92,7 +93,8 @@ HUMAN_REQUEST_PATTERNS: dict[str, tuple[str, ...]] = {
         + r"\b(?:humain|humaine|conseiller\w*|agent|responsable|etre humain|operat\w+"
         r"|quelqu'un|superieur|manager|interlocut\w+|une personne|la personne)\b",
         r"\b(?:vrai|vraie|veritable)s?\s+(?:humain|personne|conseiller\w*|agent|interlocut\w+)\b",
-        r"\b(?:rappelez[- ]moi|me rappeler|m'appeler|appelez[- ]moi|me telephoner)\b",
+        r"\b(?:rappelez[- ]moi|me rappeler|m'appeler|appelez[- ]moi|me telephoner"
+        r"|me faire rappeler|de vive voix)\b",
         r"\b(?:etre|soit|suis)\s+(?:re)?(?:rappele|contacte|appele)e?s?\s+par\b"
         r"|\bun rappel(?: telephonique)?\b",
         r"\bpas\s+(?:a\s+|avec\s+)?(?:un|une)\s+(?:robot|bot|machine)\b",

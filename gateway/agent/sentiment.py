@@ -139,7 +139,8 @@ SARCASM = re.compile(
     r"|congratulations|(?:really|truly) (?:premium|excellent|stellar|top) (?:quality|service)"
     r"|thank you so much for|truly impressive|na (?:grossartig|super|prima|klasse)"
     r"|ich bin begeistert|ein meisterwerk|bravo,? vraiment|quelle revelation"
-    r"|c'est une blague|gratuluje)\b"
+    r"|c'est une blague|gratuluje|fantastic work|great work|(?:fantastic|brilliant|amazing)"
+    r" job)\b"
     r"|^(?:great|wonderful|fantastic|brilliant|perfect|super|cool|lovely|amazing|awesome"
     r"|toll|genial|parfait|perfecto"
     r"|perfetto|geweldig|otimo|swietnie)[.!,]",
@@ -157,7 +158,7 @@ FAILURE = re.compile(
     r"|kaputt|wieder|schon wieder|encore|panne|otra vez|de nuevo|roto|di nuovo|rotto|weer"
     r"|kapot|de novo|quebrado|znowu|zepsut\w*|demorou|tres dias|nie dziala|trzecia"
     r"|kolejna|ancora una volta|weer eens|otra vez mas|tot|plante|twice|trzeci raz"
-    r"|non-answer)\b",
+    r"|non-answer|resetting|forgets)\b",
     re.IGNORECASE,
 )
 # Being ignored: a complaint that support does not answer. Next to any other negative word

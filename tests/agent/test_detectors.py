@@ -392,3 +392,34 @@ def test_round_16_wording_stays_quiet_on_ordinary_questions(text: str) -> None:
 ])
 def test_round_16_human_requests(text: str) -> None:
     assert asks_for_human(text) is not None
+
+
+@pytest.mark.parametrize(("category", "text"), [
+    ("legal", "Sonst wende ich mich an die Verbraucherschlichtungsstelle."),
+    ("data_protection", "Bitte entfernen Sie alle Angaben zu meiner Person aus Ihren Systemen."),
+    ("payment_dispute", "I reported the May payment to my card issuer as fraud."),
+    ("account_compromise", "Im Log sehe ich eine Anmeldung aus Singapur. Das war ich nicht."),
+    ("account_compromise", "I see a sign-in from Lagos in the log. That wasn't me."),
+    ("account_compromise", "Quelqu'un a changé l'adresse e-mail de mon compte cette nuit."),
+    ("security_report", "If the signature header is empty, anyone could forge events."),
+    ("security_report", "ランプの設定画面にセキュリティ上の欠陥があるようです。"),
+])
+def test_round_17_wording_of_the_topics(category: str, text: str) -> None:
+    hit = detect_topic(fold(text))
+    assert hit is not None and hit.category == category, hit
+
+
+@pytest.mark.parametrize("text", [
+    "I changed my password yesterday. Now the app asks me to sign in again, is that right?",
+    "Wo sehe ich die Anmeldungen im Log? Ich war im Urlaub und möchte nachsehen.",
+])
+def test_round_17_two_sentences_stay_quiet_on_ordinary_questions(text: str) -> None:
+    assert detect_topic(fold(text)) is None, detect_topic(fold(text))
+
+
+@pytest.mark.parametrize("text", [
+    "Würden Sie mein Anliegen bitte an Ihre Teamleitung weiterzugeben?",
+    "Pourriez-vous me faire rappeler par un technicien ?",
+])
+def test_round_17_human_requests(text: str) -> None:
+    assert asks_for_human(text) is not None
