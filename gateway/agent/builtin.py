@@ -12,6 +12,7 @@ from gateway.agent.calibration import AnswerEvidence, answer_probability
 from gateway.agent.compose import compose_reply
 from gateway.agent.core import PolicyFirstAgent, escalation, question_text
 from gateway.agent.lexicons import FUNCTION_WORDS, PLACES, WORD, fold
+from gateway.agent.places import COUNTRY_NAMES, SHIPPING, named_countries
 from gateway.agent.policy import without_declined
 from gateway.agent.retrieval import (
     Retrieval,
@@ -32,6 +33,7 @@ RESCUE_FLOOR = 0.5  # ... unless the mail as a whole reaches half the threshold
 MIN_UNKNOWN = 4  # unknown content words that make a question "about something else"
 MOST_WORDS_UNKNOWN = "most words of the question are not in the KB"
 _NAME = re.compile(r"[A-Z][a-z]+[A-Za-z]*")
+_CJK_NAME = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 CAPITALISED_NOUNS = frozenset({"de", "lb"})  # every noun is capitalised: no name signal
 _PRODUCT_LIKE = re.compile(r"\b[A-Z]{3,}\b|\b[\w-]+\.(?:com|io|ai|net|org|app)\b")
 _CODE = re.compile(r"\b[A-Z]{2,5}-\d{3,5}\b")  # an error code such as HB-5004
@@ -140,9 +142,26 @@ class BuiltinAgent(PolicyFirstAgent):
                     continue  # "our office in Zurich", "in den USA"
                 if any(w in absent for w in WORD.findall(fold(term))):
                     return f"the question names {term!r}, which the KB never mentions"
+            if place := self.unlisted_destination(question, groups):
+                return f"the question asks about shipping to {place}, which the KB never names"
             if len(unknown) >= MIN_UNKNOWN and len(unknown) * 2 >= len(groups):
                 words = ", ".join(sorted(absent))
                 return f"{MOST_WORDS_UNKNOWN}: {words}"
+        return None
+
+    def unlisted_destination(self, question: str, groups: list[tuple[str, ...]]) -> str | None:
+        """A country outside the EU that a shipping question names and the KB never does.
+
+        "Do you ship to Australia?" against a KB that lists the EU, the UK and the USA: the
+        shipping section does not answer it, whatever else matches.
+        """
+        if not any(t in SHIPPING for g in groups for t in g):
+            return None
+        for country in named_countries(question):
+            names = [n for n in COUNTRY_NAMES[country] if not _CJK_NAME.search(n)]
+            if not any(all(self.index.document_frequency(w) for w in WORD.findall(n))
+                       for n in names):
+                return country
         return None
 
     def semantic_rerank(self, transcript: Transcript, found: Retrieval) -> Retrieval:

@@ -92,3 +92,26 @@ def test_story_words_are_those_said_outside_the_questions() -> None:
     story = story_words("Meine Frau hat Geburtstag. Wie lange dauert die Lieferung?")
     assert "geburtstag" in story and "lieferung" not in story
     assert story_words("Meine Frau hat Geburtstag.") == frozenset()  # no question: all matter
+
+
+@pytest.mark.parametrize(("text", "country"), [
+    ("Do you ship the Acme Box to Australia? We have an office in Melbourne.", "Australia"),
+    ("¿Hacen envíos de la Acme Box a México?", "Mexico"),
+    ("日本へのAcme Boxの配送は何日くらいかかりますか？", "Japan"),
+    ("Liefert ihr die Acme Box auch nach Norwegen?", "Norway"),
+])
+def test_shipping_to_a_country_the_kb_never_names_is_missing_knowledge(
+        builtin: BuiltinAgent, transcript: MakeTranscript, text: str, country: str) -> None:
+    assert builtin.unknown_focus(transcript(text)) == (
+        f"the question asks about shipping to {country}, which the KB never names")
+
+
+@pytest.mark.parametrize("text", [
+    "Do you ship the Acme Box to Switzerland?",  # the sample KB names it
+    "How long does shipping to Austria take?",  # EU: covered by "EU" without a name
+    "How long is the warranty in Australia?",  # not a shipping question
+])
+def test_shipping_to_a_named_or_eu_country_is_not_unlisted(
+        builtin: BuiltinAgent, transcript: MakeTranscript, text: str) -> None:
+    focus = builtin.unknown_focus(transcript(text))
+    assert focus is None or "shipping to" not in focus, focus
