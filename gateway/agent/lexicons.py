@@ -165,7 +165,22 @@ PLACES = words(
     luty marzec kwiecien czerwiec lipiec sierpien wrzesien pazdziernik listopad grudzien
     stycznia lutego marca kwietnia maja czerwca lipca sierpnia wrzesnia pazdziernika
     listopada grudnia
-    gmbh ag kg ug ev sarl sas sa sl srl spa bv nv vzw asbl lda ltd llc inc plc ong ngo""",
+    gmbh ag kg ug ev sarl sas sa sl srl spa bv nv vzw asbl lda ltd llc inc plc ong ngo
+    lyon marseille toulouse bordeaux lille nantes nice strasbourg montpellier rennes grenoble
+    utrecht rotterdam eindhoven groningen haarlem leiden maastricht antwerp antwerpen anvers
+    gent ghent gand liege luik namur brugge bruges charleroi leuven louvain
+    stuttgart dusseldorf dortmund essen leipzig dresden hannover nurnberg nuremberg bremen
+    bonn mannheim karlsruhe freiburg augsburg graz linz salzburg innsbruck klagenfurt
+    sevilla seville valencia bilbao malaga zaragoza granada alicante palma
+    napoli naples torino turin bologna firenze florence genova genoa venezia venice verona
+    palermo bari padova
+    porto braga coimbra faro
+    krakow krakowa krakowie wroclaw wroclawia wroclawiu gdansk gdanska gdansku poznan
+    poznania poznaniu lodz lodzi katowice katowicach lublin lublinie szczecin szczecinie
+    copenhagen kobenhavn stockholm goteborg helsinki athens budapest bucharest sofia zagreb
+    ljubljana bratislava tallinn riga vilnius
+    birmingham glasgow liverpool leeds bristol cardiff belfast cork galway
+    boston chicago seattle austin denver atlanta miami dallas houston""",
 )
 # Japanese politeness and function phrases dropped before glossary lookup (substrings).
 JA_FILLER = ("お世話になっております", "よろしくお願いいたします", "よろしくお願いします",

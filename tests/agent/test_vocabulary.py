@@ -82,6 +82,7 @@ def test_gloss_is_word_for_word_english_for_the_english_only_models() -> None:
     "¿Cómo descargo las facturas de nuestra ONG de marzo?",
     "Como baixo as faturas da nossa empresa nos EUA?",
     "Jak pobrać fakturę z marca dla naszej firmy w Europie, Sp. z o.o.?",
+    "Can our office in Utrecht and the one in Lyon share one invoice address?",
 ])
 def test_calendar_words_places_and_company_forms_are_not_unknown_names(
         builtin: BuiltinAgent, transcript: MakeTranscript, text: str) -> None:
