@@ -4,9 +4,9 @@ The questions are hand-written; this script only adds a greeting, a sign-off and
 (picked with a fixed seed, so the output is stable) and splits each knowledge base's mails
 into a tuning half and a test half (alternating within language x expected outcome).
 The sample KB's sets are converted as they are: labelled.yaml -> tune, holdout.yaml -> test.
-The fresh sets (eval/mails_fresh.py … mails_fresh33.py) were written after the second to
+The fresh sets (eval/mails_fresh.py … mails_fresh36.py) were written after the second to
 seventh rounds of tuning (fresh7 and fresh8 before the round after that, fresh9 after
-round 9; fresh11 to fresh33 by helpers who never read the agent), each committed before
+round 9; fresh11 to fresh36 by helpers who never read the agent), each committed before
 its first run.
 Run: .venv/bin/python eval/author_sets.py
 """
@@ -173,6 +173,9 @@ def main() -> None:
     from mails_fresh31 import MAILS as FRESH31  # written blind by a helper, round 17 check
     from mails_fresh32 import MAILS as FRESH32  # written blind by a helper, round 17 check
     from mails_fresh33 import MAILS as FRESH33  # written blind by a helper, round 17 check
+    from mails_fresh34 import MAILS as FRESH34  # written blind by a helper, round 18 check
+    from mails_fresh35 import MAILS as FRESH35  # written blind by a helper, round 18 check
+    from mails_fresh36 import MAILS as FRESH36  # written blind by a helper, round 18 check
 
     fresh = [("fresh", FRESH, 37), ("fresh2", FRESH2, 41), ("fresh3", FRESH3, 43),
              ("fresh4", FRESH4, 47), ("fresh5", FRESH5, 53), ("fresh6", FRESH6, 59),
@@ -185,7 +188,8 @@ def main() -> None:
              ("fresh23", FRESH23, 139), ("fresh24", FRESH24, 149),
              ("fresh25", FRESH25, 151), ("fresh26", FRESH26, 157), ("fresh27", FRESH27, 163),
              ("fresh28", FRESH28, 167), ("fresh29", FRESH29, 173), ("fresh30", FRESH30, 179),
-             ("fresh31", FRESH31, 181), ("fresh32", FRESH32, 191), ("fresh33", FRESH33, 193)]
+             ("fresh31", FRESH31, 181), ("fresh32", FRESH32, 191), ("fresh33", FRESH33, 193),
+             ("fresh34", FRESH34, 197), ("fresh35", FRESH35, 199), ("fresh36", FRESH36, 211)]
     # each part's fixed seed: the files stay byte-identical
     for kb in ("sample", "lumen", "harbor"):
         for part, mails, seed in fresh:
