@@ -610,6 +610,7 @@ PLAIN_17: dict[str, dict[str, tuple[str, ...]]] = {
         "de": (r"\b(?:angaben|daten|informationen) zu meiner person\b",),
     },
     "payment_dispute": {
+        "it": (r"\b(?:contestato|contestare|contesto) con la (?:mia )?banca\b",),
         "en": (r"\b(?:flagged|reported|disputed) (?:the |a |this |that )?(?:\w+ )?(?:charge"
                r"|payment|transaction) (?:with|to) (?:my|our|the) (?:bank|card issuer|card"
                r" company)\b|\b(?:charge|payment|transaction)\w* as fraud\b",),
@@ -618,10 +619,17 @@ PLAIN_17: dict[str, dict[str, tuple[str, ...]]] = {
         "de": (r"\b(?:das )?war(?:en)? (?:ich|wir|sie|er) (?:das )?(?:definitiv |sicher |bestimmt"
                r" |ganz sicher )?nicht\b|\bin dem (?:ich|wir|sie|er) noch nie war\b",),
     },
+    "legal": {
+        "en": (r"\bformal proceedings\b|\bour (?:legal )?counsel\b|\bpreserve all logs\b",),
+    },
     "security_report": {
         "en": (r"\banyone could (?:forge|spoof|impersonate|fake)\b|\b(?:a |the )?(?:security )?"
                r"flaw on your side\b|\bkept working\b[^.?!\n]{0,40}\b(?:revoked|after)\b",),
         "ja": ("欠陥", "暗号化されずに"),
+    },
+    "self_harm_safety": {
+        "nl": (r"\bkreeg ik een (?:flinke |harde )?(?:tik|schok|opdoffer)\b|\btintel\w*",),
+        "ja": ("生きていても仕方ない", "もう何もかも嫌"),
     },
 }
 for _category, _by_lang in (*EVERYDAY.items(), *PLAIN.items(), *PLAIN_17.items(),
@@ -651,6 +659,7 @@ _DISOWN = (r"(?:\b(?:i|we) (?:did not|didn't|never|have not|haven't) (?:add|adde
            r"|\b(?:i|we) didn't do (?:this|that|it)\b|\bnone of us (?:did|added|created"
            r"|installed|own|owns|recogni[sz]e\w*|know\w*|made|authori[sz]ed)\b|\bnot me\b"
            r"|\bwasn't me\b|\bwas not me\b|\bi never did (?:that|this|it)\b|\bnone of us changed\b"
+           r"|\byo no (?:he|hemos) sido\b|\bniet van mij is\b|\bik heb dat (?:zelf )?niet gedaan\b"
            r"|\bwe don't recogni[sz]e\b|\bi don't recogni[sz]e\b"
            r"|\bnever been to\b|\bwar(?:en)? (?:ich|wir) nicht\b|\bce n'(?:est|etait) pas moi\b"
            r"|\b(?:keiner|niemand) (?:von|aus) uns\b|\bnone of us invited\b"
@@ -664,6 +673,7 @@ _ACCOUNT_EVENT = (r"(?:\b(?:log ?in|login|logins|sign-?in|signed in|logged in|se
                   r"|inloggen|ingelogd|wachtwoord|apparaat|toegang|login|senha|recuperacao"
                   r"|acesso|logowanie|zalogowal\w*|haslo|hasla|urzadzeni\w+|dostep|owner"
                   r"|eingeladen|invited|workspace|profile|profil|arbeitsbereich|espace de travail"
+                  r"|tweestapsverificatie|two-factor|2fa|zwei-faktor\w*|e-?mailadres|inlog\w*"
                   r"|espacio de trabajo|area di lavoro|werkruimte|espaco de trabalho)\b"
                   r"|ログイン|パスワード|アカウント|認証|電話番号"
                   r"|メールアドレス)")

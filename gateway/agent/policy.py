@@ -69,6 +69,7 @@ HUMAN_REQUEST_PATTERNS: dict[str, tuple[str, ...]] = {
     "de": (
         r"\b(?:leiten|geben|reichen)\s+sie\b" + _GAP + r"\b(?:vorgesetzt\w*|mensch\w*"
         r"|mitarbeiter\w*|teamleit\w*|kolleg\w*)\b",
+        r"\bmit jemandem (?:aus|von|bei)\b" + _GAP + r"\bverbinden\b",
         r"\ban (?:einen|eine|ihren|ihre) (?:kolleg\w*|vorgesetzt\w*|mitarbeiter\w*"
         r"|teamleit\w*)\b" + _GAP + r"\b(?:weitergeben|weiterleiten|ubergeben"
         r"|weiterzugeben|weiterzuleiten|zu ubergeben)\b",

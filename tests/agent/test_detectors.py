@@ -423,3 +423,20 @@ def test_round_17_two_sentences_stay_quiet_on_ordinary_questions(text: str) -> N
 ])
 def test_round_17_human_requests(text: str) -> None:
     assert asks_for_human(text) is not None
+
+
+@pytest.mark.parametrize(("category", "text"), [
+    ("legal", "Our counsel asked me to tell you we are considering formal proceedings."),
+    ("payment_dispute", "Ho contestato con la banca l'addebito di marzo."),
+    ("account_compromise", "Er kwamen inlogmeldingen uit Brazilië binnen. Ik heb dat niet gedaan."),
+    ("account_compromise", "Me llegan avisos de inicio de sesión desde otro país. Yo no he sido."),
+    ("self_harm_safety", "Toen ik de lamp aanraakte kreeg ik een flinke tik."),
+    ("self_harm_safety", "もう何もかも嫌になりました。"),
+])
+def test_round_18_wording_of_the_topics(category: str, text: str) -> None:
+    hit = detect_topic(fold(text))
+    assert hit is not None and hit.category == category, hit
+
+
+def test_round_18_human_request() -> None:
+    assert asks_for_human("Kannst du mich mit jemandem aus dem Vertrieb verbinden?") is not None

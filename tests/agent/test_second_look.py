@@ -158,3 +158,11 @@ def test_a_probability_just_under_the_bar_is_shown_under_it() -> None:
 
     assert _calibrated(0.7996, 0.8) == "; calibrated 0.79 < 0.80"
     assert _calibrated(None, 0.8) == ""
+
+
+@pytest.mark.parametrize(("text", "language"), [
+    ("Echt top hoor, voor de derde keer deze maand is de synchronisatie weg.", "nl"),
+    ("Complimenti vivissimi: ordine pagato il 2, della lampada nessuna traccia.", "it"),
+])
+def test_round_18_sarcasm_is_negative(analyser: Analyser, text: str, language: str) -> None:
+    assert analyser.sentiment.compound(text, language) <= -0.3
