@@ -310,7 +310,8 @@ def test_an_admin_nobody_knows_is_account_compromise(text: str) -> None:
     assert hit is not None and hit.category == "account_compromise", hit
 
 
-@pytest.mark.parametrize(("category", "text"), [
+# Plain wording of the topics added in rounds 15-18 (each found on a blind set, rephrased).
+PLAIN_TOPICS = [
     ("data_protection", "Welke gegevens bewaren jullie eigenlijk over mij?"),
     ("data_protection", "Je voudrais savoir tout ce que vous gardez sur moi."),
     ("data_protection", "No quiero que usen mis datos para nada más que el servicio."),
@@ -330,33 +331,6 @@ def test_an_admin_nobody_knows_is_account_compromise(text: str) -> None:
     ("self_harm_safety", "A veces pienso que sería mejor no despertarme."),
     ("self_harm_safety", "Às vezes penso em acabar com tudo."),
     ("self_harm_safety", "Als ich die Lampe anfasste, war es, als ob Strom durchgeht."),
-])
-def test_round_15_plain_wording_of_the_topics(category: str, text: str) -> None:
-    hit = detect_topic(fold(text))
-    assert hit is not None and hit.category == category, hit
-
-
-@pytest.mark.parametrize("text", [
-    "Which data do I need to enter to sign up?",
-    "Puedo cambiar el número de teléfono de mi cuenta?",
-    "How do I change the number of seats in the URL of the billing page?",
-    "Peut-on payer par virement depuis notre banque ?",
-    "Hoe kan ik iemand uitnodigen die nog geen account heeft?",
-    "Can I change the email address on my account?",
-])
-def test_round_15_wording_stays_quiet_on_ordinary_questions(text: str) -> None:
-    assert detect_topic(fold(text)) is None, detect_topic(fold(text))
-
-
-@pytest.mark.parametrize("text", [
-    "¿Me podría llamar alguien mañana por la tarde?",
-    "担当の方と直接お話しできますか。",
-])
-def test_round_15_human_requests(text: str) -> None:
-    assert asks_for_human(text) is not None
-
-
-@pytest.mark.parametrize(("category", "text"), [
     ("data_protection", "Please get rid of every bit of information you keep on file."),
     ("data_protection", "Ich möchte wissen, was Sie über meine Person gespeichert haben."),
     ("payment_dispute", "Ya llamé a mi banco para que me devuelvan el dinero del cargo."),
@@ -368,33 +342,6 @@ def test_round_15_human_requests(text: str) -> None:
     ("self_harm_safety", "Quand je touche la lampe, j'ai des picotements dans les doigts."),
     ("self_harm_safety", "Meiner Tochter hat es beim Einschrauben in den Fingern gekribbelt."),
     ("self_harm_safety", "Às vezes acho que seria melhor eu não estar aqui."),
-])
-def test_round_16_wording_of_the_topics(category: str, text: str) -> None:
-    hit = detect_topic(fold(text))
-    assert hit is not None and hit.category == category, hit
-
-
-@pytest.mark.parametrize("text", [
-    "Can I download an invoice from a different year?",
-    "Ich habe die Rechnung an meinen Kollegen weitergeleitet, wo finde ich die alte?",
-    "Kann ein Gast Projekte sehen, zu denen er nicht eingeladen ist?",
-])
-def test_round_16_wording_stays_quiet_on_ordinary_questions(text: str) -> None:
-    assert detect_topic(fold(text)) is None, detect_topic(fold(text))
-
-
-@pytest.mark.parametrize("text", [
-    "Dá pra alguém de carne e osso me ligar amanhã?",
-    "Mirá, prefiero que me pases con alguien del equipo, una persona.",
-    "Je souhaite que ma demande soit transmise à un responsable.",
-    "担当者の方から直接お電話をいただけますか。",
-    "Können Sie das an einen Kollegen aus der Buchhaltung weitergeben?",
-])
-def test_round_16_human_requests(text: str) -> None:
-    assert asks_for_human(text) is not None
-
-
-@pytest.mark.parametrize(("category", "text"), [
     ("legal", "Sonst wende ich mich an die Verbraucherschlichtungsstelle."),
     ("data_protection", "Bitte entfernen Sie alle Angaben zu meiner Person aus Ihren Systemen."),
     ("payment_dispute", "I reported the May payment to my card issuer as fraud."),
@@ -403,40 +350,49 @@ def test_round_16_human_requests(text: str) -> None:
     ("account_compromise", "Quelqu'un a changé l'adresse e-mail de mon compte cette nuit."),
     ("security_report", "If the signature header is empty, anyone could forge events."),
     ("security_report", "ランプの設定画面にセキュリティ上の欠陥があるようです。"),
-])
-def test_round_17_wording_of_the_topics(category: str, text: str) -> None:
-    hit = detect_topic(fold(text))
-    assert hit is not None and hit.category == category, hit
-
-
-@pytest.mark.parametrize("text", [
-    "I changed my password yesterday. Now the app asks me to sign in again, is that right?",
-    "Wo sehe ich die Anmeldungen im Log? Ich war im Urlaub und möchte nachsehen.",
-])
-def test_round_17_two_sentences_stay_quiet_on_ordinary_questions(text: str) -> None:
-    assert detect_topic(fold(text)) is None, detect_topic(fold(text))
-
-
-@pytest.mark.parametrize("text", [
-    "Würden Sie mein Anliegen bitte an Ihre Teamleitung weiterzugeben?",
-    "Pourriez-vous me faire rappeler par un technicien ?",
-])
-def test_round_17_human_requests(text: str) -> None:
-    assert asks_for_human(text) is not None
-
-
-@pytest.mark.parametrize(("category", "text"), [
     ("legal", "Our counsel asked me to tell you we are considering formal proceedings."),
     ("payment_dispute", "Ho contestato con la banca l'addebito di marzo."),
     ("account_compromise", "Er kwamen inlogmeldingen uit Brazilië binnen. Ik heb dat niet gedaan."),
     ("account_compromise", "Me llegan avisos de inicio de sesión desde otro país. Yo no he sido."),
     ("self_harm_safety", "Toen ik de lamp aanraakte kreeg ik een flinke tik."),
     ("self_harm_safety", "もう何もかも嫌になりました。"),
-])
-def test_round_18_wording_of_the_topics(category: str, text: str) -> None:
+]
+
+
+@pytest.mark.parametrize(("category", "text"), PLAIN_TOPICS)
+def test_plain_wording_of_the_topics(category: str, text: str) -> None:
     hit = detect_topic(fold(text))
     assert hit is not None and hit.category == category, hit
 
 
-def test_round_18_human_request() -> None:
-    assert asks_for_human("Kannst du mich mit jemandem aus dem Vertrieb verbinden?") is not None
+@pytest.mark.parametrize("text", [
+    "Which data do I need to enter to sign up?",
+    "Puedo cambiar el número de teléfono de mi cuenta?",
+    "How do I change the number of seats in the URL of the billing page?",
+    "Peut-on payer par virement depuis notre banque ?",
+    "Hoe kan ik iemand uitnodigen die nog geen account heeft?",
+    "Can I change the email address on my account?",
+    "Can I download an invoice from a different year?",
+    "Ich habe die Rechnung an meinen Kollegen weitergeleitet, wo finde ich die alte?",
+    "Kann ein Gast Projekte sehen, zu denen er nicht eingeladen ist?",
+    "I changed my password yesterday. Now the app asks me to sign in again, is that right?",
+    "Wo sehe ich die Anmeldungen im Log? Ich war im Urlaub und möchte nachsehen.",
+])
+def test_plain_wording_stays_quiet_on_ordinary_questions(text: str) -> None:
+    assert detect_topic(fold(text)) is None, detect_topic(fold(text))
+
+
+@pytest.mark.parametrize("text", [
+    "¿Me podría llamar alguien mañana por la tarde?",
+    "担当の方と直接お話しできますか。",
+    "Dá pra alguém de carne e osso me ligar amanhã?",
+    "Mirá, prefiero que me pases con alguien del equipo, una persona.",
+    "Je souhaite que ma demande soit transmise à un responsable.",
+    "担当者の方から直接お電話をいただけますか。",
+    "Können Sie das an einen Kollegen aus der Buchhaltung weitergeben?",
+    "Würden Sie mein Anliegen bitte an Ihre Teamleitung weiterzugeben?",
+    "Pourriez-vous me faire rappeler par un technicien ?",
+    "Kannst du mich mit jemandem aus dem Vertrieb verbinden?",
+])
+def test_plain_human_requests(text: str) -> None:
+    assert asks_for_human(text) is not None
