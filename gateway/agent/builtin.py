@@ -12,7 +12,7 @@ from gateway.agent.calibration import AnswerEvidence, answer_probability
 from gateway.agent.compose import compose_reply
 from gateway.agent.core import PolicyFirstAgent, escalation, question_text
 from gateway.agent.lexicons import FUNCTION_WORDS, PLACES, WORD, fold
-from gateway.agent.places import COUNTRY_NAMES, SHIPPING, named_countries
+from gateway.agent.places import SHIPPING, latin_names, named_countries
 from gateway.agent.policy import without_declined
 from gateway.agent.retrieval import (
     Retrieval,
@@ -33,7 +33,6 @@ RESCUE_FLOOR = 0.5  # ... unless the mail as a whole reaches half the threshold
 MIN_UNKNOWN = 4  # unknown content words that make a question "about something else"
 MOST_WORDS_UNKNOWN = "most words of the question are not in the KB"
 _NAME = re.compile(r"[A-Z][a-z]+[A-Za-z]*")
-_CJK_NAME = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 CAPITALISED_NOUNS = frozenset({"de", "lb"})  # every noun is capitalised: no name signal
 _PRODUCT_LIKE = re.compile(r"\b[A-Z]{3,}\b|\b[\w-]+\.(?:com|io|ai|net|org|app)\b")
 _CODE = re.compile(r"\b[A-Z]{2,5}-\d{3,5}\b")  # an error code such as HB-5004
@@ -121,11 +120,13 @@ class BuiltinAgent(PolicyFirstAgent):
     def unknown_focus(self, transcript: Transcript, language: str = "und") -> str | None:
         """Why a question is about something the KB never mentions, or None.
 
-        Two signals, per question sentence: it names a term the KB does not contain that
-        looks like a product (ALL CAPS, a domain like monday.com, or a capitalised word
-        inside the sentence that is not a place; not for German, which capitalises every
-        noun); or at least half of its content words (MIN_UNKNOWN or more) occur nowhere in
-        the KB, whatever else matches.
+        The mail quotes an error code of the KB's scheme the KB lacks ("HB-6001"); or, per
+        question sentence: it names a term the KB does not contain that looks like a
+        product (ALL CAPS, a domain like monday.com, or a capitalised word inside the
+        sentence that is not a place; not for German, which capitalises every noun); it
+        asks about shipping to a country outside the EU the KB never names; or at least
+        half of its content words (MIN_UNKNOWN or more) occur nowhere in the KB, whatever
+        else matches.
         """
         if code := unknown_code(own_text(transcript.pending_text()), self.index):
             return code
@@ -158,9 +159,8 @@ class BuiltinAgent(PolicyFirstAgent):
         if not any(t in SHIPPING for g in groups for t in g):
             return None
         for country in named_countries(question):
-            names = [n for n in COUNTRY_NAMES[country] if not _CJK_NAME.search(n)]
-            if not any(all(self.index.document_frequency(w) for w in WORD.findall(n))
-                       for n in names):
+            if not any(all(self.index.document_frequency(w) for w in name)
+                       for name in latin_names(country)):
                 return country
         return None
 

@@ -31,6 +31,7 @@ def fold(text: str) -> str:
 
 
 WORD = re.compile(r"[^\W_]+")
+CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff66-\uff9f]")  # Japanese/Chinese
 
 
 def words(*blocks: str) -> frozenset[str]:

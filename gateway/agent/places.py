@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import re
-
-from gateway.agent.lexicons import WORD, fold
+from gateway.agent.lexicons import CJK, WORD, fold
 
 # Folded names (and a few large cities) per country. EU members are left out on purpose:
 # a KB that ships "within the EU" covers them without naming each one.
@@ -50,7 +48,6 @@ COUNTRY_NAMES: dict[str, tuple[str, ...]] = {
 # "配送" into them).
 SHIPPING = frozenset({"ship", "ships", "shipping", "shipped", "shipment", "deliver",
                       "delivers", "delivery", "delivered"})
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 
 
 def named_countries(question: str) -> list[str]:
@@ -60,8 +57,13 @@ def named_countries(question: str) -> list[str]:
     spaced = f" {' '.join(WORD.findall(folded))} "
     found = []
     for country, names in COUNTRY_NAMES.items():
-        if any(name in folded if _CJK.search(name) else
+        if any(name in folded if CJK.search(name) else
                (f" {name} " in spaced if " " in name or "-" in name else name in words)
                for name in names):
             found.append(country)
     return found
+
+
+def latin_names(country: str) -> list[list[str]]:
+    """The words of each name of ``country`` a Latin-script KB could contain."""
+    return [WORD.findall(name) for name in COUNTRY_NAMES[country] if not CJK.search(name)]

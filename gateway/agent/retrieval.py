@@ -38,6 +38,7 @@ from typing import Any
 import snowballstemmer
 
 from gateway.agent.lexicons import (
+    CJK,
     EVERYDAY_WORDS,
     GLOSSARY,
     JA_FILLER,
@@ -134,7 +135,7 @@ def _by_stem(word: str) -> list[str]:
     return []
 
 
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff66-\uff9f]")
+_CJK = CJK
 _CJK_KEYS = sorted((k for k in (*GLOSSARY, *EVERYDAY_WORDS) if _CJK.search(k)), key=len,
                    reverse=True)
 _QUOTED = re.compile(
