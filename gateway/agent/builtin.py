@@ -12,7 +12,7 @@ from gateway.agent.calibration import AnswerEvidence, answer_probability
 from gateway.agent.compose import compose_reply
 from gateway.agent.core import PolicyFirstAgent, escalation, question_text
 from gateway.agent.lexicons import FUNCTION_WORDS, PLACES, WORD, fold
-from gateway.agent.places import SHIPPING, latin_names, named_countries
+from gateway.agent.places import SHIPPING, SHIPPING_JA, latin_names, named_countries
 from gateway.agent.policy import without_declined
 from gateway.agent.retrieval import (
     Retrieval,
@@ -156,7 +156,8 @@ class BuiltinAgent(PolicyFirstAgent):
         "Do you ship to Australia?" against a KB that lists the EU, the UK and the USA: the
         shipping section does not answer it, whatever else matches.
         """
-        if not any(t in SHIPPING for g in groups for t in g):
+        if not (any(t in SHIPPING for g in groups for t in g)
+                or any(w in question for w in SHIPPING_JA)):
             return None
         for country in named_countries(question):
             if not any(all(self.index.document_frequency(w) for w in name)

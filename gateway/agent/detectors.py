@@ -632,7 +632,47 @@ PLAIN_17: dict[str, dict[str, tuple[str, ...]]] = {
         "ja": ("生きていても仕方ない", "もう何もかも嫌"),
     },
 }
-for _category, _by_lang in (*EVERYDAY.items(), *PLAIN.items(), *PLAIN_17.items(),
+# Round 19, found on fresh34-fresh36: an ex who still has my password, a neighbour's lamps
+# in my app, a shared PDF in search results, tenants mixed up, a script that runs for
+# everyone, "what information of mine do you keep", despair said in passing.
+PLAIN_19: dict[str, dict[str, tuple[str, ...]]] = {
+    "data_protection": {
+        "fr": (r"\bcesser toute utilisation de mes donnees\b|\bne souhaite pas que mes"
+               r" (?:informations|donnees)\b",),
+        "es": (r"\bque informacion mia\b|\binformacion mia (?:que )?(?:tienen|teneis|guardan)\b",),
+    },
+    "payment_dispute": {
+        "en": (r"\bdisputed (?:it |the charge |this |that )?with (?:amex|american express|visa"
+               r"|mastercard|paypal|my bank|the bank|my card)\b",),
+        "es": (r"\b(?:mi banco|el banco)\b[^.?!\n]{0,30}\bdevuelva\w*",),
+        "it": (r"\bcontestat\w*[^.?!\n]{0,40}\bcon la (?:mia )?banca\b",),
+    },
+    "account_compromise": {
+        "en": (r"\bmy ex(?:-\w+)? (?:still )?(?:knows|has) my password\b",),
+        "de": (r"\bich war (?:noch )?nie dort\b"
+               r"|\bmein ex (?:kennt|hat) (?:noch )?mein passwort\b",),
+        "fr": (r"\bmon ex (?:connait|a) (?:encore )?mon mot de passe\b",),
+        "es": (r"\bmi ex (?:todavia |aun )?(?:sabe|tiene) mi contrasena\b"
+               r"|\bde mi cuenta se habia cambiado\b",),
+        "it": (r"\bil mio ex (?:sa|ha) (?:ancora )?la (?:mia )?password\b",),
+        "nl": (r"\bmijn ex (?:weet|heeft) (?:nog )?mijn wachtwoord\b",),
+        "pt": (r"\bo meu ex (?:ainda )?(?:sabe|tem) a minha (?:palavra-passe|senha)\b"
+               r"|\bmeu ex (?:ainda )?(?:sabe|tem) minha senha\b",),
+        "pl": (r"\bmoj (?:byly|eks) (?:nadal )?zna moje haslo\b",),
+    },
+    "security_report": {
+        "en": (r"\bshows? up in (?:the )?(?:google |search )+results\b|\bmixing (?:tenants"
+               r"|customers|accounts)\b|\bfor projects that are not ours\b",),
+        "nl": (r"\blampen van (?:mijn|de) buren\b",),
+        "pl": (r"\bwpisac skrypt\b|\bskrypt\w*[^.?!\n]{0,40}\bwykonuje sie\b",),
+        "ja": ("URLの末尾", "関係のない会社"),
+    },
+    "self_harm_safety": {
+        "es": (r"\bno quiero seguir aqui\b",),
+        "pt": (r"\bnao sei para que continuar\b|\bnao tenho forcas para nada\b",),
+    },
+}
+for _category, _by_lang in (*EVERYDAY.items(), *PLAIN.items(), *PLAIN_17.items(), *PLAIN_19.items(),
                              *PLAIN_MORE.items()):
     for _lang, _patterns in _by_lang.items():
         TOPIC_PATTERNS[_category][_lang] = (*TOPIC_PATTERNS[_category].get(_lang, ()),
@@ -725,20 +765,24 @@ _OTHER_TENANT = (r"(?:\b(?:workspaces?|accounts?|projects?|files?) (?:that are |
                  r"|\bander(?:e|en) (?:leute|personen|menschen)\b|\botras (?:empresas|personas)\b"
                  r"|\baltre (?:aziende|persone)\b|\bandere (?:bedrijven|mensen)\b"
                  r"|\boutras (?:empresas|pessoas)\b|\binnych (?:firm|osob|ludzi)\b"
-                 r"|\binnej firmy\b|\bcudz\w+|他の人|別の会社)")
+                 r"|\binnej firmy\b|\bcudz\w+|\bun'altra azienda\b|\botra empresa\b"
+                 r"|\bune autre entreprise\b|\beiner anderen firma\b|\bander bedrijf\b"
+                 r"|\boutra empresa\b|他の人|別の会社)")
 _EXPOSED = (r"(?:\b(?:lets me|let me|allows me|i can|i could|i was able to|returns|exposes"
             r"|receives|kon ik|ik kon|i opened|i could open|i downloaded"
             r"|leaks|shows me|gives me|me permet|erlaubt mir|kann ich|me permite|puedo|mi"
             r" permette|posso|kan ik|consigo|moge|i see|i can see|sehe ich|ich sehe|je vois"
             r"|veo|vedo|zie ik|ik zie|vejo|widze|salen|appear|erscheinen|apparaissent"
-            r"|aparecen|compaiono|verschijnen|aparecem|mozna pobrac|da sie pobrac)\b|見え|閲覧)")
+            r"|aparecen|compaiono|verschijnen|aparecem|mozna pobrac|da sie pobrac|aperti"
+            r"|si sono aperti|se abrieron|receiving|received)\b|見え|閲覧|開けて)")
 _ATTACK = (r"(?:\b(?:url|urls|id|ids|parameter|cursor|endpoint|request|requests|api|header"
            r"|increment\w*|sequential|guess\w*|op te hogen|ophogen|personal token"
            r"|token|tamper\w*|iterat\w*|enumerat\w*|chang\w*|modif\w*|manipul\w*"
            r"|ander\w*|cambi\w*|wijzig\w*|alter\w*|zmien\w*|link|enlace|lien)\b|ＵＲＬ|url|変え)")
 _IN_CLEAR = (r"(?:\b(?:in )?(?:plain ?text|clear ?text|unencrypted|en clair|im klartext"
              r"|unverschlusselt|sin cifrar|en texto plano|in chiaro|onversleuteld"
-             r"|sem criptografia|em texto simples|niezaszyfrowan\w*|jawnym tekstem)\b|平文)")
+             r"|sem criptografia|em texto simples|niezaszyfrowan\w*|jawnym tekstem"
+             r"|platte tekst)\b|平文)")
 _SECRET = (r"(?:\b(?:passwords?|tokens?|keys?|credentials|mot de passe|passwort|contrasena"
            r"|wachtwoord|senha|haslo)\b|パスワード)")
 _SENDS = (r"(?:\b(?:sends?|sent|sending|stores?|stored|transmit\w*|envoie|envoyes?|sendet"

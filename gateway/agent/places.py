@@ -48,6 +48,7 @@ COUNTRY_NAMES: dict[str, tuple[str, ...]] = {
 # "配送" into them).
 SHIPPING = frozenset({"ship", "ships", "shipping", "shipped", "shipment", "deliver",
                       "delivers", "delivery", "delivered"})
+SHIPPING_JA = ("配送", "発送", "送料", "配達")  # found as substrings: Japanese has no spaces
 
 
 def named_countries(question: str) -> list[str]:

@@ -135,7 +135,8 @@ HUMAN_REQUEST_PATTERNS: dict[str, tuple[str, ...]] = {
         + r"\b(?:pessoa|humano|humana|atendente|agente|gerente|supervisor\w*|responsavel"
         r"|alguem|representante|operador\w*)\b",
         r"\b(?:pessoa|atendente)\s+(?:real|de verdade|humana?)\b|\bser humano\b",
-        r"\b(?:me liguem|me ligue|ligar para mim|ligue-me|liguem-me|me telefonem)\b",
+        r"\b(?:me liguem|me ligue|ligar para mim|ligue-me|liguem-me|me telefonem|me ligasse"
+        r"|me ligassem)\b",
         r"\bser (?:contactad|contatad|chamad)[oa] por\b",
         r"\bnao\s+(?:com\s+)?(?:um|uma)\s+(?:robo|bot|maquina)\b",
         r"\bde carne e osso\b|\b(?:falar|conversar) com (?:um )?robo\b|\balguem\b"
@@ -161,6 +162,7 @@ HUMAN_REQUEST_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\b(?:mi fate|fatemi|mi faccia|mi potete far|potete farmi) (?:ri)?(?:chiamare"
         r"|contattare)\b",
         r"\b(?:richiamatemi|chiamatemi|mi richiami|mi chiami|mi chiamate|mi richiamate)\b",
+        r"\binoltrate\b" + _GAP + r"\b(?:responsabile|supervisore|manager|superiore)\b",
         r"\bessere (?:ri)?(?:chiamat|contattat)[oa]\b",
         r"\bnon\s+(?:con\s+)?(?:un|una)\s+(?:bot|robot|macchina)\b",
     ),

@@ -267,12 +267,17 @@ def gloss(text: str) -> str:
     return WORD.sub(english, fold(text))
 
 
-_SENTENCE_SPLIT = re.compile(r"(?<=[?？])\s*|(?<=[.!。！])\s+|\n+")
+_SENTENCE_SPLIT = re.compile(r"(?<=[?？。！])\s*|(?<=[.!])\s+|\n+")
+
+
+_JA_QUESTION = re.compile(r"(?:か|かね|でしょうか|ますか|ですか)[。.]?$")  # 可能でしょうか。
 
 
 def question_sentences(text: str) -> list[str]:
-    """The sentences of ``text`` that end in a question mark (any script)."""
-    return [p.strip() for p in _SENTENCE_SPLIT.split(text) if p.strip().endswith(("?", "？"))]
+    """The sentences of ``text`` that end in a question mark (any script), or in Japanese
+    in the question particle か (polite questions often end in "か。")."""
+    return [p.strip() for p in _SENTENCE_SPLIT.split(text)
+            if p.strip().endswith(("?", "？")) or _JA_QUESTION.search(p.strip())]
 
 
 def story_words(text: str) -> frozenset[str]:

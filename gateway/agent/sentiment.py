@@ -55,7 +55,8 @@ EXTRA_LEXICON: dict[str, float] = {
     # en: anger VADER lacks or rates as mild for a support context
     "fassungslos": -3.0, "schludrig": -2.5, "inadmissivel": -3.0, "farto": -2.5,
     "zniesmaczony": -3.0, "zniesmaczona": -3.0, "esterrefatto": -3.0, "esterrefatta": -3.0,
-    "amateuristisch": -2.8,
+    "amateuristisch": -2.8, "spuugzat": -3.0, "zenada": -2.8, "insulting": -2.8,
+    "narices": -2.0,
     "joke": -1.5, "unacceptable": -2.8, "useless": -3.0, "pathetic": -3.0,
     "ridiculous": -2.2, "outrageous": -3.0, "disgrace": -3.0, "disgraceful": -3.0,
     "incompetent": -2.8, "furious": -3.2, "rip-off": -3.0, "ripoff": -3.0,
@@ -142,7 +143,8 @@ SARCASM = re.compile(
     r"|ich bin begeistert|ein meisterwerk|bravo,? vraiment|quelle revelation"
     r"|c'est une blague|gratuluje|fantastic work|great work|(?:fantastic|brilliant|amazing)"
     r" job|bedankt voor niks|echt top hoor|servicio ejemplar|servizio impeccabile"
-    r"|complimenti vivissimi|wirklich beeindruckt)\b"
+    r"|complimenti vivissimi|wirklich beeindruckt|premium experience|superb product"
+    r"|deserves an award|love getting|que maravilla|bravo pour)\b"
     r"|^(?:great|wonderful|fantastic|brilliant|perfect|super|cool|lovely|amazing|awesome"
     r"|toll|genial|parfait|perfecto"
     r"|perfetto|geweldig|otimo|swietnie)[.!,]",
@@ -161,7 +163,8 @@ FAILURE = re.compile(
     r"|kapot|de novo|quebrado|znowu|zepsut\w*|demorou|tres dias|nie dziala|trzecia"
     r"|kolejna|ancora una volta|weer eens|otra vez mas|tot|plante|twice|trzeci raz"
     r"|non-answer|resetting|forgets|nessuna traccia|non la trova|solo lectura|verschwinden"
-    r"|derde keer|troisieme fois|toujours pas|minutenlang|weg)\b",
+    r"|derde keer|troisieme fois|toujours pas|minutenlang|weg|in frantumi|tercera vez"
+    r"|in a row|fixing it)\b",
     re.IGNORECASE,
 )
 # Being ignored: a complaint that support does not answer. Next to any other negative word

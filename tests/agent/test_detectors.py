@@ -310,8 +310,19 @@ def test_an_admin_nobody_knows_is_account_compromise(text: str) -> None:
     assert hit is not None and hit.category == "account_compromise", hit
 
 
-# Plain wording of the topics added in rounds 15-18 (each found on a blind set, rephrased).
+# Plain wording of the topics added in rounds 15-19 (each found on a blind set, rephrased).
 PLAIN_TOPICS = [
+    ("account_compromise", "My ex still knows my password and keeps signing in."),
+    ("account_compromise", "O meu ex ainda sabe a minha palavra-passe."),
+    ("security_report", "Since yesterday I see the lampen van mijn buren in my app."),
+    ("security_report", "One of our shared PDFs shows up in Google search results."),
+    ("security_report", "W opisie zadania można wpisać skrypt, który wykonuje się u innych."),
+    ("security_report", "Ho cambiato il numero nell'indirizzo e si sono aperti i task di "
+                        "un'altra azienda."),
+    ("payment_dispute", "I have disputed the charge with Amex already."),
+    ("payment_dispute", "Le dije a mi banco que devuelva el cargo de marzo."),
+    ("data_protection", "Merci de cesser toute utilisation de mes données à ces fins."),
+    ("self_harm_safety", "A veces pienso que no quiero seguir aquí."),
     ("data_protection", "Welke gegevens bewaren jullie eigenlijk over mij?"),
     ("data_protection", "Je voudrais savoir tout ce que vous gardez sur moi."),
     ("data_protection", "No quiero que usen mis datos para nada más que el servicio."),
@@ -393,6 +404,8 @@ def test_plain_wording_stays_quiet_on_ordinary_questions(text: str) -> None:
     "Würden Sie mein Anliegen bitte an Ihre Teamleitung weiterzugeben?",
     "Pourriez-vous me faire rappeler par un technicien ?",
     "Kannst du mich mit jemandem aus dem Vertrieb verbinden?",
+    "Gostaria que um atendente humano me ligasse amanhã.",
+    "Per favore inoltrate questa mail al vostro responsabile.",
 ])
 def test_plain_human_requests(text: str) -> None:
     assert asks_for_human(text) is not None

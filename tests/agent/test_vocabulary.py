@@ -100,6 +100,7 @@ def test_story_words_are_those_said_outside_the_questions() -> None:
     ("¿Hacen envíos de la Acme Box a México?", "Mexico"),
     ("日本へのAcme Boxの配送は何日くらいかかりますか？", "Japan"),
     ("Liefert ihr die Acme Box auch nach Norwegen?", "Norway"),
+    ("日本在住です。日本への発送は可能でしょうか。", "Japan"),
 ])
 def test_shipping_to_a_country_the_kb_never_names_is_missing_knowledge(
         builtin: BuiltinAgent, transcript: MakeTranscript, text: str, country: str) -> None:
@@ -116,3 +117,10 @@ def test_shipping_to_a_named_or_eu_country_is_not_unlisted(
         builtin: BuiltinAgent, transcript: MakeTranscript, text: str) -> None:
     focus = builtin.unknown_focus(transcript(text))
     assert focus is None or "shipping to" not in focus, focus
+
+
+def test_a_polite_japanese_question_without_a_question_mark_is_a_question() -> None:
+    from gateway.agent.retrieval import question_sentences
+    text = "日本在住です。日本への発送は可能でしょうか。可能であれば日数を教えてください。"
+    assert question_sentences(text) == ["日本への発送は可能でしょうか。"]
+    assert question_sentences("Is it ok? I think so. Fine.") == ["Is it ok?"]
