@@ -4,9 +4,9 @@ The questions are hand-written; this script only adds a greeting, a sign-off and
 (picked with a fixed seed, so the output is stable) and splits each knowledge base's mails
 into a tuning half and a test half (alternating within language x expected outcome).
 The sample KB's sets are converted as they are: labelled.yaml -> tune, holdout.yaml -> test.
-The fresh sets (eval/mails_fresh.py … mails_fresh36.py) were written after the second to
+The fresh sets (eval/mails_fresh.py … mails_fresh39.py) were written after the second to
 seventh rounds of tuning (fresh7 and fresh8 before the round after that, fresh9 after
-round 9; fresh11 to fresh36 by helpers who never read the agent), each committed before
+round 9; fresh11 to fresh39 by helpers who never read the agent), each committed before
 its first run.
 Run: .venv/bin/python eval/author_sets.py
 """
@@ -176,6 +176,9 @@ def main() -> None:
     from mails_fresh34 import MAILS as FRESH34  # written blind by a helper, round 18 check
     from mails_fresh35 import MAILS as FRESH35  # written blind by a helper, round 18 check
     from mails_fresh36 import MAILS as FRESH36  # written blind by a helper, round 18 check
+    from mails_fresh37 import MAILS as FRESH37  # written blind by a helper, round 19 check
+    from mails_fresh38 import MAILS as FRESH38  # written blind by a helper, round 19 check
+    from mails_fresh39 import MAILS as FRESH39  # written blind by a helper, round 19 check
 
     fresh = [("fresh", FRESH, 37), ("fresh2", FRESH2, 41), ("fresh3", FRESH3, 43),
              ("fresh4", FRESH4, 47), ("fresh5", FRESH5, 53), ("fresh6", FRESH6, 59),
@@ -189,7 +192,8 @@ def main() -> None:
              ("fresh25", FRESH25, 151), ("fresh26", FRESH26, 157), ("fresh27", FRESH27, 163),
              ("fresh28", FRESH28, 167), ("fresh29", FRESH29, 173), ("fresh30", FRESH30, 179),
              ("fresh31", FRESH31, 181), ("fresh32", FRESH32, 191), ("fresh33", FRESH33, 193),
-             ("fresh34", FRESH34, 197), ("fresh35", FRESH35, 199), ("fresh36", FRESH36, 211)]
+             ("fresh34", FRESH34, 197), ("fresh35", FRESH35, 199), ("fresh36", FRESH36, 211),
+             ("fresh37", FRESH37, 223), ("fresh38", FRESH38, 227), ("fresh39", FRESH39, 229)]
     # each part's fixed seed: the files stay byte-identical
     for kb in ("sample", "lumen", "harbor"):
         for part, mails, seed in fresh:
