@@ -634,10 +634,17 @@ PLAIN_17: dict[str, dict[str, tuple[str, ...]]] = {
 }
 # Round 19, found on fresh34-fresh36: an ex who still has my password, a neighbour's lamps
 # in my app, a shared PDF in search results, tenants mixed up, a script that runs for
-# everyone, "what information of mine do you keep", despair said in passing.
+# everyone, "what information of mine do you keep", despair said in passing; round 20
+# (fresh37-fresh39) adds to the same table.
 PLAIN_19: dict[str, dict[str, tuple[str, ...]]] = {
     "data_protection": {
-        "fr": (r"\bcesser toute utilisation de mes donnees\b|\bne souhaite pas que mes"
+        "en": (r"\b(?:information|data) (?:you (?:hold|have|keep) )?(?:on|about) me (?:is |be )?"
+               r"(?:wiped|deleted|erased|removed|purged)\b",),
+        "pl": (r"\b(?:wymazanie|usuniecie|skasowanie) (?:wszystkich )?(?:informacji|danych)\b"
+               r"|\bo mojej osobie\b",),
+        "fr": (r"\b(?:tout ce que|ce que) vous (?:conservez|gardez|avez|savez)"
+               r" (?:a mon sujet|de moi)\b",
+               r"\bcesser toute utilisation de mes donnees\b|\bne souhaite pas que mes"
                r" (?:informations|donnees)\b",),
         "es": (r"\bque informacion mia\b|\binformacion mia (?:que )?(?:tienen|teneis|guardan)\b",),
     },
@@ -654,22 +661,31 @@ PLAIN_19: dict[str, dict[str, tuple[str, ...]]] = {
         "fr": (r"\bmon ex (?:connait|a) (?:encore )?mon mot de passe\b",),
         "es": (r"\bmi ex (?:todavia |aun )?(?:sabe|tiene) mi contrasena\b"
                r"|\bde mi cuenta se habia cambiado\b",),
-        "it": (r"\bil mio ex (?:sa|ha) (?:ancora )?la (?:mia )?password\b",),
+        "it": (r"\bil mio ex (?:sa|ha) (?:ancora )?la (?:mia )?password\b"
+               r"|\bnessuno di noi ha (?:creato|aggiunto|autorizzato)\b",),
         "nl": (r"\bmijn ex (?:weet|heeft) (?:nog )?mijn wachtwoord\b",),
         "pt": (r"\bo meu ex (?:ainda )?(?:sabe|tem) a minha (?:palavra-passe|senha)\b"
                r"|\bmeu ex (?:ainda )?(?:sabe|tem) minha senha\b",),
-        "pl": (r"\bmoj (?:byly|eks) (?:nadal )?zna moje haslo\b",),
+        "pl": (r"\bmoj (?:byly|eks) (?:nadal )?zna moje haslo\b"
+               r"|\bprzej(?:ac|al|ela|eli)\w* (?:moje |nasze )?konto\b",),
     },
     "security_report": {
         "en": (r"\bshows? up in (?:the )?(?:google |search )+results\b|\bmixing (?:tenants"
-               r"|customers|accounts)\b|\bfor projects that are not ours\b",),
-        "nl": (r"\blampen van (?:mijn|de) buren\b",),
-        "pl": (r"\bwpisac skrypt\b|\bskrypt\w*[^.?!\n]{0,40}\bwykonuje sie\b",),
+               r"|customers|accounts)\b|\bfor projects that are not ours\b"
+               r"|\bshows? up in (?:a |the )?(?:public )?search engine\b",),
+        "nl": (r"\blampen van (?:mijn|de) buren\b|\bdatalek\b|\bflink lek\b",),
+        "pl": (r"\bwpisac skrypt\b|\bskrypt\w*[^.?!\n]{0,40}\bwykonuje sie\b"
+               r"|\bfirmy,? ktorej (?:w ogole )?nie znam\b",),
         "ja": ("URLの末尾", "関係のない会社"),
     },
+    "legal": {
+        "es": (r"\boficina de consumo\b",),
+    },
     "self_harm_safety": {
+        "en": (r"\bburning plastic\b|\b(?:thin )?wisp of smoke\b|\bthin wisp\b",),
         "es": (r"\bno quiero seguir aqui\b",),
-        "pt": (r"\bnao sei para que continuar\b|\bnao tenho forcas para nada\b",),
+        "pt": (r"\bnao sei para que continuar\b|\bnao tenho forcas para nada\b"
+               r"|\bnao vejo sentido em nada\b|\bera melhor nao estar (?:ca|aqui)\b",),
     },
 }
 for _category, _by_lang in (*EVERYDAY.items(), *PLAIN.items(), *PLAIN_17.items(), *PLAIN_19.items(),
@@ -700,6 +716,9 @@ _DISOWN = (r"(?:\b(?:i|we) (?:did not|didn't|never|have not|haven't) (?:add|adde
            r"|installed|own|owns|recogni[sz]e\w*|know\w*|made|authori[sz]ed)\b|\bnot me\b"
            r"|\bwasn't me\b|\bwas not me\b|\bi never did (?:that|this|it)\b|\bnone of us changed\b"
            r"|\byo no (?:he|hemos) sido\b|\bniet van mij is\b|\bik heb dat (?:zelf )?niet gedaan\b"
+           r"|\bi was (?:asleep|sleeping)\b|\byo estaba durmiendo\b|\bich habe geschlafen\b"
+           r"|\bje dormais\b|\bstavo dormendo\b|\bik sliep\b|\bspal(?:em|am)\b"
+           r"|\bdas habe ich nicht (?:geandert|gemacht)\b"
            r"|\bwe don't recogni[sz]e\b|\bi don't recogni[sz]e\b"
            r"|\bnever been to\b|\bwar(?:en)? (?:ich|wir) nicht\b|\bce n'(?:est|etait) pas moi\b"
            r"|\b(?:keiner|niemand) (?:von|aus) uns\b|\bnone of us invited\b"
@@ -714,6 +733,7 @@ _ACCOUNT_EVENT = (r"(?:\b(?:log ?in|login|logins|sign-?in|signed in|logged in|se
                   r"|acesso|logowanie|zalogowal\w*|haslo|hasla|urzadzeni\w+|dostep|owner"
                   r"|eingeladen|invited|workspace|profile|profil|arbeitsbereich|espace de travail"
                   r"|tweestapsverificatie|two-factor|2fa|zwei-faktor\w*|e-?mailadres|inlog\w*"
+                  r"|e-mail-adresse|chiavi api"
                   r"|espacio de trabajo|area di lavoro|werkruimte|espaco de trabalho)\b"
                   r"|ログイン|パスワード|アカウント|認証|電話番号"
                   r"|メールアドレス)")
@@ -740,12 +760,14 @@ _BANK = (r"(?:\b(?:my|our) (?:bank|card issuer|card company|credit card company|
          r"|\bo meu banco\b|\bmeu banco\b|\bw (?:moim )?banku\b|私の銀行|カード会社)")
 _REVERSE = (r"(?:\b(?:claw\w* back|reverse\w*|revers\w*|dispute\w*|charge"
             r" back|pull the payment|beanstand\w*|reklamier\w*|widerspr\w*|zuruckgeholt"
+            r"|zuruckzuholen|zuruckholen"
             r"|zuruckbuch\w*|annuler|annule|contester|conteste|anular|anulado|reclamado"
             r"|revocar|annullare|annullato|terugdraaien|teruggedraaid|terugvorderen|cancelar"
             r"|cancelou|cofna\w*|cofnal|anulowa\w*)\b|取り消|返金請求)")
 _UNKNOWN_CHARGE = (r"(?:\bne (?:le |la )?reconnais pas\b|\bdon't recogni[sz]e\b|\bdo not"
                    r" recogni[sz]e\b|\bnie (?:byla|byl|bylo) (?:przeze mnie )?autoryzowan\w*"
                    r"|\bno reconozco\b|\bnon riconosco\b|\bherken (?:ik )?niet\b|\breconnais pas\b"
+                   r"|\bniet herken\w*|\bno reconocemos\b"
                    r"|\bnie rozpoznaj\w*|\bunauthori[sz]ed\b|\bnieautoryzowan\w*"
                    r"|\bnao reconheco\b|\berkenne (?:ich )?nicht\b|身に覚えのない)")
 _PAYMENT = (r"(?:\b(?:payment|charge|debit|transaction|paiement|prelevement|pago|cargo"
@@ -774,7 +796,8 @@ _EXPOSED = (r"(?:\b(?:lets me|let me|allows me|i can|i could|i was able to|retur
             r" permette|posso|kan ik|consigo|moge|i see|i can see|sehe ich|ich sehe|je vois"
             r"|veo|vedo|zie ik|ik zie|vejo|widze|salen|appear|erscheinen|apparaissent"
             r"|aparecen|compaiono|verschijnen|aparecem|mozna pobrac|da sie pobrac|aperti"
-            r"|si sono aperti|se abrieron|receiving|received)\b|見え|閲覧|開けて)")
+            r"|si sono aperti|se abrieron|receiving|received|j'ai pu|j'arrive a|pude|ho potuto"
+            r"|consegui|udalo mi sie)\b|見え|閲覧|開けて)")
 _ATTACK = (r"(?:\b(?:url|urls|id|ids|parameter|cursor|endpoint|request|requests|api|header"
            r"|increment\w*|sequential|guess\w*|op te hogen|ophogen|personal token"
            r"|token|tamper\w*|iterat\w*|enumerat\w*|chang\w*|modif\w*|manipul\w*"
@@ -782,7 +805,7 @@ _ATTACK = (r"(?:\b(?:url|urls|id|ids|parameter|cursor|endpoint|request|requests|
 _IN_CLEAR = (r"(?:\b(?:in )?(?:plain ?text|clear ?text|unencrypted|en clair|im klartext"
              r"|unverschlusselt|sin cifrar|en texto plano|in chiaro|onversleuteld"
              r"|sem criptografia|em texto simples|niezaszyfrowan\w*|jawnym tekstem"
-             r"|platte tekst)\b|平文)")
+             r"|platte tekst)\b|平文|暗号化されておらず|暗号化されていない)")
 _SECRET = (r"(?:\b(?:passwords?|tokens?|keys?|credentials|mot de passe|passwort|contrasena"
            r"|wachtwoord|senha|haslo)\b|パスワード)")
 _SENDS = (r"(?:\b(?:sends?|sent|sending|stores?|stored|transmit\w*|envoie|envoyes?|sendet"

@@ -137,6 +137,7 @@ HUMAN_REQUEST_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\b(?:pessoa|atendente)\s+(?:real|de verdade|humana?)\b|\bser humano\b",
         r"\b(?:me liguem|me ligue|ligar para mim|ligue-me|liguem-me|me telefonem|me ligasse"
         r"|me ligassem)\b",
+        r"\btratar (?:disto|disso|isto|isso) com uma pessoa\b|\bcom uma pessoa e nao com\b",
         r"\bser (?:contactad|contatad|chamad)[oa] por\b",
         r"\bnao\s+(?:com\s+)?(?:um|uma)\s+(?:robo|bot|maquina)\b",
         r"\bde carne e osso\b|\b(?:falar|conversar) com (?:um )?robo\b|\balguem\b"

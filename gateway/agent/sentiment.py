@@ -56,7 +56,7 @@ EXTRA_LEXICON: dict[str, float] = {
     "fassungslos": -3.0, "schludrig": -2.5, "inadmissivel": -3.0, "farto": -2.5,
     "zniesmaczony": -3.0, "zniesmaczona": -3.0, "esterrefatto": -3.0, "esterrefatta": -3.0,
     "amateuristisch": -2.8, "spuugzat": -3.0, "zenada": -2.8, "insulting": -2.8,
-    "narices": -2.0,
+    "narices": -2.0, "ecoeure": -3.0, "ecoeuree": -3.0,
     "joke": -1.5, "unacceptable": -2.8, "useless": -3.0, "pathetic": -3.0,
     "ridiculous": -2.2, "outrageous": -3.0, "disgrace": -3.0, "disgraceful": -3.0,
     "incompetent": -2.8, "furious": -3.2, "rip-off": -3.0, "ripoff": -3.0,
@@ -144,7 +144,9 @@ SARCASM = re.compile(
     r"|c'est une blague|gratuluje|fantastic work|great work|(?:fantastic|brilliant|amazing)"
     r" job|bedankt voor niks|echt top hoor|servicio ejemplar|servizio impeccabile"
     r"|complimenti vivissimi|wirklich beeindruckt|premium experience|superb product"
-    r"|deserves an award|love getting|que maravilla|bravo pour)\b"
+    r"|deserves an award|love getting|que maravilla|bravo pour|highlight of my"
+    r"|what a brilliant|keep up the great work|j'adore payer|geweldig hoor"
+    r"|complimenten voor|oh,? fantastic)\b"
     r"|^(?:great|wonderful|fantastic|brilliant|perfect|super|cool|lovely|amazing|awesome"
     r"|toll|genial|parfait|perfecto"
     r"|perfetto|geweldig|otimo|swietnie)[.!,]",

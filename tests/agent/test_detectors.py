@@ -310,8 +310,23 @@ def test_an_admin_nobody_knows_is_account_compromise(text: str) -> None:
     assert hit is not None and hit.category == "account_compromise", hit
 
 
-# Plain wording of the topics added in rounds 15-19 (each found on a blind set, rephrased).
+# Plain wording of the topics added in rounds 15-20 (each found on a blind set, rephrased).
 PLAIN_TOPICS = [
+    ("payment_dispute", "Ik heb bij de bank gemeld dat ik de afschrijving niet herken."),
+    ("payment_dispute", "Ich habe meine Bank angewiesen, die Zahlung zurückzuholen."),
+    ("data_protection", "I want all the data you hold on me deleted, today."),
+    ("data_protection", "Proszę o usunięcie wszystkich danych o mojej osobie."),
+    ("data_protection", "Envoyez-moi tout ce que vous conservez à mon sujet."),
+    ("account_compromise", "Ktoś musiał przejąć moje konto."),
+    ("account_compromise", "Nel pannello vedo chiavi API che nessuno di noi ha creato."),
+    ("account_compromise", "The log shows a sign-in from Lima at 3am. I was asleep."),
+    ("security_report", "En changeant deux caractères de l'URL, j'ai pu ouvrir les documents "
+                        "d'une autre entreprise."),
+    ("security_report", "Our project list shows up in a public search engine."),
+    ("security_report", "セットアップ中、パスワードが暗号化されておらず送信されています。"),
+    ("legal", "He presentado una reclamación ante la oficina de consumo."),
+    ("self_harm_safety", "There was a burning plastic smell from the base."),
+    ("self_harm_safety", "Já não vejo sentido em nada."),
     ("account_compromise", "My ex still knows my password and keeps signing in."),
     ("account_compromise", "O meu ex ainda sabe a minha palavra-passe."),
     ("security_report", "Since yesterday I see the lampen van mijn buren in my app."),
@@ -406,6 +421,7 @@ def test_plain_wording_stays_quiet_on_ordinary_questions(text: str) -> None:
     "Kannst du mich mit jemandem aus dem Vertrieb verbinden?",
     "Gostaria que um atendente humano me ligasse amanhã.",
     "Per favore inoltrate questa mail al vostro responsabile.",
+    "Prefiro tratar disto com uma pessoa e não com respostas automáticas.",
 ])
 def test_plain_human_requests(text: str) -> None:
     assert asks_for_human(text) is not None
