@@ -688,7 +688,28 @@ PLAIN_19: dict[str, dict[str, tuple[str, ...]]] = {
                r"|\bnao vejo sentido em nada\b|\bera melhor nao estar (?:ca|aqui)\b",),
     },
 }
+# Round 21, found on fresh40-fresh42: the last digits of a feed URL changed, a working token
+# in a JavaScript bundle, script run for other users, a card dispute opened, a bank asked to
+# cancel the charge, despair about one's life, a company one does not know in the sidebar.
+PLAIN_21: dict[str, dict[str, tuple[str, ...]]] = {
+    "payment_dispute": {
+        "es": (r"\b(?:abierto|abri|abrir) una disputa\b|\b(?:mi banco|el banco)\b[^.?!\n]{0,40}"
+               r"\banulen\b",),
+        "nl": (r"\b(?:mijn|de) bank\b[^.?!\n]{0,60}\bterug te (?:draaien|boeken|halen)\b",),
+    },
+    "security_report": {
+        "en": (r"\bchanged the last (?:few )?(?:digits|characters|numbers)\b|\b(?:contains|exposes"
+               r"|leaks) (?:what looks like )?a (?:working|valid|live) (?:internal )?(?:api )?"
+               r"(?:token|key)\b",),
+        "de": (r"\bjavascript\b[^.?!\n]{0,60}\bausgefuhrt\b",),
+        "ja": ("知らない会社",),
+    },
+    "self_harm_safety": {
+        "pt": (r"\bnem com a minha vida\b|\brazao para continuar\b",),
+    },
+}
 for _category, _by_lang in (*EVERYDAY.items(), *PLAIN.items(), *PLAIN_17.items(), *PLAIN_19.items(),
+                             *PLAIN_21.items(),
                              *PLAIN_MORE.items()):
     for _lang, _patterns in _by_lang.items():
         TOPIC_PATTERNS[_category][_lang] = (*TOPIC_PATTERNS[_category].get(_lang, ()),
@@ -718,7 +739,9 @@ _DISOWN = (r"(?:\b(?:i|we) (?:did not|didn't|never|have not|haven't) (?:add|adde
            r"|\byo no (?:he|hemos) sido\b|\bniet van mij is\b|\bik heb dat (?:zelf )?niet gedaan\b"
            r"|\bi was (?:asleep|sleeping)\b|\byo estaba durmiendo\b|\bich habe geschlafen\b"
            r"|\bje dormais\b|\bstavo dormendo\b|\bik sliep\b|\bspal(?:em|am)\b"
-           r"|\bdas habe ich nicht (?:geandert|gemacht)\b"
+           r"|\bdas habe ich nicht (?:geandert|gemacht)\b|\bi did not do (?:this|that|it)\b"
+           r"|\bi (?:definitely )?didn't change (?:it|that|this)\b"
+           r"|\bdat heb ik (?:helemaal |zelf )?niet gedaan\b"
            r"|\bwe don't recogni[sz]e\b|\bi don't recogni[sz]e\b"
            r"|\bnever been to\b|\bwar(?:en)? (?:ich|wir) nicht\b|\bce n'(?:est|etait) pas moi\b"
            r"|\b(?:keiner|niemand) (?:von|aus) uns\b|\bnone of us invited\b"
@@ -797,7 +820,7 @@ _EXPOSED = (r"(?:\b(?:lets me|let me|allows me|i can|i could|i was able to|retur
             r"|veo|vedo|zie ik|ik zie|vejo|widze|salen|appear|erscheinen|apparaissent"
             r"|aparecen|compaiono|verschijnen|aparecem|mozna pobrac|da sie pobrac|aperti"
             r"|si sono aperti|se abrieron|receiving|received|j'ai pu|j'arrive a|pude|ho potuto"
-            r"|consegui|udalo mi sie)\b|見え|閲覧|開けて)")
+            r"|consegui|udalo mi sie|se abren)\b|見え|閲覧|開けて)")
 _ATTACK = (r"(?:\b(?:url|urls|id|ids|parameter|cursor|endpoint|request|requests|api|header"
            r"|increment\w*|sequential|guess\w*|op te hogen|ophogen|personal token"
            r"|token|tamper\w*|iterat\w*|enumerat\w*|chang\w*|modif\w*|manipul\w*"

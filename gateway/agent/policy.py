@@ -151,7 +151,7 @@ HUMAN_REQUEST_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\b(?:zadzwoncie|zadzwon|prosze zadzwonic|oddzwonic|oddzwoncie)\b"
         r"|\bprosze o (?:telefon|kontakt telefoniczny)\b",
         r"\b(?:przekazac|przekazcie|przekaz)\b" + _GAP + r"\b(?:kierownik\w*|przelozon\w*"
-        r"|konsultant\w*|czlowiek\w*)\b",
+        r"|konsultant\w*|czlowiek\w*|osob\w* odpowiedzialn\w*)\b",
         r"\bnie (?:z |ze )?(?:botem|robotem|automatem|bot|robot|automat)\b",
     ),
     "it": (

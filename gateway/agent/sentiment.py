@@ -56,7 +56,7 @@ EXTRA_LEXICON: dict[str, float] = {
     "fassungslos": -3.0, "schludrig": -2.5, "inadmissivel": -3.0, "farto": -2.5,
     "zniesmaczony": -3.0, "zniesmaczona": -3.0, "esterrefatto": -3.0, "esterrefatta": -3.0,
     "amateuristisch": -2.8, "spuugzat": -3.0, "zenada": -2.8, "insulting": -2.8,
-    "narices": -2.0, "ecoeure": -3.0, "ecoeuree": -3.0,
+    "narices": -2.0, "ecoeure": -3.0, "ecoeuree": -3.0, "agace": -2.0,
     "joke": -1.5, "unacceptable": -2.8, "useless": -3.0, "pathetic": -3.0,
     "ridiculous": -2.2, "outrageous": -3.0, "disgrace": -3.0, "disgraceful": -3.0,
     "incompetent": -2.8, "furious": -3.2, "rip-off": -3.0, "ripoff": -3.0,
@@ -166,7 +166,7 @@ FAILURE = re.compile(
     r"|kolejna|ancora una volta|weer eens|otra vez mas|tot|plante|twice|trzeci raz"
     r"|non-answer|resetting|forgets|nessuna traccia|non la trova|solo lectura|verschwinden"
     r"|derde keer|troisieme fois|toujours pas|minutenlang|weg|in frantumi|tercera vez"
-    r"|in a row|fixing it)\b",
+    r"|in a row|fixing it|chaos|giorni che aspetto)\b",
     re.IGNORECASE,
 )
 # Being ignored: a complaint that support does not answer. Next to any other negative word

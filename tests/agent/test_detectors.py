@@ -310,8 +310,16 @@ def test_an_admin_nobody_knows_is_account_compromise(text: str) -> None:
     assert hit is not None and hit.category == "account_compromise", hit
 
 
-# Plain wording of the topics added in rounds 15-20 (each found on a blind set, rephrased).
+# Plain wording of the topics added in rounds 15-21 (each found on a blind set, rephrased).
 PLAIN_TOPICS = [
+    ("payment_dispute", "He abierto una disputa con mi tarjeta por el cargo de mayo."),
+    ("payment_dispute", "Ik heb mijn bank gevraagd om de incasso's terug te draaien."),
+    ("security_report", "I changed the last few digits of the feed URL and saw other tasks."),
+    ("security_report", "Your JavaScript bundle contains a working internal API token."),
+    ("security_report", "Man kann JavaScript in Kommentare einfügen, das bei anderen ausgeführt "
+                        "wird."),
+    ("account_compromise", "My login address was changed overnight. I did not do this."),
+    ("self_harm_safety", "Já não vejo razão para continuar, nem com a minha vida."),
     ("payment_dispute", "Ik heb bij de bank gemeld dat ik de afschrijving niet herken."),
     ("payment_dispute", "Ich habe meine Bank angewiesen, die Zahlung zurückzuholen."),
     ("data_protection", "I want all the data you hold on me deleted, today."),
@@ -422,6 +430,7 @@ def test_plain_wording_stays_quiet_on_ordinary_questions(text: str) -> None:
     "Gostaria que um atendente humano me ligasse amanhã.",
     "Per favore inoltrate questa mail al vostro responsabile.",
     "Prefiro tratar disto com uma pessoa e não com respostas automáticas.",
+    "Proszę przekazać tę sprawę osobie odpowiedzialnej.",
 ])
 def test_plain_human_requests(text: str) -> None:
     assert asks_for_human(text) is not None
