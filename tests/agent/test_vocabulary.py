@@ -15,6 +15,7 @@ from gateway.agent.retrieval import (
     Retriever,
     gloss,
     query_groups,
+    question_sentences,
     story_words,
 )
 from gateway.agent.vocabulary import LANGUAGES, VOCABULARY
@@ -120,7 +121,6 @@ def test_shipping_to_a_named_or_eu_country_is_not_unlisted(
 
 
 def test_a_polite_japanese_question_without_a_question_mark_is_a_question() -> None:
-    from gateway.agent.retrieval import question_sentences
     text = "日本在住です。日本への発送は可能でしょうか。可能であれば日数を教えてください。"
     assert question_sentences(text) == ["日本への発送は可能でしょうか。"]
     assert question_sentences("Is it ok? I think so. Fine.") == ["Is it ok?"]

@@ -7,11 +7,9 @@ import re
 
 from gateway.agent.glossary_more import fold_key
 
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
-
 LANGUAGES = ("de", "nl", "fr", "it", "es", "pt", "pl", "ja")
 MAX_ENGLISH = 4  # English words kept for a key that two languages share
-MIN_CJK_KEY = 2  # Japanese is matched by substring: one character would match everywhere
+MIN_KEY = 2  # one letter is no word; one Japanese character (matched by substring) is everywhere
 
 
 def _merged() -> dict[str, str]:
@@ -25,7 +23,7 @@ def _merged() -> dict[str, str]:
                 if word not in found and len(found) < MAX_ENGLISH:
                     found.append(word)
     return {key: " ".join(english) for key, english in merged.items()
-            if english and len(key) >= (MIN_CJK_KEY if _CJK.search(key) else 2)}
+            if english and len(key) >= MIN_KEY}
 
 
 VOCABULARY: dict[str, str] = _merged()
