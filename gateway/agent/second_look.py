@@ -91,16 +91,26 @@ def second_look(transcript: Transcript, analysis: Analysis, categories: tuple[st
     text = transcript.pending_text()
     if phrase := weak_human_request(text):
         return PolicyHit(EscalationReason.USER_REQUEST, f"asked for a person: {phrase}")
-    seen = text if any_language or analysis.language in SEMANTIC_LANGUAGES else gloss(text)
-    if semantic and (found := topic_prototypes().nearest(seen, categories)):
-        category, sentence, prototype, sim = found
-        if sim >= SECOND_LOOK_SIMILARITY:
-            return PolicyHit(EscalationReason.PROHIBITED_TOPIC,
-                             f"prohibited topic: {category}: {sentence[:120]!r} (semantic"
-                             f" {sim:.2f} ~ {prototype[:60]!r}"
-                             f"{'' if seen is text else ', word-for-word English'})")
+    if semantic and (hit := _near_topic(text, analysis, categories, any_language)):
+        return hit
     if analysis.sentiment_score <= SECOND_LOOK_SENTIMENT:
         return PolicyHit(EscalationReason.NEGATIVE_SENTIMENT,
                          f"sentiment {analysis.sentiment_score:+.2f}"
                          f" <= {SECOND_LOOK_SENTIMENT:+.2f} (language {analysis.language})")
     return None
+
+
+def _near_topic(text: str, analysis: Analysis, categories: tuple[str, ...],
+                any_language: bool) -> PolicyHit | None:
+    """A statement close to a prohibited topic's prototype: English as written, another
+    language as its word-for-word English gloss."""
+    english = any_language or analysis.language in SEMANTIC_LANGUAGES
+    seen = text if english else gloss(text)
+    found = topic_prototypes().nearest(seen, categories)
+    if found is None or found[3] < SECOND_LOOK_SIMILARITY:
+        return None
+    category, sentence, prototype, sim = found
+    return PolicyHit(EscalationReason.PROHIBITED_TOPIC,
+                     f"prohibited topic: {category}: {sentence[:120]!r} (semantic"
+                     f" {sim:.2f} ~ {prototype[:60]!r}"
+                     f"{'' if english else ', word-for-word English'})")
