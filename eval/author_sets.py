@@ -4,9 +4,9 @@ The questions are hand-written; this script only adds a greeting, a sign-off and
 (picked with a fixed seed, so the output is stable) and splits each knowledge base's mails
 into a tuning half and a test half (alternating within language x expected outcome).
 The sample KB's sets are converted as they are: labelled.yaml -> tune, holdout.yaml -> test.
-The fresh sets (eval/mails_fresh.py … mails_fresh45.py) were written after the second to
+The fresh sets (eval/mails_fresh.py … mails_fresh48.py) were written after the second to
 seventh rounds of tuning (fresh7 and fresh8 before the round after that, fresh9 after
-round 9; fresh11 to fresh45 by helpers who never read the agent), each committed before
+round 9; fresh11 to fresh48 by helpers who never read the agent), each committed before
 its first run.
 Run: .venv/bin/python eval/author_sets.py
 """
@@ -185,6 +185,9 @@ def main() -> None:
     from mails_fresh43 import MAILS as FRESH43  # written blind by a helper, round 21 check
     from mails_fresh44 import MAILS as FRESH44  # written blind by a helper, round 21 check
     from mails_fresh45 import MAILS as FRESH45  # written blind by a helper, round 21 check
+    from mails_fresh46 import MAILS as FRESH46  # written blind by a helper, round 22 check
+    from mails_fresh47 import MAILS as FRESH47  # written blind by a helper, round 22 check
+    from mails_fresh48 import MAILS as FRESH48  # written blind by a helper, round 22 check
 
     fresh = [("fresh", FRESH, 37), ("fresh2", FRESH2, 41), ("fresh3", FRESH3, 43),
              ("fresh4", FRESH4, 47), ("fresh5", FRESH5, 53), ("fresh6", FRESH6, 59),
@@ -201,7 +204,8 @@ def main() -> None:
              ("fresh34", FRESH34, 197), ("fresh35", FRESH35, 199), ("fresh36", FRESH36, 211),
              ("fresh37", FRESH37, 223), ("fresh38", FRESH38, 227), ("fresh39", FRESH39, 229),
              ("fresh40", FRESH40, 233), ("fresh41", FRESH41, 239), ("fresh42", FRESH42, 241),
-             ("fresh43", FRESH43, 251), ("fresh44", FRESH44, 257), ("fresh45", FRESH45, 263)]
+             ("fresh43", FRESH43, 251), ("fresh44", FRESH44, 257), ("fresh45", FRESH45, 263),
+             ("fresh46", FRESH46, 269), ("fresh47", FRESH47, 271), ("fresh48", FRESH48, 277)]
     # each part's fixed seed: the files stay byte-identical
     for kb in ("sample", "lumen", "harbor"):
         for part, mails, seed in fresh:
