@@ -17,7 +17,7 @@ from gateway.agent.base import (
 )
 from gateway.agent.policy import EscalationPolicy, without_declined
 from gateway.agent.retrieval import Retrieval, Retriever
-from gateway.agent.second_look import second_look
+from gateway.agent.second_look import second_look, weak_human_request
 from gateway.config import AgentConfig
 from gateway.storage.knowledge import KnowledgeIndex
 
@@ -79,6 +79,12 @@ class PolicyFirstAgent(ABC):
         if hit is not None:
             return escalation(transcript, hit.reason, hit.detail)
         action = await self.answer(transcript, analysis)
+        if isinstance(action, Reply) and (
+                phrase := weak_human_request(transcript.pending_text(), to_talk=True)):
+            # an indirect wish to talk to a person ("could someone of your team call me?")
+            # stops an answer too: the customer asked to be taken over, not to be answered
+            return escalation(transcript, EscalationReason.USER_REQUEST,
+                              f"asked for a person: {phrase}; not sent: {action.evidence}")
         if isinstance(action, Escalation) and action.reason == EscalationReason.MISSING_KNOWLEDGE:
             truer = await asyncio.to_thread(
                 second_look, transcript, analysis,

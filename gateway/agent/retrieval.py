@@ -40,6 +40,7 @@ import snowballstemmer
 from gateway.agent.lexicons import (
     CJK,
     EVERYDAY_WORDS,
+    FUNCTION_WORDS,
     GLOSSARY,
     JA_FILLER,
     PLACES,
@@ -352,16 +353,22 @@ class Retriever:
             out.append(group)
         return out
 
-    def weight(self, group: Sequence[str], story: frozenset[str] = frozenset()) -> float:
+    def weight(self, group: Sequence[str], story: frozenset[str] = frozenset(),
+               asks: bool = True) -> float:
         """The IDF of the group's best-known term; a share of the rare IDF if none is known.
 
         A foreign everyday word the KB lacks weighs less when it is only ``story`` (said
-        outside the question sentences).
+        outside the question sentences); a function word of another language ("tenemos",
+        "takie", "sommes") weighs nothing in a mail that ``asks`` a question. A mail that
+        asks nothing ("Someone is using my login, I'm sure of it.") keeps its weight: what
+        it reports is more often for a person than for an article.
         """
         known = [self.index.idf(t) for t in group if self.index.document_frequency(t)]
         if known:
             return max(known)
         if all(t in PLACES for t in group):  # "shipping to Poland" is about shipping
+            return 0.0
+        if asks and group[0] in FUNCTION_WORDS:
             return 0.0
         if group[0] in EVERYDAY_WORDS and group[0] in story:
             return EVERYDAY_UNKNOWN_WEIGHT * self._rare_idf
@@ -373,8 +380,8 @@ class Retriever:
         return self.weight(matched) if matched else 0.0
 
     def confidence(self, hit: KbHit, groups: Sequence[Sequence[str]],
-                   story: frozenset[str] = frozenset()) -> float:
-        total = sum(self.weight(g, story) for g in groups)
+                   story: frozenset[str] = frozenset(), asks: bool = True) -> float:
+        total = sum(self.weight(g, story, asks) for g in groups)
         if total <= 0 or hit.score <= 0:
             return 0.0
         coverage = sum(self.credit(hit, g) for g in groups) / total
@@ -386,5 +393,6 @@ class Retriever:
         groups = self.with_cognates(query_groups(text, exclude=exclude))
         hits = self.index.search(flatten(groups), limit)
         story = story_words(text)
-        return Retrieval(tuple(groups),
-                         tuple(ScoredHit(h, self.confidence(h, groups, story)) for h in hits))
+        asks = bool(question_sentences(own_text(text)))
+        return Retrieval(tuple(groups), tuple(
+            ScoredHit(h, self.confidence(h, groups, story, asks)) for h in hits))

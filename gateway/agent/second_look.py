@@ -64,15 +64,29 @@ _WEAK_HUMAN = [re.compile(p) for p in _YOURS]
 _IN_PERSON_RE = re.compile(_IN_PERSON)
 
 
-def weak_human_request(text: str) -> str | None:
-    """The phrase by which a mail asks, indirectly, for a person, unless it is negated."""
+_PHONE = re.compile(r"\b(?:phone|telef|telep)\w*")
+
+
+def _sentence(folded: str, match: re.Match[str]) -> str:
+    """The sentence of ``folded`` around ``match``."""
+    start = max(folded.rfind(c, 0, match.start()) for c in ".?!\n") + 1
+    end = min((i for c in ".?!\n" if (i := folded.find(c, match.end())) >= 0),
+              default=len(folded))
+    return folded[start:end]
+
+
+def weak_human_request(text: str, *, to_talk: bool = False) -> str | None:
+    """The phrase by which a mail asks, indirectly, for a person, unless it is negated.
+
+    ``to_talk``: only a wish to talk to, be called by or be handled by one of the team
+    ("could someone of your team call me?"), not a question put to the team ("could
+    someone from your team tell me how to reset my password?").
+    """
     folded = fold(text)
-    found = [m for p in _WEAK_HUMAN for m in p.finditer(folded)]
+    found = [m for p in _WEAK_HUMAN for m in p.finditer(folded)
+             if not to_talk or _HANDLE.search(s := _sentence(folded, m)) or _PHONE.search(s)]
     for match in _IN_PERSON_RE.finditer(folded):
-        start = max(folded.rfind(c, 0, match.start()) for c in ".?!\n") + 1
-        end = min((i for c in ".?!\n" if (i := folded.find(c, match.end())) >= 0),
-                  default=len(folded))
-        if _HANDLE.search(folded[start:end]):
+        if _HANDLE.search(_sentence(folded, match)):
             found.append(match)
     for match in sorted(found, key=lambda m: m.start()):
         if not declined(folded, match, "any"):  # the policy's negation rule

@@ -51,6 +51,21 @@ async def test_seeing_a_product_in_person_is_not_a_wish_for_a_person(
 
 
 @pytest.mark.parametrize("text", [
+    "Estamos pensando en pasar a toda la empresa al plan Business. ¿Sería posible que alguien"
+    " de su equipo me llamara por teléfono esta semana?",
+    "Could someone from your team go through the password reset with me by telephone?",
+    "Would it be possible for one of your colleagues to discuss resetting my password with me?",
+])
+async def test_a_wish_to_be_called_by_the_team_stops_an_answer(
+        builtin: BuiltinAgent, transcript: MakeTranscript, text: str) -> None:
+    """The KB could answer the topic, but the customer asked to talk to one of the team."""
+    action = await decide(builtin, transcript, text)
+    assert isinstance(action, Escalation), action
+    assert action.reason == EscalationReason.USER_REQUEST, action.detail
+    assert "not sent: confidence" in action.detail  # the answer it would have sent
+
+
+@pytest.mark.parametrize("text", [
     "You don't need anyone from your team to call me, it's a quick one.",
     "Nobody from your team needs to phone me.",
 ])

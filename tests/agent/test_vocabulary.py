@@ -64,6 +64,28 @@ def test_a_foreign_everyday_word_of_the_story_weighs_less_than_an_unknown_term(
     assert retriever.weight(("quokka",)) == pytest.approx(UNKNOWN_WEIGHT * rare)
 
 
+def test_a_foreign_function_word_weighs_nothing_in_a_mail_that_asks(
+        sample_index: KnowledgeIndex) -> None:
+    retriever = Retriever(sample_index)
+    rare = retriever.weight(("locked",))
+    for word in ("tenemos", "takie", "sommes", "ogni", "kunnen"):
+        assert retriever.weight((word,)) == 0.0, word
+        assert retriever.weight((word,), asks=False) == pytest.approx(UNKNOWN_WEIGHT * rare)
+
+
+@pytest.mark.parametrize("text", [
+    "Mamy takie pytanie, bo nie wiemy jak to zrobić: gdzie można pobrać faktury za każdy "
+    "miesiąc?",
+    "Nous avons une question car nous ne trouvons rien : où peut-on télécharger les factures"
+    " de chaque mois ?",
+])
+async def test_a_question_wrapped_in_function_words_is_answered(
+        builtin: BuiltinAgent, transcript: MakeTranscript, text: str) -> None:
+    decision = await builtin.decide(transcript(text))
+    assert isinstance(decision.action, Reply), decision.action
+    assert decision.action.sources[0] == "billing#download-an-invoice-or-receipt"
+
+
 async def test_a_family_story_around_a_covered_question_is_answered(
         builtin: BuiltinAgent, transcript: MakeTranscript) -> None:
     decision = await builtin.decide(transcript(
