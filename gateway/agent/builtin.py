@@ -131,7 +131,7 @@ class BuiltinAgent(PolicyFirstAgent):
         if code := unknown_code(own_text(transcript.pending_text()), self.index):
             return code
         for question in question_sentences(own_text(without_declined(transcript.pending_text()))):
-            groups = [g for g in self.retriever.with_cognates(
+            groups = [g for g in self.retriever.expand(
                 query_groups(question, exclude=[transcript.customer_name]))
                 if g[0] not in FUNCTION_WORDS]
             unknown = [g for g in groups
@@ -220,7 +220,7 @@ class BuiltinAgent(PolicyFirstAgent):
         own = own_text(question_text(transcript))
         mail = self.vectors.scores(self.mail_text(transcript))[sid]
         asked = [self.vectors.scores(q)[sid] for q in question_sentences(own)]
-        groups = [g for g in self.retriever.with_cognates(
+        groups = [g for g in self.retriever.expand(
             query_groups(own, exclude=[transcript.customer_name])) if g[0] not in FUNCTION_WORDS]
         unknown = sum(1 for g in groups if not any(self.index.document_frequency(t) for t in g))
         confidences = [r.confidence for _, r in questions]

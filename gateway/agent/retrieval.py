@@ -42,6 +42,7 @@ from gateway.agent.lexicons import (
     EVERYDAY_WORDS,
     FUNCTION_WORDS,
     GLOSSARY,
+    HOW_LONG,
     JA_FILLER,
     PLACES,
     STOP_WORDS,
@@ -49,6 +50,7 @@ from gateway.agent.lexicons import (
     fold,
     words,
 )
+from gateway.agent.synonyms import SYNONYMS
 from gateway.storage.knowledge import KbHit, KnowledgeIndex
 
 SATURATION = 1.0  # in units of idf1, so that the formula does not depend on the KB size
@@ -60,7 +62,7 @@ EVERYDAY_UNKNOWN_WEIGHT = 0.35
 MIN_AFFIX = 6  # glossary keys this long also match as prefix/suffix of a longer word
 MAX_TERMS = 40
 _GLUED_CODE = re.compile(r"([a-z]{2,5})(\d{3,5})")
-_PHRASES = sorted((k for k in (*GLOSSARY, *EVERYDAY_WORDS) if " " in k), key=len,
+_PHRASES = sorted((k for k in (*GLOSSARY, *EVERYDAY_WORDS, *HOW_LONG) if " " in k), key=len,
                   reverse=True)
 _AFFIX_KEYS = sorted((k for k in GLOSSARY if " " not in k and len(k) >= MIN_AFFIX),
                      key=len, reverse=True)
@@ -237,7 +239,7 @@ def query_groups(text: str, *, exclude: Iterable[str] = ()) -> list[tuple[str, .
     groups: dict[tuple[str, ...], None] = {}
     for token in folded.split():
         word = token.replace("+", " ")
-        if word in STOP_WORDS or word in skip or len(word) < 2:
+        if word in STOP_WORDS or word in HOW_LONG or word in skip or len(word) < 2:
             continue
         if word.isdigit() and not 3 <= len(word) <= 4:
             continue  # order numbers, phone numbers, dates; keep 401, 429, 2024
@@ -337,6 +339,27 @@ class Retriever:
                 if len(word) >= COGNATE_PREFIX - 1 and word.isalpha():  # "audit" too
                     self._cognates.setdefault(cognate_key(word), set()).add(word)
 
+    def with_synonyms(self, groups: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
+        """A group the KB cannot match gets the first synonym of its terms that the KB
+        uses ("guarantee" ~ "warranty", "postage" ~ "shipping"; gateway/agent/synonyms.py).
+
+        One synonym, and only for a word the KB lacks: on the labelled sets more of them,
+        or synonyms of words the KB has, answered more mails from the wrong section.
+        """
+        out = []
+        for group in groups:
+            if not any(self.index.document_frequency(t) for t in group):
+                used = (s for t in group for s in SYNONYMS.get(t, ())
+                        if self.index.document_frequency(s))
+                if (first := next(used, None)) is not None:
+                    group = (*group, first)
+            out.append(group)
+        return out
+
+    def expand(self, groups: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
+        """Synonyms the KB uses, then cognates for a group it still cannot match."""
+        return self.with_cognates(self.with_synonyms(groups))
+
     def with_cognates(self, groups: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
         """Each group the KB cannot match gets the KB words that are its cognates."""
         out = []
@@ -390,7 +413,7 @@ class Retriever:
 
     def retrieve_sync(self, text: str, *, exclude: Iterable[str] = (), limit: int = 5
                       ) -> Retrieval:
-        groups = self.with_cognates(query_groups(text, exclude=exclude))
+        groups = self.expand(query_groups(text, exclude=exclude))
         hits = self.index.search(flatten(groups), limit)
         story = story_words(text)
         asks = bool(question_sentences(own_text(text)))

@@ -1,6 +1,8 @@
 # ruff: noqa: E501
 """English synonyms of customer-support wording: each group's terms mean the same thing in a support mail."""
 
+from gateway.agent.lexicons import WORD, fold
+
 GROUPS: tuple[str, ...] = (
     "login, log in, logging in, logged in, logins, log-in, logon, log on, sign in, signing in, signed in, sign-in, signin",
     "logout, log out, logging out, logged out, log-out, sign out, signing out, signed out, sign-out, signout",
@@ -513,3 +515,21 @@ GROUPS: tuple[str, ...] = (
     "soc 2, soc2, soc ii",
     "hipaa, hipaa compliant, hipaa compliance",
 )
+
+
+def _normal(term: str) -> str:
+    """A term as retrieval sees words: folded, split into words ("can't" -> "can t")."""
+    return " ".join(WORD.findall(fold(term)))
+
+
+def _by_term() -> dict[str, tuple[str, ...]]:
+    """Each term -> the other terms of its group, in the group's order."""
+    table: dict[str, tuple[str, ...]] = {}
+    for group in GROUPS:
+        terms = list(dict.fromkeys(_normal(t) for t in group.split(",")))
+        for term in terms:
+            table[term] = tuple(t for t in terms if t != term)
+    return table
+
+
+SYNONYMS: dict[str, tuple[str, ...]] = _by_term()
