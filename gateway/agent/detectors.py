@@ -302,7 +302,9 @@ TOPIC_PATTERNS: dict[str, dict[str, tuple[str, ...]]] = {
         ),
         "fr": (
             r"\bsuicid\w+|\bme tuer\b|\ben finir\b|\bplus envie de vivre\b",
-            r"\bblesse(?:e|s|es)?\b|\bbrule\w*|\bpris feu\b|\belectrocut\w+|\bexplose\b",
+            # "l'écran me brûle les yeux" is a figure of speech, not a burn
+            r"\bblesse(?:e|s|es)?\b|\bbrule\w*+(?! (?:les|mes|nos) yeux)|\bpris feu\b"
+            r"|\belectrocut\w+|\bexplose\b",
             r"\b(?:je me suis|il s'est|elle s'est|s'est) coupee?\b|\bsaign\w+|\bpoints de suture\b"
             r"|\ba l'hopital\b|\baux urgences\b",
             r"\bfumee\b|\betincelle\w*|\bfondu\b|\bodeur de brule\b|\bdecharge electrique\b",
@@ -641,14 +643,17 @@ PLAIN: dict[str, dict[str, tuple[str, ...]]] = {
                r"|lebe)\b|\bnicht mehr aufwachen\b",
                r"\bgekribbelt\b|\bkribbel\w* in den fingern\b",),
         "fr": (r"\bne plus me reveiller\b|\bje ne sais (?:plus )?(?:pas )?pourquoi je continue\b",
-               r"\bpicotements? dans les doigts\b",),
+               r"\bpicotements? dans les doigts\b",
+               r"\b(?:pris|prend|recu) une (?:decharge|chataigne|secousse)\b",),
         "es": (r"\bno se para que sigo\b|\bmejor no despertar(?:me)?\b|\bacabar con todo\b",
                r"\bno quiero seguir aqui\b",
-               r"\bhormigueo en los dedos\b|\bcalambrazo\b",),
+               r"\bhormigueo en los dedos\b|\bcalambrazo\b",
+               r"\bme (?:dio|ha dado|da) (?:la )?corriente\b|\bme dio un calambre\b",),
         "it": (r"\bnon so (?:piu )?perche vado avanti\b|\bnon svegliarmi piu\b",
                r"\bformicolio (?:alle|nelle) dita\b",),
         "nl": (r"\bniet meer wakker (?:te )?worden\b|\bweet niet waarom ik nog doorga\b",
                r"\bkreeg ik een (?:flinke |harde )?(?:tik|schok|opdoffer)\b|\btintel\w*",
+               r"\bik kreeg een (?:flinke |harde |elektrische )?(?:tik|schok)\b",
                r"\btinteling\w* in (?:mijn|haar|zijn) vingers\b",),
         "pt": (r"\bacabar com tudo\b|\bnao acordar mais\b|\bnao sei porque continuo\b",
                r"\bnao sei para que continuar\b|\bnao tenho forcas para nada\b"
@@ -656,12 +661,17 @@ PLAIN: dict[str, dict[str, tuple[str, ...]]] = {
                r"\bnem com a minha vida\b|\brazao para continuar\b",
                r"\bformigueiro nos dedos\b|\bnao estar (?:mais )?aqui\b|\bcontinuar vivendo\b",),
         "pl": (r"\bskonczyc z tym wszystkim\b|\bnie obudzic sie\b",
-               r"\bmrowieni\w* w palcach\b",),
+               r"\bmrowieni\w* w palcach\b",
+               # round 23: a shock in plain words ("mnie kopnęło, ręka jeszcze mrowi")
+               r"\b(?:mnie|ja|go|nas) kopn(?:elo|al|ela|ie)\b|\bkopn(?:elo|al|ela) (?:mnie|ja|go)\b"
+               r"|\breka (?:mi |jej |mu )?(?:jeszcze |dalej |caly czas )?mrowi\b",),
         "ja": ("死にたい",
                "生きている意味",
                "消えたい",
                "生きていても仕方ない",
-               "もう何もかも嫌",),
+               "もう何もかも嫌",
+               "ビリッと",
+               "ビリビリ",),
     },
     "legal": {
         "en": (r"\bformal proceedings\b|\bour (?:legal )?counsel\b|\bpreserve all logs\b",),

@@ -177,6 +177,8 @@ JA_HUMAN_REQUEST = (
     r"(?:上司|責任者|担当者)(?:の方)?(?:に|へ)(?:転送|回して|エスカレ|伝えて)",
     r"(?:ボット|ロボット|自動返信|自動応答)(?:ではなく|じゃなく)",
     r"(?:担当|担当者|人)(?:の方)?(?:から|より)(?:直接)?(?:ご|お)?(?:連絡|回答|電話)",
+    r"人間の(?:担当|方|スタッフ|オペレーター)",  # "a human member of staff"
+    r"お話し(?:でき|させて|したい)",  # "could we talk?"
 )
 # A human request right after one of these (same sentence) is declined, not asked for.
 NEGATIONS = re.compile(

@@ -43,8 +43,8 @@ _YOURS = (
     r"\b(?:qualcuno|uno|collega|collaborator\w*)\s+(?:del|della|dei|delle|di)\s+(?:vostro"
     r"|vostra|vostri|suo|sua)\b",
     r"\biemand\s+(?:van|uit|bij)\s+(?:jullie|uw)\b|\b(?:een|uw)\s+collega\b",
-    r"\b(?:alguem|colega|um colega|uma colega)\s+(?:\w+\s+)?(?:vosso|vossa|seu|sua|da vossa"
-    r"|da sua|do vosso|do seu)\b",
+    r"\b(?:alguem|colega|um colega|uma colega|uma pessoa)\s+(?:\w+\s+)?(?:vosso|vossa|seu|sua"
+    r"|da vossa|da sua|do vosso|do seu)\b",
     r"\bktos\s+(?:z|ze)\s+(?:waszego|panstwa|twojego)\b|\b(?:wasz|panstwa)\s+pracownik\w*\b",
 )
 _IN_PERSON = (

@@ -390,6 +390,11 @@ PLAIN_TOPICS = [
     ("account_compromise", "Me llegan avisos de inicio de sesión desde otro país. Yo no he sido."),
     ("self_harm_safety", "Toen ik de lamp aanraakte kreeg ik een flinke tik."),
     ("self_harm_safety", "もう何もかも嫌になりました。"),
+    ("self_harm_safety", "Dotknęłam metalowej obudowy i mnie kopnęło, ręka jeszcze mrowi."),
+    ("self_harm_safety", "J'ai pris une décharge en touchant le pied de la lampe."),
+    ("self_harm_safety", "Me dio corriente al tocar la lámpara."),
+    ("self_harm_safety", "Ik kreeg een schok toen ik de lamp aanraakte."),
+    ("self_harm_safety", "ランプに触ったらビリッとしました。"),
 ]
 
 
@@ -411,6 +416,7 @@ def test_plain_wording_of_the_topics(category: str, text: str) -> None:
     "Kann ein Gast Projekte sehen, zu denen er nicht eingeladen ist?",
     "I changed my password yesterday. Now the app asks me to sign in again, is that right?",
     "Wo sehe ich die Anmeldungen im Log? Ich war im Urlaub und möchte nachsehen.",
+    "L'écran blanc à trois heures du matin me brûle les yeux : où est le thème sombre ?",
 ])
 def test_plain_wording_stays_quiet_on_ordinary_questions(text: str) -> None:
     assert detect_topic(fold(text)) is None, detect_topic(fold(text))
@@ -431,6 +437,8 @@ def test_plain_wording_stays_quiet_on_ordinary_questions(text: str) -> None:
     "Per favore inoltrate questa mail al vostro responsabile.",
     "Prefiro tratar disto com uma pessoa e não com respostas automáticas.",
     "Proszę przekazać tę sprawę osobie odpowiedzialnej.",
+    "人間の担当の方に日本語で直接説明していただきたいです。",
+    "可能ならオンラインで少しお話しできませんか。",
 ])
 def test_plain_human_requests(text: str) -> None:
     assert asks_for_human(text) is not None

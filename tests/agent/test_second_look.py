@@ -23,6 +23,7 @@ async def decide(agent: BuiltinAgent, transcript: MakeTranscript, text: str) -> 
     "¿Alguien de su equipo podría revisar si aceptan pagos en bitcoin?",
     "Czy ktoś z waszego zespołu może sprawdzić, czy macie wersję na Linuksa ARM?",
     "I'd rather discuss this in person: do you offer a partner programme for resellers?",
+    "Tenho dúvidas sobre as faturas. Preferia que uma pessoa da vossa equipa me telefonasse.",
 ])
 async def test_an_indirect_wish_for_a_person_is_the_reason_when_the_kb_has_no_answer(
         builtin: BuiltinAgent, transcript: MakeTranscript, text: str) -> None:

@@ -148,8 +148,10 @@ def test_a_polite_japanese_question_without_a_question_mark_is_a_question() -> N
     assert question_sentences("Is it ok? I think so. Fine.") == ["Is it ok?"]
 
 
-@pytest.mark.parametrize("text", ["Quanto tempo ci vuole per la spedizione?",
-                                  "¿Cuánto tarda el envío?", "Combien de temps pour la livraison ?"])
+@pytest.mark.parametrize("text", [
+    "Quanto tempo ci vuole per la spedizione?", "¿Cuánto tarda el envío?",
+    "Combien de temps pour la livraison ?",
+])
 def test_how_long_is_not_a_price(text: str) -> None:
     terms = {t for g in query_groups(text) for t in g}
     assert "price" not in terms and terms & {"shipping", "delivery"}
