@@ -23,7 +23,7 @@ from gateway.config import AgentConfig, Secrets
 
 ROOT = Path(__file__).resolve().parent.parent
 # newest blind part first
-PARTS = [*(f"fresh{n}" for n in range(48, 1, -1)), "fresh", "test", "tune"]
+PARTS = [*(f"fresh{n}" for n in range(51, 1, -1)), "fresh", "test", "tune"]
 SETS = {"lumen": ROOT / "eval/kb/lumen", "harbor": ROOT / "eval/kb/harbor",
         "sample": ROOT / "gateway/agent/sample_kb"}
 

@@ -4,9 +4,9 @@ The questions are hand-written; this script only adds a greeting, a sign-off and
 (picked with a fixed seed, so the output is stable) and splits each knowledge base's mails
 into a tuning half and a test half (alternating within language x expected outcome).
 The sample KB's sets are converted as they are: labelled.yaml -> tune, holdout.yaml -> test.
-The fresh sets (eval/mails_fresh.py … mails_fresh48.py) were written after the second to
+The fresh sets (eval/mails_fresh.py … mails_fresh51.py) were written after the second to
 seventh rounds of tuning (fresh7 and fresh8 before the round after that, fresh9 after
-round 9; fresh11 to fresh48 by helpers who never read the agent), each committed before
+round 9; fresh11 to fresh51 by helpers who never read the agent), each committed before
 its first run.
 Run: .venv/bin/python eval/author_sets.py
 """
@@ -188,6 +188,9 @@ def main() -> None:
     from mails_fresh46 import MAILS as FRESH46  # written blind by a helper, round 22 check
     from mails_fresh47 import MAILS as FRESH47  # written blind by a helper, round 22 check
     from mails_fresh48 import MAILS as FRESH48  # written blind by a helper, round 22 check
+    from mails_fresh49 import MAILS as FRESH49  # written blind by a helper, round 23 check
+    from mails_fresh50 import MAILS as FRESH50  # written blind by a helper, round 23 check
+    from mails_fresh51 import MAILS as FRESH51  # written blind by a helper, round 23 check
 
     fresh = [("fresh", FRESH, 37), ("fresh2", FRESH2, 41), ("fresh3", FRESH3, 43),
              ("fresh4", FRESH4, 47), ("fresh5", FRESH5, 53), ("fresh6", FRESH6, 59),
@@ -205,7 +208,8 @@ def main() -> None:
              ("fresh37", FRESH37, 223), ("fresh38", FRESH38, 227), ("fresh39", FRESH39, 229),
              ("fresh40", FRESH40, 233), ("fresh41", FRESH41, 239), ("fresh42", FRESH42, 241),
              ("fresh43", FRESH43, 251), ("fresh44", FRESH44, 257), ("fresh45", FRESH45, 263),
-             ("fresh46", FRESH46, 269), ("fresh47", FRESH47, 271), ("fresh48", FRESH48, 277)]
+             ("fresh46", FRESH46, 269), ("fresh47", FRESH47, 271), ("fresh48", FRESH48, 277),
+             ("fresh49", FRESH49, 281), ("fresh50", FRESH50, 283), ("fresh51", FRESH51, 293)]
     # each part's fixed seed: the files stay byte-identical
     for kb in ("sample", "lumen", "harbor"):
         for part, mails, seed in fresh:
