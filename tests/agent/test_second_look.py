@@ -18,20 +18,34 @@ async def decide(agent: BuiltinAgent, transcript: MakeTranscript, text: str) -> 
     return (await agent.decide(transcript(text, subject="Question"))).action
 
 
-@pytest.mark.parametrize("text", [
-    "Could someone from your billing team look into whether you offer a student discount?",
-    "¿Alguien de su equipo podría revisar si aceptan pagos en bitcoin?",
-    "Czy ktoś z waszego zespołu może sprawdzić, czy macie wersję na Linuksa ARM?",
-    "I'd rather discuss this in person: do you offer a partner programme for resellers?",
-    "Tenho dúvidas sobre as faturas. Preferia que uma pessoa da vossa equipa me telefonasse.",
+NOT_ANSWERABLE = "second look, escalated anyway:"  # the evidence keeps why the KB could not
+ANSWERABLE = "not sent: confidence"  # the evidence keeps the answer it would have sent
+
+
+@pytest.mark.parametrize(("text", "evidence"), [
+    ("Could someone from your billing team look into whether you offer a student discount?",
+     NOT_ANSWERABLE),
+    ("¿Alguien de su equipo podría revisar si aceptan pagos en bitcoin?", NOT_ANSWERABLE),
+    ("Czy ktoś z waszego zespołu może sprawdzić, czy macie wersję na Linuksa ARM?",
+     NOT_ANSWERABLE),
+    ("I'd rather discuss this in person: do you offer a partner programme for resellers?",
+     NOT_ANSWERABLE),
+    ("Tenho dúvidas sobre as faturas. Preferia que uma pessoa da vossa equipa me telefonasse.",
+     NOT_ANSWERABLE),
+    # the KB could answer these, but the customer asked to talk to one of the team
+    ("Estamos pensando en pasar a toda la empresa al plan Business. ¿Sería posible que alguien"
+     " de su equipo me llamara por teléfono esta semana?", ANSWERABLE),
+    ("Could someone from your team go through the password reset with me by telephone?",
+     ANSWERABLE),
+    ("Would it be possible for one of your colleagues to discuss resetting my password with me?",
+     ANSWERABLE),
 ])
-async def test_an_indirect_wish_for_a_person_is_the_reason_when_the_kb_has_no_answer(
-        builtin: BuiltinAgent, transcript: MakeTranscript, text: str) -> None:
+async def test_an_indirect_wish_for_a_person_is_the_reason(
+        builtin: BuiltinAgent, transcript: MakeTranscript, text: str, evidence: str) -> None:
     action = await decide(builtin, transcript, text)
     assert isinstance(action, Escalation), action
     assert action.reason == EscalationReason.USER_REQUEST, action.detail
-    assert "second look" in action.detail  # the evidence keeps why the KB could not answer
-    assert "escalated anyway:" in action.detail
+    assert evidence in action.detail
 
 
 async def test_an_indirect_wish_for_a_person_does_not_stop_an_answer(
@@ -49,21 +63,6 @@ async def test_seeing_a_product_in_person_is_not_a_wish_for_a_person(
                           " Acme Box in person before buying one?")
     assert isinstance(action, Escalation), action
     assert action.reason == EscalationReason.MISSING_KNOWLEDGE
-
-
-@pytest.mark.parametrize("text", [
-    "Estamos pensando en pasar a toda la empresa al plan Business. ¿Sería posible que alguien"
-    " de su equipo me llamara por teléfono esta semana?",
-    "Could someone from your team go through the password reset with me by telephone?",
-    "Would it be possible for one of your colleagues to discuss resetting my password with me?",
-])
-async def test_a_wish_to_be_called_by_the_team_stops_an_answer(
-        builtin: BuiltinAgent, transcript: MakeTranscript, text: str) -> None:
-    """The KB could answer the topic, but the customer asked to talk to one of the team."""
-    action = await decide(builtin, transcript, text)
-    assert isinstance(action, Escalation), action
-    assert action.reason == EscalationReason.USER_REQUEST, action.detail
-    assert "not sent: confidence" in action.detail  # the answer it would have sent
 
 
 @pytest.mark.parametrize("text", [
