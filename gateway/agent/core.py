@@ -79,8 +79,8 @@ class PolicyFirstAgent(ABC):
         if hit is not None:
             return escalation(transcript, hit.reason, hit.detail)
         action = await self.answer(transcript, analysis)
-        if isinstance(action, Reply) and (
-                phrase := weak_human_request(transcript.pending_text(), to_talk=True)):
+        if isinstance(action, Reply) and (phrase := await asyncio.to_thread(
+                weak_human_request, transcript.pending_text(), to_talk=True)):
             # an indirect wish to talk to a person ("could someone of your team call me?")
             # stops an answer too: the customer asked to be taken over, not to be answered
             return escalation(transcript, EscalationReason.USER_REQUEST,

@@ -187,14 +187,15 @@ PLACES = words(
 JA_FILLER = ("お世話になっております", "よろしくお願いいたします", "よろしくお願いします",
              "ありがとうございます", "教えてください")
 
-# Cross-language glossary: folded word or phrase -> the English words the sample KB uses.
-# It covers the support vocabulary of the topics a small SaaS KB has (account access,
-# billing, refunds, plans, shipping, API keys, deletion, opening hours). It is a retrieval
-# aid, not a translator: unknown foreign words stay as they are and lower the confidence.
 # "How long" in other languages asks for a duration: not a price ("quanto" alone is "how
 # much") and not a topic, so retrieval drops it like a stop word.
 HOW_LONG = frozenset({"cuanto tiempo", "cuanto tarda", "quanto tempo", "quanto demora",
                       "combien de temps", "hoe lang", "jak dlugo", "ile czasu"})
+
+# Cross-language glossary: folded word or phrase -> the English words the sample KB uses.
+# It covers the support vocabulary of the topics a small SaaS KB has (account access,
+# billing, refunds, plans, shipping, API keys, deletion, opening hours). It is a retrieval
+# aid, not a translator: unknown foreign words stay as they are and lower the confidence.
 GLOSSARY: dict[str, str] = {
     # pl: the support vocabulary (folded: ł -> l, no accents)
     "haslo": "password", "hasla": "password", "zresetowac": "reset", "resetowac": "reset",

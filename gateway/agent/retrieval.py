@@ -4,7 +4,8 @@ Query terms: the customer's own words (a forwarded or quoted thread below them i
 folded (lower case, no accents), minus stop words of eight languages, minus the customer's
 own name; foreign support words get the English words of the glossary added (also for
 German compounds, and for inflected forms by Snowball stem); Japanese contributes the
-glossary words it contains. All terms are OR-ed.
+glossary words it contains; a word the KB lacks gets one synonym the KB uses (the English
+support thesaurus, gateway/agent/synonyms.py). All terms are OR-ed.
 
 Confidence of a hit (documented in docs/agent.md):
 
